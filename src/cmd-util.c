@@ -1,0 +1,47 @@
+/* cmd-util.c: what every command shares: errors, the database path, usage. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+
+void
+cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("tcpmortem: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *
+cmd_db_path(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL && *opt != '\0')
+		return opt;
+	env = getenv("TCPMORTEM_DB");
+	if (env != NULL && *env != '\0')
+		return env;
+	return "tcpmortem.db";
+}
+
+void
+cmd_usage(const struct cmd_entry *e, FILE *out)
+{
+	if (e != NULL) {
+		fprintf(out, "usage: tcpmortem %s %s\n%s\n", e->name, e->usage, e->summary);
+		return;
+	}
+	fputs("usage: tcpmortem [--version] [--help] COMMAND [ARGS]\n\n", out);
+	for (const struct cmd_entry *const *c = cmd_table; *c != NULL; c++)
+		fprintf(out, "   %-10s %s\n", (*c)->name, (*c)->summary);
+	fputs("\nSee 'tcpmortem help COMMAND' or man tcpmortem.\n", out);
+}

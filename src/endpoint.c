@@ -1,0 +1,2 @@
+/* endpoint.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* flow.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,140 @@
+/*
+ * flow.h: one TCP connection, both endpoints, seen from the capture point.
+ *
+ * A flow turns each segment into endpoint events (what the sender sent,
+ * what the receiver got), keeps both endpoints' timelines and the control
+ * segments of the ladder diagram, and at the end decides how the connection
+ * began (handshake) and ended (close, closer).  It knows nothing of tables,
+ * plugins or SQL: what happens is reported through struct flow_events.
+ *
+ *   client                         server
+ *     |  SYN          seq=0            |      CLOSED -> SYN-SENT
+ *     |------------------------------->|      LISTEN -> SYN-RECEIVED
+ *     |  SYN,ACK  seq=0 ack=1          |
+ *     |<-------------------------------|      SYN-SENT -> ESTABLISHED
+ *     |  ACK          ack=1            |
+ *     |------------------------------->|      SYN-RECEIVED -> ESTABLISHED
+ *     |          ... data ...          |
+ *     |  FIN,ACK                       |      ESTABLISHED -> FIN-WAIT-1 (c)
+ *     |------------------------------->|      ESTABLISHED -> CLOSE-WAIT (s)
+ *     |  ACK                           |
+ *     |<-------------------------------|      FIN-WAIT-1 -> FIN-WAIT-2
+ *     |  FIN,ACK                       |      CLOSE-WAIT -> LAST-ACK (s)
+ *     |<-------------------------------|      FIN-WAIT-2 -> TIME-WAIT (c)
+ *     |  ACK                           |
+ *     |------------------------------->|      LAST-ACK -> CLOSED (s)
+ *
+ * Memory: a flow holds its timelines and ladder (bounded: data segments are
+ * folded into runs, and at most FLOW_LADDER_MAX entries are kept).
+ */
+#ifndef TM_FLOW_H
+#define TM_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tcpmortem/detector.h"
+#include "decode.h"
+#include "names.h"
+
+struct flow;
+
+#define FLOW_LADDER_MAX 256
+
+/* One line of the ladder: a control segment, or a run of data segments
+ * (count > 1) from one side. */
+struct ladder_entry {
+	uint64_t frame, last_frame;
+	tm_time_t ts, last_ts;
+	enum tm_side from;
+	uint8_t flags;          /* OR of the run's flags */
+	uint32_t rel_seq, rel_ack;
+	uint32_t len;           /* payload bytes (sum for a run) */
+	uint16_t window;
+	uint32_t count;         /* segments folded into this line */
+	uint8_t retransmission;
+};
+
+struct timeline {
+	struct tm_transition *items;
+	size_t n, cap;
+};
+
+enum flow_end_reason {
+	END_OPEN = 0,           /* still open (checkpoint) */
+	END_CLOSED,             /* both endpoints CLOSED */
+	END_CAPTURE_END,        /* the capture ended */
+	END_IDLE,               /* idle past the inactivity timeout */
+	END_EVICTED,            /* dropped under the memory cap */
+	END_REPLACED            /* a new incarnation took the 4-tuple */
+};
+
+/* How the flow reports what happens; any member may be NULL. */
+struct flow_events {
+	void *ctx;
+	void (*segment)(void *ctx, struct flow *f, const struct tm_segment *seg);
+	void (*transition)(void *ctx, struct flow *f, const struct tm_transition *t);
+};
+
+struct flow {
+	struct tm_flow v;       /* the view handed to detectors */
+	struct tm_previous prev; /* v.previous points here when known */
+	struct timeline tl[2];
+	struct ladder_entry *ladder;
+	size_t nladder, ladder_cap;
+	uint64_t ladder_dropped; /* entries not kept past FLOW_LADDER_MAX */
+	enum handshake handshake;
+	enum close_type close;
+	enum closer closer;
+	enum flow_end_reason end_reason;
+	tm_time_t timer_base[2]; /* when the side's running timer started */
+	uint8_t data_after_fin[2]; /* side sent payload after the peer's FIN */
+	uint8_t data_after_own_fin[2];
+	uint8_t saw_syn[2], saw_synack[2];
+	uint8_t rst_from[2];
+	uint8_t crossed_fins;   /* each FIN sent before the other was received */
+	enum tm_side first_fin; /* TM_NO_SIDE until a FIN */
+	enum tm_side first_rst;
+	uint64_t packets, bytes;
+	void **slots;           /* one per detector, owned by the detector host */
+	/* flow table bookkeeping (flowtab.c) */
+	struct flow *hnext;
+	struct flow *lprev, *lnext;
+	uint8_t list;
+	uint32_t hash;
+	uint8_t stored;         /* written at least once (live checkpoints) */
+};
+
+/* Create a flow for packet P (its first).  Decides client and server: the
+ * sender of a SYN without ACK is the client; the receiver of a SYN-ACK is;
+ * otherwise the side with the higher port (ephemeral) is the client. */
+struct flow *flow_new(const struct packet *p, uint64_t id, size_t nslots);
+
+/* Free F and everything it owns (not the detectors' slots: the detector
+ * host empties those at flow end). */
+void flow_free(struct flow *f);
+
+/* The side that sent P, or TM_NO_SIDE if P does not belong to F. */
+enum tm_side flow_side_of(const struct flow *f, const struct packet *p);
+
+/* Apply timers up to NOW, then process P: events, timeline, ladder. */
+void flow_segment(struct flow *f, const struct packet *p, const struct tm_profile *prof,
+    const struct flow_events *ev);
+
+/* Fire the timers that expire up to NOW (TIME-WAIT, FIN-WAIT-2, ...). */
+void flow_advance(struct flow *f, tm_time_t now, const struct tm_profile *prof,
+    const struct flow_events *ev);
+
+/* Whether P (a SYN without ACK) starts a new connection on F's 4-tuple
+ * rather than retransmitting F's SYN. */
+int flow_is_new_incarnation(const struct flow *f, const struct packet *p);
+
+/* Record what is known of OLD in NEW's prev, for reuse detectors. */
+void flow_link_previous(struct flow *newf, const struct flow *old);
+
+/* Both endpoints are CLOSED (or never left LISTEN): nothing more can happen. */
+int flow_is_done(const struct flow *f);
+
+/* Decide handshake, close and closer from what was seen; idempotent. */
+void flow_classify(struct flow *f);
+
+#endif

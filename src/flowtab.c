@@ -1,0 +1,2 @@
+/* flowtab.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* profile.c: not written yet. */
+#include "config.h"

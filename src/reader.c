@@ -1,0 +1,2 @@
+/* reader.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,95 @@
+/*
+ * store.h: the SQLite database.
+ *
+ * One file holds captures, flows, both endpoints' state timelines, the
+ * ladder segments and the findings; the schema is tcpmortem.db(5), versioned
+ * with PRAGMA user_version.  The store refuses a file that is not a
+ * tcpmortem database or that has a newer schema, and never touches it.
+ *
+ * Writing a capture is one transaction:
+ *
+ *   store_begin_capture ──> store_write_flow / store_write_finding ... ──>
+ *       store_end_capture (COMMIT)   or   store_abort_capture (ROLLBACK)
+ *
+ * so an interrupted run leaves the database as it was.  Live capture calls
+ * store_checkpoint, which commits what was written so far and opens the next
+ * transaction; flows are written with their id, so a flow checkpointed while
+ * open is replaced, not duplicated, when it is written again.  WAL mode
+ * keeps readers (queries, the browser) from blocking the writer.
+ */
+#ifndef TM_STORE_H
+#define TM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include "tcpmortem/detector.h"
+#include "decode.h"
+#include "flow.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+enum store_mode { STORE_READ = 0, STORE_WRITE = 1 };
+
+struct store;
+
+/* What is known of a capture; written at begin and updated at end. */
+struct capture_info {
+	const char *path;
+	int64_t size;           /* -1 for a pipe or live */
+	int64_t mtime;          /* seconds; 0 if unknown */
+	uint64_t digest;        /* reader_digest(); 0 until the end */
+	const char *link_types;
+	const char *source;     /* "file" or "live" */
+	const char *interface;  /* live only */
+	const char *profile;
+	const char *vantage;    /* assumed or inferred */
+	uint64_t packets, tcp_packets, bytes;
+	tm_time_t first_ts, last_ts;
+	uint64_t verdicts[DECODE_VERDICT_COUNT]; /* per decode verdict */
+	uint64_t drops;         /* kernel drops (live) */
+	uint64_t flows;
+	uint64_t flows_evicted; /* aggregated/expired under the memory cap */
+	uint64_t peak_flows;
+	const char *status;     /* "running", "complete", "damaged", "interrupted" */
+	const char *damage;     /* the reader's message when damaged, else NULL */
+};
+
+/* Open (and in STORE_WRITE mode create or migrate) the database at PATH.
+ * Waits up to BUSY_MS for a lock.  NULL and "PATH: reason" in ERR on failure. */
+struct store *store_open(const char *path, enum store_mode mode, int busy_ms,
+    char *err, size_t errlen);
+void store_close(struct store *s);
+sqlite3 *store_db(struct store *s);     /* for the query modules */
+
+/* A capture with the same path, size and mtime (or, when DIGEST is not 0,
+ * the same digest) already stored: its id, else 0. */
+int64_t store_find_capture(struct store *s, const char *path, int64_t size,
+    int64_t mtime, uint64_t digest);
+
+/* BEGIN IMMEDIATE and insert the capture row.  *ID gets its id and
+ * *FLOW_ID_BASE the first flow id free (flow ids are base + ordinal). */
+int store_begin_capture(struct store *s, const struct capture_info *ci,
+    int64_t *id, uint64_t *flow_id_base, char *err, size_t errlen);
+
+/* Write (insert or replace) flow F of capture CAPTURE with its timelines
+ * and ladder. */
+int store_write_flow(struct store *s, int64_t capture, const struct flow *f,
+    char *err, size_t errlen);
+
+/* Write a finding of detector DETECTOR. */
+int store_write_finding(struct store *s, int64_t capture, const struct tm_finding *fd,
+    const char *detector, char *err, size_t errlen);
+
+/* Live: update the capture row with CI, COMMIT, BEGIN again. */
+int store_checkpoint(struct store *s, int64_t capture, const struct capture_info *ci,
+    char *err, size_t errlen);
+
+/* Update the capture row with CI and COMMIT. */
+int store_end_capture(struct store *s, int64_t capture, const struct capture_info *ci,
+    char *err, size_t errlen);
+
+/* ROLLBACK everything since store_begin_capture (or the last checkpoint). */
+void store_abort_capture(struct store *s);
+
+#endif
