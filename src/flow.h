@@ -59,15 +59,6 @@ struct timeline {
 	size_t n, cap;
 };
 
-enum flow_end_reason {
-	END_OPEN = 0,           /* still open (checkpoint) */
-	END_CLOSED,             /* both endpoints CLOSED */
-	END_CAPTURE_END,        /* the capture ended */
-	END_IDLE,               /* idle past the inactivity timeout */
-	END_EVICTED,            /* dropped under the memory cap */
-	END_REPLACED            /* a new incarnation took the 4-tuple */
-};
-
 /* How the flow reports what happens; any member may be NULL. */
 struct flow_events {
 	void *ctx;
@@ -85,8 +76,7 @@ struct flow {
 	enum handshake handshake;
 	enum close_type close;
 	enum closer closer;
-	enum flow_end_reason end_reason;
-	tm_time_t timer_base[2]; /* when the side's running timer started */
+		tm_time_t timer_base[2]; /* when the side's running timer started */
 	uint8_t data_after_fin[2]; /* side sent payload after the peer's FIN */
 	uint8_t data_after_own_fin[2];
 	uint8_t saw_syn[2], saw_synack[2];

@@ -23,7 +23,7 @@
 
 struct flowtab;
 
-typedef void (*flowtab_out_fn)(void *ctx, struct flow *f, enum flow_end_reason why);
+typedef void (*flowtab_out_fn)(void *ctx, struct flow *f, enum tm_end_reason why);
 
 struct flowtab_limits {
 	double horizon;         /* seconds: longest timer (profile_horizon) */
@@ -50,7 +50,7 @@ void flowtab_touch(struct flowtab *t, struct flow *f);
 void flowtab_expire(struct flowtab *t, tm_time_t now);
 
 /* Hand out every flow (capture end), oldest first. */
-void flowtab_drain(struct flowtab *t, enum flow_end_reason why);
+void flowtab_drain(struct flowtab *t, enum tm_end_reason why);
 
 /* Call FN on every flow still in the table (live checkpoints). */
 void flowtab_foreach(struct flowtab *t, void (*fn)(void *ctx, struct flow *f), void *ctx);

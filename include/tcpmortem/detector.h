@@ -21,6 +21,13 @@
  * detector whose abi_version differs from TM_DETECTOR_ABI_VERSION or whose
  * struct_size is smaller than the host's sizeof(struct tm_detector).
  *
+ * Order of events for one packet: timers that expired before it fire first
+ * (on_transition with frame 0); then on_segment, with f->ep[] still showing
+ * both endpoints as they were when the segment arrived; then on_transition
+ * for each state change the segment caused (sender's first, then the
+ * receiver's).  Timer transitions may be delivered after later packets of
+ * other flows: trust their ts, not the order of calls across flows.
+ *
  * Everything the host passes is read-only and valid only for the duration
  * of the call.  Detectors report through the tm_host function table, never
  * by linking against host symbols, so a plugin needs nothing but this
@@ -153,6 +160,16 @@ struct tm_previous {
 	uint32_t last_tsval[2];
 };
 
+/* Why a flow left the host's table (tm_flow.end_reason). */
+enum tm_end_reason {
+	TM_END_OPEN = 0,        /* it has not ended (yet) */
+	TM_END_CLOSED,          /* both endpoints CLOSED, timers included */
+	TM_END_CAPTURE_END,     /* the capture ended with it in the table */
+	TM_END_IDLE,            /* silent past the inactivity timeout */
+	TM_END_EVICTED,         /* dropped under the memory cap */
+	TM_END_REPLACED         /* a new SYN started a new incarnation */
+};
+
 /* A connection: 4-tuple, both endpoints, and what the host derived. */
 struct tm_flow {
 	uint64_t id;            /* the flow's id in the database */
@@ -164,6 +181,10 @@ struct tm_flow {
 	uint32_t incarnation;   /* 1 for the first connection on this 4-tuple */
 	const struct tm_previous *previous; /* NULL if incarnation == 1 */
 	struct tm_endpoint ep[2];
+	/* Set before on_flow_end: why and at what capture time it ended
+	 * (timers have been applied up to end_ts). */
+	enum tm_end_reason end_reason;
+	tm_time_t end_ts;
 };
 
 /* A change of one endpoint's state. */
