@@ -55,6 +55,15 @@ static const char *const vantage_names[] = {
 	[TM_VANTAGE_MIDDLE] = "middle",
 };
 
+static const char *const end_reason_names[] = {
+	[TM_END_OPEN] = "open",
+	[TM_END_CLOSED] = "closed",
+	[TM_END_CAPTURE_END] = "capture-end",
+	[TM_END_IDLE] = "idle",
+	[TM_END_EVICTED] = "evicted",
+	[TM_END_REPLACED] = "replaced",
+};
+
 /* Compare a user's spelling with a table's: case-insensitive, and '_'
  * accepted for '-' (so "time_wait" finds "TIME-WAIT"). */
 static int
@@ -99,6 +108,9 @@ side_name(enum tm_side s)
 {
 	return s == TM_CLIENT ? "client" : s == TM_SERVER ? "server" : NULL;
 }
+
+const char *end_reason_name(enum tm_end_reason r)
+{ return (unsigned)r <= TM_END_REPLACED ? end_reason_names[r] : "open"; }
 
 const char *vantage_name(enum tm_vantage v)
 { return (unsigned)v <= TM_VANTAGE_MIDDLE ? vantage_names[v] : "auto"; }

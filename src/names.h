@@ -40,6 +40,7 @@ int close_parse(const char *s);
 const char *closer_name(enum closer c);        /* NULL for CLOSER_NULL */
 int closer_parse(const char *s);
 const char *side_name(enum tm_side s);         /* "client", "server", NULL */
+const char *end_reason_name(enum tm_end_reason r); /* "capture-end" */
 const char *vantage_name(enum tm_vantage v);
 int vantage_parse(const char *s);              /* "auto" -> TM_VANTAGE_UNKNOWN */
 
