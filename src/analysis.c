@@ -1,1 +1,395 @@
+/*
+ * analysis.c: one capture, from packets to the database (see analysis.h).
+ *
+ * The clock is the capture's: every second of capture time the flow table
+ * lets out what has ended and detectors get a tick.  Flows are written when
+ * they leave the table, so memory follows the connections open at once,
+ * not the length of the file.  Everything of one capture is one store
+ * transaction: a failure rolls it all back.
+ */
 #include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "decode.h"
+#include "flowtab.h"
+#include "names.h"
+#include "profile.h"
+#include "util.h"
+
+#define GRACE_SECONDS 5.0
+
+struct analysis {
+	struct store *store;
+	struct detect *detect;
+	const struct analysis_options *o;
+	struct flowtab *tab;
+	struct flow_events ev;
+	struct analysis_result *res;
+	int64_t capture;
+	uint64_t next_id;
+	tm_time_t now, next_tick;
+	double next_checkpoint, next_progress;
+	int failed;
+	char err[512];
+};
+
+static void
+fail(struct analysis *a, const char *why)
+{
+	if (!a->failed)
+		snprintf(a->err, sizeof(a->err), "%s", why);
+	a->failed = 1;
+}
+
+/* --- events from flows, findings from detectors ------------------------ */
+
+static void
+on_segment(void *ctx, struct flow *f, const struct tm_segment *g)
+{
+	detect_segment(((struct analysis *)ctx)->detect, f, g);
+}
+
+static void
+on_transition(void *ctx, struct flow *f, const struct tm_transition *t)
+{
+	detect_transition(((struct analysis *)ctx)->detect, f, t);
+}
+
+static void
+on_handshake(void *ctx, struct flow *f, tm_time_t syn, tm_time_t synack, tm_time_t ack)
+{
+	detect_observe_handshake(((struct analysis *)ctx)->detect, syn, synack, ack);
+}
+
+static void
+on_finding(void *ctx, const struct tm_finding *fd, const char *detector)
+{
+	struct analysis *a = ctx;
+	char err[512];
+
+	if (a->failed)
+		return;
+	if (store_write_finding(a->store, a->capture, fd, detector, err, sizeof(err)) != 0)
+		fail(a, err);
+	else
+		a->res->findings++;
+}
+
+/* --- flows leaving the table ------------------------------------------ */
+
+static void
+write_flow(struct analysis *a, struct flow *f)
+{
+	char err[512];
+
+	if (!a->failed && store_write_flow(a->store, a->capture, f, err, sizeof(err)) != 0)
+		fail(a, err);
+	f->stored = 1;
+}
+
+static int
+flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
+{
+	struct analysis *a = ctx;
+
+	if (why == TM_END_OPEN) {
+		flow_advance(f, now, &a->o->profile, &a->ev);
+		if (!flow_is_done(f))
+			return 0;
+		why = TM_END_CLOSED;
+	}
+	flow_finish(f, now, &a->o->profile, &a->ev);
+	f->v.end_reason = why;
+	f->v.end_ts = now;
+	detect_flow_end(a->detect, f);
+	write_flow(a, f);
+	a->res->info.flows++;
+	a->res->handshakes[f->handshake]++;
+	a->res->closes[f->close]++;
+	flow_free(f);
+	return 1;
+}
+
+/* --- packets ------------------------------------------------------------ */
+
+static struct flow *
+flow_create(struct analysis *a, const struct packet *p)
+{
+	return flow_new(p, a->next_id++, detect_slots(a->detect));
+}
+
+static void
+process(struct analysis *a, const struct packet *p)
+{
+	struct flow *f = flowtab_lookup(a->tab, p);
+
+	if (f != NULL && flow_is_new_incarnation(f, p)) {
+		struct flow *old = f;
+
+		flowtab_remove(a->tab, old);
+		flow_advance(old, p->ts, &a->o->profile, &a->ev);
+		f = flow_create(a, p);
+		flow_link_previous(f, old);
+		flow_out(a, old, TM_END_REPLACED, p->ts);
+		flowtab_insert(a->tab, f);
+	} else if (f == NULL) {
+		f = flow_create(a, p);
+		flowtab_insert(a->tab, f);
+	}
+	flow_segment(f, p, &a->o->profile, &a->ev);
+	flowtab_touch(a->tab, f);
+}
+
+/* Capture time moved on: let out what ended, tick the detectors. */
+static void
+clock_advance(struct analysis *a, tm_time_t ts)
+{
+	if (ts <= a->now)
+		return;
+	a->now = ts;
+	if (a->next_tick == 0)
+		a->next_tick = ts + TM_NSEC_PER_SEC;
+	if (ts < a->next_tick)
+		return;
+	a->next_tick = ts + TM_NSEC_PER_SEC;
+	flowtab_expire(a->tab, ts);
+	detect_tick(a->detect, ts);
+}
+
+/* --- progress and checkpoints (wall clock) ------------------------------ */
+
+static double
+wall_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void
+show_progress(struct analysis *a, struct reader *r, int final)
+{
+	int64_t size = reader_file_size(r);
+
+	if (final) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	if (size > 0)
+		fprintf(stderr, "\r%s: %3.0f%%  %llu packets  %zu open connections\033[K",
+		    reader_path(r), 100.0 * (double)reader_bytes(r) / (double)size,
+		    (unsigned long long)reader_frames(r), flowtab_count(a->tab));
+	else
+		fprintf(stderr, "\r%s: %llu packets  %zu open connections\033[K", reader_path(r),
+		    (unsigned long long)reader_frames(r), flowtab_count(a->tab));
+}
+
+static void
+write_open_flow(void *ctx, struct flow *f)
+{
+	struct analysis *a = ctx;
+
+	flow_finish(f, a->now, &a->o->profile, NULL);
+	f->v.end_reason = TM_END_OPEN;
+	write_flow(a, f);
+}
+
+static void
+checkpoint(struct analysis *a, struct reader *r)
+{
+	char err[512];
+
+	a->res->info.drops = reader_kernel_drops(r);
+	detect_set_drops(a->detect, a->res->info.drops);
+	flowtab_foreach(a->tab, write_open_flow, a);
+	a->res->info.last_ts = a->now;
+	if (!a->failed && store_checkpoint(a->store, a->capture, &a->res->info, err, sizeof(err)) != 0)
+		fail(a, err);
+}
+
+static void
+periodic(struct analysis *a, struct reader *r)
+{
+	double now = wall_seconds();
+
+	if (a->o->checkpoint_interval > 0 && now >= a->next_checkpoint) {
+		checkpoint(a, r);
+		a->next_checkpoint = now + a->o->checkpoint_interval;
+	}
+	if (a->o->progress && now >= a->next_progress) {
+		show_progress(a, r, 0);
+		a->next_progress = now + 0.5;
+	}
+}
+
+/* --- the loop ------------------------------------------------------------ */
+
+static void
+count_frame(struct analysis *a, const struct frame *fr, enum decode_verdict v)
+{
+	struct capture_info *ci = &a->res->info;
+
+	ci->packets++;
+	ci->bytes += fr->wirelen;
+	ci->verdicts[v]++;
+	if (ci->first_ts == 0 || fr->ts < ci->first_ts)
+		ci->first_ts = fr->ts;
+	if (fr->ts > ci->last_ts)
+		ci->last_ts = fr->ts;
+}
+
+/* Read until the end, damage, a stop request or a database failure. */
+static void
+read_loop(struct analysis *a, struct reader *r)
+{
+	struct frame fr;
+	struct packet p;
+	enum reader_status st;
+	char why[256];
+
+	for (;;) {
+		if (a->o->stop != NULL && *a->o->stop)
+			break;
+		st = reader_next(r, &fr, a->res->damage, sizeof(a->res->damage));
+		if (st == READER_END)
+			break;
+		if (st == READER_DAMAGED || st == READER_ERROR) {
+			a->res->damaged = 1;
+			break;
+		}
+		if (st == READER_OK) {
+			enum decode_verdict v = decode_frame(fr.dlt, fr.data, fr.caplen,
+			    fr.wirelen, &p, why, sizeof(why));
+
+			count_frame(a, &fr, v);
+			if (v == DECODE_TCP) {
+				a->res->info.tcp_packets++;
+				p.frame = fr.number;
+				p.ts = fr.ts;
+				clock_advance(a, fr.ts);
+				process(a, &p);
+			}
+		}
+		if (a->failed)
+			break;
+		if ((fr.number & 0xfff) == 0 || st == READER_TIMEOUT)
+			periodic(a, r);
+	}
+}
+
+static void
+info_start(struct capture_info *ci, struct reader *r, const struct analysis_options *o)
+{
+	struct stat sb;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->path = reader_path(r);
+	ci->size = reader_file_size(r);
+	ci->mtime = (ci->size >= 0 && stat(ci->path, &sb) == 0) ? (int64_t)sb.st_mtime : 0;
+	ci->source = reader_fileno(r) >= 0 ? "live" : "file";
+	ci->profile = o->profile.name;
+	ci->vantage = vantage_name(o->vantage);
+	ci->link_types = reader_link_types(r);
+	ci->status = "running";
+}
+
+static void
+info_end(struct analysis *a, struct reader *r)
+{
+	struct capture_info *ci = &a->res->info;
+
+	ci->digest = reader_digest(r);
+	ci->link_types = reader_link_types(r);
+	ci->drops = reader_kernel_drops(r);
+	ci->flows_evicted = flowtab_evicted(a->tab);
+	ci->peak_flows = flowtab_peak(a->tab);
+	ci->vantage = vantage_name(detect_vantage(a->detect));
+	ci->status = a->res->damaged ? "damaged" : "complete";
+	ci->damage = a->res->damaged ? a->res->damage : NULL;
+}
+
+/* Open the capture's transaction, unless it is already stored. */
+static int
+begin(struct analysis *a, struct reader *r, char *err, size_t errlen)
+{
+	struct capture_info *ci = &a->res->info;
+	uint64_t base;
+
+	info_start(ci, r, a->o);
+	if (!a->o->force && ci->size >= 0 &&
+	    (a->res->duplicate_of = store_find_capture(a->store, ci->path, ci->size, ci->mtime, 0)) != 0)
+		return 1;
+	if (store_begin_capture(a->store, ci, &a->capture, &base, err, errlen) != 0)
+		return -1;
+	a->res->capture_id = a->capture;
+	a->next_id = base + 1;
+	if (detect_begin(a->detect, &a->o->profile, on_finding, a, err, errlen) != 0) {
+		store_abort_capture(a->store);
+		return -1;
+	}
+	return 0;
+}
+
+/* Drain, end the detectors, and commit (or roll back a duplicate). */
+static enum analysis_status
+finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
+{
+	struct capture_info *ci = &a->res->info;
+	int64_t dup;
+
+	flowtab_drain(a->tab, TM_END_CAPTURE_END, ci->last_ts);
+	detect_end(a->detect, ci->last_ts);
+	info_end(a, r);
+	if (a->failed) {
+		store_abort_capture(a->store);
+		snprintf(err, errlen, "%s", a->err);
+		return ANALYSIS_FAILED;
+	}
+	dup = a->o->force ? 0 : store_find_capture(a->store, NULL, -1, 0, ci->digest);
+	if (dup != 0 && dup != a->capture) {
+		store_abort_capture(a->store);
+		a->res->duplicate_of = dup;
+		a->res->capture_id = 0;
+		return ANALYSIS_OK;
+	}
+	if (store_end_capture(a->store, a->capture, ci, err, errlen) != 0) {
+		store_abort_capture(a->store);
+		return ANALYSIS_FAILED;
+	}
+	return a->res->damaged ? ANALYSIS_DAMAGED : ANALYSIS_OK;
+}
+
+enum analysis_status
+analysis_run(struct store *store, struct detect *detect, struct reader *reader,
+    const struct analysis_options *o, struct analysis_result *res,
+    char *err, size_t errlen)
+{
+	struct analysis a = { .store = store, .detect = detect, .o = o, .res = res };
+	struct flowtab_limits lim = { .grace = GRACE_SECONDS,
+	    .horizon = profile_horizon(&o->profile) + 1,
+	    .idle_timeout = o->idle_timeout, .max_flows = o->max_flows };
+	enum analysis_status st;
+	int b;
+
+	memset(res, 0, sizeof(*res));
+	a.ev = (struct flow_events){ .ctx = &a, .segment = on_segment,
+	    .transition = on_transition, .handshake = on_handshake };
+	if ((b = begin(&a, reader, err, errlen)) != 0)
+		return b > 0 ? ANALYSIS_OK : ANALYSIS_FAILED;
+	a.tab = flowtab_new(&lim, flow_out, &a);
+	a.next_checkpoint = wall_seconds() + o->checkpoint_interval;
+	a.next_progress = wall_seconds() + 1.0;
+	read_loop(&a, reader);
+	if (o->progress)
+		show_progress(&a, reader, 1);
+	st = finish(&a, reader, err, errlen);
+	flowtab_free(a.tab);
+	return st;
+}

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include "tcpmortem/detector.h"
 #include "detect.h"
+#include "names.h"
 #include "reader.h"
 #include "store.h"
 
@@ -36,15 +37,22 @@ struct analysis_result {
 	int64_t duplicate_of;           /* the stored capture it duplicates */
 	struct capture_info info;
 	uint64_t findings;
+	uint64_t handshakes[HS_COUNT];  /* flows by handshake outcome */
+	uint64_t closes[CLOSE_COUNT];   /* flows by close type */
 	int damaged;                    /* the input ended in damage */
 	char damage[512];
 };
 
+enum analysis_status {
+	ANALYSIS_OK = 0,        /* stored (or skipped as a duplicate) */
+	ANALYSIS_DAMAGED,       /* the input ended in damage; stored up to it */
+	ANALYSIS_FAILED         /* the database failed: nothing of it is stored */
+};
+
 /* Analyse everything READER yields into STORE, with DETECT's detectors.
- * Returns EXIT_OK, EXIT_DAMAGED (stored up to the damage) or EXIT_IO (the
- * database failed: nothing of this capture is stored; ERR says why). */
-int analysis_run(struct store *store, struct detect *detect, struct reader *reader,
-    const struct analysis_options *o, struct analysis_result *res,
-    char *err, size_t errlen);
+ * CI_PATH names the capture.  On ANALYSIS_FAILED, ERR says why. */
+enum analysis_status analysis_run(struct store *store, struct detect *detect,
+    struct reader *reader, const struct analysis_options *o,
+    struct analysis_result *res, char *err, size_t errlen);
 
 #endif

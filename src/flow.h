@@ -52,6 +52,7 @@ struct ladder_entry {
 	uint16_t window;
 	uint32_t count;         /* segments folded into this line */
 	uint8_t retransmission;
+	uint8_t folded;         /* a run of data/ACKs, not a control segment */
 };
 
 struct timeline {
@@ -64,6 +65,9 @@ struct flow_events {
 	void *ctx;
 	void (*segment)(void *ctx, struct flow *f, const struct tm_segment *seg);
 	void (*transition)(void *ctx, struct flow *f, const struct tm_transition *t);
+	/* A handshake completed: first SYN, SYN-ACK and third ACK times. */
+	void (*handshake)(void *ctx, struct flow *f, tm_time_t syn, tm_time_t synack,
+	    tm_time_t ack);
 };
 
 struct flow {
@@ -82,6 +86,9 @@ struct flow {
 	uint8_t saw_syn[2], saw_synack[2];
 	uint8_t rst_from[2];
 	uint8_t crossed_fins;   /* each FIN sent before the other was received */
+	uint8_t rst_before_fins; /* a RST came before both FINs: close is rst */
+	tm_time_t syn_ts, synack_ts; /* handshake timing, for the vantage */
+	uint32_t rel_base[2];   /* first sequence number seen, when no ISN */
 	enum tm_side first_fin; /* TM_NO_SIDE until a FIN */
 	enum tm_side first_rst;
 	uint64_t packets, bytes;
@@ -124,7 +131,10 @@ void flow_link_previous(struct flow *newf, const struct flow *old);
 /* Both endpoints are CLOSED (or never left LISTEN): nothing more can happen. */
 int flow_is_done(const struct flow *f);
 
-/* Decide handshake, close and closer from what was seen; idempotent. */
-void flow_classify(struct flow *f);
+/* The flow leaves: fire timers up to NOW, settle what the capture proved
+ * (a server that never answered never had the connection), and decide
+ * handshake, close and closer.  Idempotent. */
+void flow_finish(struct flow *f, tm_time_t now, const struct tm_profile *prof,
+    const struct flow_events *ev);
 
 #endif

@@ -2,17 +2,22 @@
  * flowtab.h: the table of live connections, and when they leave it.
  *
  * A chained hash on the 4-tuple (either direction) finds a packet's flow.
- * Every flow also sits on one of two lists, each ordered by last activity,
- * so expiry is O(1) per flow and never scans:
+ * Every flow also sits on one of three lists, each ordered by last
+ * activity, so expiry is O(1) per flow and never scans:
  *
- *   active  --(quiet longer than the profile's horizon; not done)-->  idle
- *   active  --(quiet longer than the horizon and done)-->  out (written)
- *   idle    --(quiet longer than the inactivity timeout)-->  out
- *   any     --(a packet)-->  tail of active
+ *            quiet > grace        quiet > horizon        quiet > idle timeout
+ *   recent ───────────────> waiting ───────────────> idle ─────────────────> out
+ *      │ done                  │ done                                  (must go)
+ *      └──> out                └──> out
+ *   any list ──(a packet)──> tail of recent
  *
- * The table never writes anything itself: flows that leave are handed to
- * the caller's callback, which stores and frees them.  A memory cap on the
- * number of flows evicts the least recently active first.
+ * "done" is the caller's verdict (timers applied, both endpoints CLOSED):
+ * a reset or refused connection leaves after the grace period, one in
+ * TIME-WAIT once every timer has run (the profile's horizon), an idle open
+ * one after the inactivity timeout.  The table never writes anything
+ * itself: flows that leave are handed to the caller's callback, which
+ * stores and frees them.  A cap on the number of flows evicts the least
+ * recently active of the idlest list first.
  */
 #ifndef TM_FLOWTAB_H
 #define TM_FLOWTAB_H
@@ -23,9 +28,14 @@
 
 struct flowtab;
 
-typedef void (*flowtab_out_fn)(void *ctx, struct flow *f, enum tm_end_reason why);
+/* F leaves the table (already unlinked) at capture time NOW.  With WHY =
+ * TM_END_OPEN the table asks whether F may go: the callback applies timers
+ * and returns 1 if it took F (stored and freed), 0 to keep it.  With any
+ * other reason the callback must take F. */
+typedef int (*flowtab_out_fn)(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now);
 
 struct flowtab_limits {
+	double grace;           /* seconds a done flow waits for stray segments */
 	double horizon;         /* seconds: longest timer (profile_horizon) */
 	double idle_timeout;    /* seconds of silence before an open flow is written out */
 	size_t max_flows;       /* cap; 0 = unlimited */
@@ -49,8 +59,8 @@ void flowtab_touch(struct flowtab *t, struct flow *f);
 /* Hand out every flow whose time has come at capture time NOW. */
 void flowtab_expire(struct flowtab *t, tm_time_t now);
 
-/* Hand out every flow (capture end), oldest first. */
-void flowtab_drain(struct flowtab *t, enum tm_end_reason why);
+/* Hand out every flow, idlest first, as ending for WHY at NOW (capture end). */
+void flowtab_drain(struct flowtab *t, enum tm_end_reason why, tm_time_t now);
 
 /* Call FN on every flow still in the table (live checkpoints). */
 void flowtab_foreach(struct flowtab *t, void (*fn)(void *ctx, struct flow *f), void *ctx);

@@ -1,2 +1,447 @@
+/* test-flow.c: one connection's reconstruction, scenario by scenario. */
+#include "config.h"
+
 #include <check.h>
-int main(void){return 0;}
+#include <stdlib.h>
+
+#include "flow.h"
+#include "profile.h"
+#include "pkt.h"
+
+static struct tm_profile prof;
+static struct flow *f;
+static int ntransitions, nhandshakes;
+
+static void
+count_transition(void *ctx, struct flow *fl, const struct tm_transition *t)
+{
+	ntransitions++;
+}
+
+static void
+count_handshake(void *ctx, struct flow *fl, tm_time_t a, tm_time_t b, tm_time_t c)
+{
+	nhandshakes++;
+}
+
+static const struct flow_events events = { .transition = count_transition,
+    .handshake = count_handshake };
+
+static void
+setup(void)
+{
+	profile_get("linux", &prof);
+	f = NULL;
+	pkt_frame = 0;
+	ntransitions = nhandshakes = 0;
+}
+
+static void
+teardown(void)
+{
+	flow_free(f);
+}
+
+static void
+feed(struct packet p)
+{
+	if (f == NULL)
+		f = flow_new(&p, 1, 0);
+	flow_segment(f, &p, &prof, &events);
+}
+
+static void
+finish_at(double t)
+{
+	flow_finish(f, (tm_time_t)(t * 1e9), &prof, &events);
+}
+
+#define CSTATE f->v.ep[TM_CLIENT].state
+#define SSTATE f->v.ep[TM_SERVER].state
+
+/* client ISN 1000, server ISN 5000 */
+static void
+handshake(void)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.000));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.010));
+	feed(pkt_at(C, ACK, 1001, 5001, 0, 0.011));
+}
+
+START_TEST(normal_open_reaches_established_on_both_sides)
+{
+	handshake();
+	ck_assert_int_eq(CSTATE, TM_ESTABLISHED);
+	ck_assert_int_eq(SSTATE, TM_ESTABLISHED);
+	ck_assert_int_eq(nhandshakes, 1);
+	finish_at(1);
+	ck_assert_int_eq(f->handshake, HS_COMPLETE);
+	ck_assert_int_eq(f->close, CLOSE_NONE);
+	ck_assert_int_eq(f->closer, CLOSER_NULL);
+}
+END_TEST
+
+START_TEST(four_way_close_client_first_leaves_client_in_time_wait)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_1);
+	ck_assert_int_eq(SSTATE, TM_CLOSE_WAIT);
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.01));
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_2);
+	feed(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.02));
+	ck_assert_int_eq(CSTATE, TM_TIME_WAIT);
+	ck_assert_int_eq(SSTATE, TM_LAST_ACK);
+	feed(pkt_at(C, ACK, 1002, 5002, 0, 1.03));
+	ck_assert_int_eq(SSTATE, TM_CLOSED);
+	finish_at(2.0);
+	ck_assert_int_eq(CSTATE, TM_TIME_WAIT);
+	ck_assert_int_eq(f->close, CLOSE_FIN);
+	ck_assert_int_eq(f->closer, CLOSER_CLIENT);
+}
+END_TEST
+
+START_TEST(time_wait_expires_after_two_msl)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.02));
+	feed(pkt_at(C, ACK, 1002, 5002, 0, 1.03));
+	finish_at(60.9);
+	ck_assert_int_eq(CSTATE, TM_TIME_WAIT);
+	finish_at(61.1);
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+	ck_assert_int_eq(f->tl[TM_CLIENT].items[f->tl[TM_CLIENT].n - 1].frame, 0);
+	ck_assert_str_eq(f->tl[TM_CLIENT].items[f->tl[TM_CLIENT].n - 1].cause, "timer 2MSL");
+}
+END_TEST
+
+START_TEST(three_way_close_fin_ack_combined_passes_fin_wait_2)
+{
+	handshake();
+	feed(pkt_at(S, FIN | ACK, 5001, 1001, 0, 1.0));
+	feed(pkt_at(C, FIN | ACK, 1001, 5002, 0, 1.01));
+	ck_assert_int_eq(SSTATE, TM_TIME_WAIT);
+	ck_assert_int_eq(CSTATE, TM_LAST_ACK);
+	feed(pkt_at(S, ACK, 5002, 1002, 0, 1.02));
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+	finish_at(2);
+	ck_assert_int_eq(f->close, CLOSE_FIN);
+	ck_assert_int_eq(f->closer, CLOSER_SERVER);
+	/* FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT, both at the client's FIN+ACK */
+	ck_assert_int_eq(f->tl[TM_SERVER].items[f->tl[TM_SERVER].n - 2].to, TM_FIN_WAIT_2);
+}
+END_TEST
+
+START_TEST(simultaneous_close_goes_through_closing_on_both_sides)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, FIN | ACK, 5001, 1001, 0, 1.0001)); /* does not ack the client's FIN */
+	ck_assert_int_eq(CSTATE, TM_CLOSING);
+	ck_assert_int_eq(SSTATE, TM_CLOSING);
+	feed(pkt_at(C, ACK, 1002, 5002, 0, 1.02));
+	feed(pkt_at(S, ACK, 5002, 1002, 0, 1.02));
+	ck_assert_int_eq(CSTATE, TM_TIME_WAIT);
+	ck_assert_int_eq(SSTATE, TM_TIME_WAIT);
+	finish_at(2);
+	ck_assert_int_eq(f->close, CLOSE_SIMULTANEOUS);
+	ck_assert_int_eq(f->closer, CLOSER_BOTH);
+}
+END_TEST
+
+START_TEST(simultaneous_open_passes_syn_received_on_both_sides)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	feed(pkt_at(S, SYN, 5000, 0, 0, 0.0001));
+	ck_assert_int_eq(CSTATE, TM_SYN_RECEIVED);
+	ck_assert_int_eq(SSTATE, TM_SYN_RECEIVED);
+	feed(pkt_at(C, SYN | ACK, 1000, 5001, 0, 0.01));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.01));
+	ck_assert_int_eq(CSTATE, TM_ESTABLISHED);
+	ck_assert_int_eq(SSTATE, TM_ESTABLISHED);
+	finish_at(1);
+	ck_assert_int_eq(f->handshake, HS_SIMULTANEOUS);
+}
+END_TEST
+
+START_TEST(half_close_with_data_after_fin_is_half_and_keeps_fin_wait_2)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.01));
+	feed(pkt_at(S, PSH | ACK, 5001, 1002, 100, 1.02));
+	feed(pkt_at(C, ACK, 1002, 5101, 0, 1.03));
+	finish_at(200);              /* well past tcp_fin_timeout */
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_2);
+	ck_assert_int_eq(SSTATE, TM_CLOSE_WAIT);
+	ck_assert_int_eq(f->close, CLOSE_HALF);
+}
+END_TEST
+
+START_TEST(orphaned_fin_wait_2_times_out)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.01));
+	finish_at(61.0);
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_2);
+	finish_at(61.02);
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+	ck_assert_int_eq(SSTATE, TM_CLOSE_WAIT);
+}
+END_TEST
+
+START_TEST(refused_connection_never_had_a_server_socket)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	feed(pkt_at(S, RST | ACK, 0, 1001, 0, 0.001));
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+	ck_assert_int_eq(SSTATE, TM_CLOSED);
+	ck_assert_int_eq(f->tl[TM_SERVER].n, 0);
+	finish_at(1);
+	ck_assert_int_eq(f->handshake, HS_REFUSED);
+	ck_assert_int_eq(f->close, CLOSE_RST);
+	ck_assert_int_eq(f->closer, CLOSER_SERVER);
+}
+END_TEST
+
+START_TEST(abortive_close_resets_both_from_established)
+{
+	handshake();
+	feed(pkt_at(C, RST | ACK, 1001, 5001, 0, 1.0));
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+	ck_assert_int_eq(SSTATE, TM_CLOSED);
+	finish_at(2);
+	ck_assert_int_eq(f->close, CLOSE_RST);
+	ck_assert_int_eq(f->closer, CLOSER_CLIENT);
+}
+END_TEST
+
+START_TEST(rst_of_half_closed_connection_is_rst_close)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.01));
+	feed(pkt_at(S, RST | ACK, 5001, 1002, 0, 1.5));
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+	ck_assert_int_eq(SSTATE, TM_CLOSED);
+	finish_at(2);
+	ck_assert_int_eq(f->close, CLOSE_RST);
+}
+END_TEST
+
+START_TEST(out_of_window_rst_is_not_accepted)
+{
+	handshake();
+	feed(pkt_at(C, RST, 1001 + 10000000, 0, 0, 1.0));
+	ck_assert_int_eq(SSTATE, TM_ESTABLISHED);
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+}
+END_TEST
+
+START_TEST(retransmitted_syn_and_fin_do_not_advance_twice)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	feed(pkt_at(C, SYN, 1000, 0, 0, 1.0));
+	ck_assert_int_eq(f->tl[TM_CLIENT].n, 1);
+	ck_assert_int_eq(f->v.ep[TM_CLIENT].syn_count, 2);
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 1.01));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 2.01));
+	feed(pkt_at(C, ACK, 1001, 5001, 0, 2.02));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 3.0));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 3.2));
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_1);
+	ck_assert_int_eq(f->v.ep[TM_CLIENT].fin_count, 2);
+	ck_assert_int_eq(f->tl[TM_SERVER].n, 3); /* SYN-RECEIVED, ESTABLISHED, CLOSE-WAIT */
+}
+END_TEST
+
+START_TEST(repeated_fin_restarts_time_wait)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.01));
+	feed(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.02));
+	feed(pkt_at(S, FIN | ACK, 5001, 1002, 0, 31.0)); /* wave 4 was lost */
+	finish_at(62.0);
+	ck_assert_int_eq(CSTATE, TM_TIME_WAIT);
+	finish_at(91.1);
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+}
+END_TEST
+
+START_TEST(midstream_connection_is_inferred_established)
+{
+	feed(pkt_at(C, PSH | ACK, 7000, 9000, 50, 0.0));
+	ck_assert_int_eq(CSTATE, TM_ESTABLISHED);
+	ck_assert_int_eq(SSTATE, TM_ESTABLISHED);
+	feed(pkt_at(S, FIN | ACK, 9000, 7050, 0, 0.5));
+	ck_assert_int_eq(SSTATE, TM_FIN_WAIT_1);
+	ck_assert_int_eq(CSTATE, TM_CLOSE_WAIT);
+	finish_at(1);
+	ck_assert_int_eq(f->handshake, HS_MIDSTREAM);
+	ck_assert_int_eq(f->v.midstream, 1);
+}
+END_TEST
+
+START_TEST(midstream_client_is_the_higher_port)
+{
+	struct packet p = pkt_at(S, ACK, 9000, 7000, 0, 0.0);
+
+	f = flow_new(&p, 1, 0);
+	ck_assert_int_eq(f->v.port[TM_CLIENT], 40000);
+	ck_assert_int_eq(f->v.port[TM_SERVER], 80);
+}
+END_TEST
+
+START_TEST(syn_ack_first_infers_the_client_syn)
+{
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.0));
+	ck_assert_int_eq(f->tl[TM_CLIENT].items[0].from, TM_UNKNOWN);
+	ck_assert_int_eq(f->tl[TM_CLIENT].items[0].to, TM_SYN_SENT);
+	ck_assert_int_eq(CSTATE, TM_ESTABLISHED);
+	feed(pkt_at(C, ACK, 1001, 5001, 0, 0.01));
+	ck_assert_int_eq(CSTATE, TM_ESTABLISHED);
+	ck_assert_int_eq(SSTATE, TM_ESTABLISHED);
+	finish_at(1);
+	ck_assert_int_eq(f->handshake, HS_COMPLETE);
+}
+END_TEST
+
+START_TEST(unanswered_syn_is_no_answer_and_gives_up_at_127s)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	feed(pkt_at(C, SYN, 1000, 0, 0, 1.0));
+	finish_at(126);
+	ck_assert_int_eq(CSTATE, TM_SYN_SENT);
+	ck_assert_int_eq(SSTATE, TM_CLOSED);
+	ck_assert_int_eq(f->handshake, HS_NO_ANSWER);
+	finish_at(128);
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+}
+END_TEST
+
+START_TEST(syn_received_gives_up_after_synack_retries)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.0));
+	finish_at(62);
+	ck_assert_int_eq(SSTATE, TM_SYN_RECEIVED);
+	ck_assert_int_eq(f->handshake, HS_INCOMPLETE);
+	finish_at(64);
+	ck_assert_int_eq(SSTATE, TM_CLOSED);
+}
+END_TEST
+
+START_TEST(sequence_numbers_wrap_around)
+{
+	feed(pkt_at(C, SYN, 0xfffffff0u, 0, 0, 0.0));
+	feed(pkt_at(S, SYN | ACK, 0xfffffffeu, 0xfffffff1u, 0, 0.01));
+	feed(pkt_at(C, ACK, 0xfffffff1u, 0xffffffffu, 0, 0.02));
+	feed(pkt_at(C, PSH | ACK, 0xfffffff1u, 0xffffffffu, 100, 0.03)); /* wraps */
+	feed(pkt_at(C, FIN | ACK, 0x55u, 0xffffffffu, 0, 0.04));
+	feed(pkt_at(S, ACK, 0xffffffffu, 0x56u, 0, 0.05));
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_2);
+	ck_assert_int_eq(f->v.ep[TM_CLIENT].fin_acked, 1);
+	feed(pkt_at(S, FIN | ACK, 0xffffffffu, 0x56u, 0, 0.06));
+	feed(pkt_at(C, ACK, 0x56u, 0x0u, 0, 0.07));
+	ck_assert_int_eq(CSTATE, TM_TIME_WAIT);
+	ck_assert_int_eq(SSTATE, TM_CLOSED);
+}
+END_TEST
+
+START_TEST(new_syn_with_new_isn_is_a_new_incarnation)
+{
+	struct packet same, fresh, synack;
+
+	handshake();
+	same = pkt_at(C, SYN, 1000, 0, 0, 1.0);
+	fresh = pkt_at(C, SYN, 90000, 0, 0, 2.0);
+	synack = pkt_at(S, SYN | ACK, 5000, 1001, 0, 2.0);
+	ck_assert_int_eq(flow_is_new_incarnation(f, &same), 0);
+	ck_assert_int_eq(flow_is_new_incarnation(f, &fresh), 1);
+	ck_assert_int_eq(flow_is_new_incarnation(f, &synack), 0);
+}
+END_TEST
+
+START_TEST(previous_incarnation_is_linked_with_its_time_wait)
+{
+	struct flow *old;
+	struct packet p;
+
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.01));
+	feed(pkt_at(C, ACK, 1002, 5002, 0, 1.02));
+	old = f;
+	p = pkt_at(C, SYN, 90000, 0, 0, 5.0);
+	f = flow_new(&p, 2, 0);
+	flow_link_previous(f, old);
+	ck_assert_int_eq(f->v.incarnation, 2);
+	ck_assert_ptr_nonnull(f->v.previous);
+	ck_assert_int_eq(f->prev.flow_id, 1);
+	ck_assert_int_eq(f->prev.final_state[TM_CLIENT], TM_TIME_WAIT);
+	ck_assert_int_eq(f->prev.last_seq[TM_CLIENT], 1002);
+	ck_assert(f->prev.time_wait_since[TM_CLIENT] > 0);
+	flow_free(old);
+}
+END_TEST
+
+START_TEST(data_segments_fold_into_runs_on_the_ladder)
+{
+	handshake();
+	for (int i = 0; i < 10; i++) {
+		feed(pkt_at(C, PSH | ACK, 1001 + 100 * i, 5001, 100, 1.0 + i * 0.01));
+		feed(pkt_at(S, ACK, 5001, 1101 + 100 * i, 0, 1.0 + i * 0.01 + 0.001));
+	}
+	feed(pkt_at(C, FIN | ACK, 2001, 5001, 0, 2.0));
+	/* SYN, SYN-ACK, ACK, a client run, a server run, FIN */
+	ck_assert_int_eq(f->nladder, 6);
+	ck_assert_int_eq(f->ladder[3].count, 10);
+	ck_assert_int_eq(f->ladder[3].len, 1000);
+	ck_assert_int_eq(f->ladder[4].count, 10);
+	ck_assert_int_eq(f->ladder[5].flags, FIN | ACK);
+	ck_assert_int_eq(f->ladder[5].rel_seq, 1001);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("flow");
+	TCase *tc = tcase_create("scenarios");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, normal_open_reaches_established_on_both_sides);
+	tcase_add_test(tc, four_way_close_client_first_leaves_client_in_time_wait);
+	tcase_add_test(tc, time_wait_expires_after_two_msl);
+	tcase_add_test(tc, three_way_close_fin_ack_combined_passes_fin_wait_2);
+	tcase_add_test(tc, simultaneous_close_goes_through_closing_on_both_sides);
+	tcase_add_test(tc, simultaneous_open_passes_syn_received_on_both_sides);
+	tcase_add_test(tc, half_close_with_data_after_fin_is_half_and_keeps_fin_wait_2);
+	tcase_add_test(tc, orphaned_fin_wait_2_times_out);
+	tcase_add_test(tc, refused_connection_never_had_a_server_socket);
+	tcase_add_test(tc, abortive_close_resets_both_from_established);
+	tcase_add_test(tc, rst_of_half_closed_connection_is_rst_close);
+	tcase_add_test(tc, out_of_window_rst_is_not_accepted);
+	tcase_add_test(tc, retransmitted_syn_and_fin_do_not_advance_twice);
+	tcase_add_test(tc, repeated_fin_restarts_time_wait);
+	tcase_add_test(tc, midstream_connection_is_inferred_established);
+	tcase_add_test(tc, midstream_client_is_the_higher_port);
+	tcase_add_test(tc, syn_ack_first_infers_the_client_syn);
+	tcase_add_test(tc, unanswered_syn_is_no_answer_and_gives_up_at_127s);
+	tcase_add_test(tc, syn_received_gives_up_after_synack_retries);
+	tcase_add_test(tc, sequence_numbers_wrap_around);
+	tcase_add_test(tc, new_syn_with_new_isn_is_a_new_incarnation);
+	tcase_add_test(tc, previous_incarnation_is_linked_with_its_time_wait);
+	tcase_add_test(tc, data_segments_fold_into_runs_on_the_ladder);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

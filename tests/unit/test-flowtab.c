@@ -1,2 +1,209 @@
+/* test-flowtab.c: finding flows, and when they leave the table. */
+#include "config.h"
+
 #include <check.h>
-int main(void){return 0;}
+#include <stdlib.h>
+
+#include "flowtab.h"
+#include "profile.h"
+#include "pkt.h"
+
+#define SEC(x) ((tm_time_t)((x) * 1e9))
+
+static struct flowtab *tab;
+static struct tm_profile prof;
+static int out_count;
+static enum tm_end_reason last_why;
+
+/* The analysis' policy in small: timers, then out if done. */
+static int
+take(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
+{
+	if (why == TM_END_OPEN) {
+		flow_advance(f, now, &prof, NULL);
+		if (!flow_is_done(f))
+			return 0;
+		why = TM_END_CLOSED;
+	}
+	last_why = why;
+	out_count++;
+	flow_free(f);
+	return 1;
+}
+
+static void
+setup(void)
+{
+	struct flowtab_limits lim = { .grace = 5, .horizon = 128, .idle_timeout = 300 };
+
+	profile_get("linux", &prof);
+	tab = flowtab_new(&lim, take, NULL);
+	out_count = 0;
+	pkt_frame = 0;
+}
+
+static void
+teardown(void)
+{
+	flowtab_free(tab);
+}
+
+/* Feed P to its flow, making the flow if it is new. */
+static struct flow *
+feed(struct packet p)
+{
+	struct flow *f = flowtab_lookup(tab, &p);
+
+	if (f == NULL) {
+		f = flow_new(&p, pkt_frame, 0);
+		flowtab_insert(tab, f);
+	}
+	flow_segment(f, &p, &prof, NULL);
+	flowtab_touch(tab, f);
+	return f;
+}
+
+START_TEST(both_directions_find_the_same_flow)
+{
+	struct flow *a = feed(pkt_at(C, SYN, 1, 0, 0, 0));
+	struct flow *b = feed(pkt_at(S, SYN | ACK, 9, 2, 0, 0.1));
+
+	ck_assert_ptr_eq(a, b);
+	ck_assert_int_eq(flowtab_count(tab), 1);
+}
+END_TEST
+
+START_TEST(many_flows_survive_rehashing)
+{
+	struct packet p;
+
+	for (int i = 0; i < 5000; i++) {
+		p = pkt_at(C, SYN, 1, 0, 0, 0);
+		p.sport = (uint16_t)(1024 + i);
+		flowtab_insert(tab, flow_new(&p, (uint64_t)i, 0));
+	}
+	ck_assert_int_eq(flowtab_count(tab), 5000);
+	for (int i = 0; i < 5000; i++) {
+		p = pkt_at(S, SYN | ACK, 1, 0, 0, 0);
+		p.dport = (uint16_t)(1024 + i);
+		ck_assert_ptr_nonnull(flowtab_lookup(tab, &p));
+		ck_assert_int_eq(flowtab_lookup(tab, &p)->v.id, (uint64_t)i);
+	}
+}
+END_TEST
+
+START_TEST(reset_connection_leaves_after_the_grace_period)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0));
+	feed(pkt_at(S, RST | ACK, 0, 1001, 0, 0.001));
+	flowtab_expire(tab, SEC(4));
+	ck_assert_int_eq(out_count, 0);
+	flowtab_expire(tab, SEC(5.1));
+	ck_assert_int_eq(out_count, 1);
+	ck_assert_int_eq(last_why, TM_END_CLOSED);
+	ck_assert_int_eq(flowtab_count(tab), 0);
+}
+END_TEST
+
+START_TEST(time_wait_connection_stays_until_every_timer_ran)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.01));
+	feed(pkt_at(C, ACK, 1001, 5001, 0, 0.02));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1));
+	feed(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.01));
+	feed(pkt_at(C, ACK, 1002, 5002, 0, 1.02));
+	flowtab_expire(tab, SEC(10));
+	ck_assert_int_eq(out_count, 0);       /* TIME-WAIT: not done yet */
+	flowtab_expire(tab, SEC(130));
+	ck_assert_int_eq(out_count, 1);
+	ck_assert_int_eq(last_why, TM_END_CLOSED);
+}
+END_TEST
+
+START_TEST(idle_open_connection_leaves_after_the_idle_timeout)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.01));
+	feed(pkt_at(C, ACK, 1001, 5001, 0, 0.02));
+	flowtab_expire(tab, SEC(10));
+	flowtab_expire(tab, SEC(200));
+	ck_assert_int_eq(out_count, 0);
+	flowtab_expire(tab, SEC(301));
+	ck_assert_int_eq(out_count, 1);
+	ck_assert_int_eq(last_why, TM_END_IDLE);
+}
+END_TEST
+
+START_TEST(a_packet_brings_an_idle_flow_back)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.01));
+	feed(pkt_at(C, ACK, 1001, 5001, 0, 0.02));
+	flowtab_expire(tab, SEC(200));        /* now on the idle list */
+	feed(pkt_at(C, PSH | ACK, 1001, 5001, 10, 250));
+	flowtab_expire(tab, SEC(400));
+	ck_assert_int_eq(out_count, 0);
+	ck_assert_int_eq(flowtab_count(tab), 1);
+}
+END_TEST
+
+START_TEST(cap_evicts_the_least_recently_active)
+{
+	struct flowtab_limits lim = { .grace = 5, .horizon = 128, .idle_timeout = 300, .max_flows = 3 };
+	struct packet p;
+
+	flowtab_free(tab);
+	tab = flowtab_new(&lim, take, NULL);
+	for (int i = 0; i < 5; i++) {
+		p = pkt_at(C, SYN, 1, 0, 0, i);
+		p.sport = (uint16_t)(2000 + i);
+		flowtab_insert(tab, flow_new(&p, (uint64_t)i, 0));
+	}
+	ck_assert_int_eq(flowtab_count(tab), 3);
+	ck_assert_int_eq(flowtab_evicted(tab), 2);
+	ck_assert_int_eq(last_why, TM_END_EVICTED);
+	p = pkt_at(S, SYN | ACK, 1, 0, 0, 0);
+	p.dport = 2000;
+	ck_assert_ptr_null(flowtab_lookup(tab, &p));
+	p.dport = 2004;
+	ck_assert_ptr_nonnull(flowtab_lookup(tab, &p));
+}
+END_TEST
+
+START_TEST(drain_hands_out_everything)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.01));
+	flowtab_drain(tab, TM_END_CAPTURE_END, SEC(1));
+	ck_assert_int_eq(out_count, 1);
+	ck_assert_int_eq(last_why, TM_END_CAPTURE_END);
+	ck_assert_int_eq(flowtab_count(tab), 0);
+	ck_assert_int_eq(flowtab_peak(tab), 1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("flowtab");
+	TCase *tc = tcase_create("table");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, both_directions_find_the_same_flow);
+	tcase_add_test(tc, many_flows_survive_rehashing);
+	tcase_add_test(tc, reset_connection_leaves_after_the_grace_period);
+	tcase_add_test(tc, time_wait_connection_stays_until_every_timer_ran);
+	tcase_add_test(tc, idle_open_connection_leaves_after_the_idle_timeout);
+	tcase_add_test(tc, a_packet_brings_an_idle_flow_back);
+	tcase_add_test(tc, cap_evicts_the_least_recently_active);
+	tcase_add_test(tc, drain_hands_out_everything);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

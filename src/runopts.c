@@ -1,0 +1,123 @@
+/* runopts.c: the options `analyze` and `capture` share (see runopts.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "profile.h"
+#include "runopts.h"
+
+#define DEFAULT_IDLE_TIMEOUT 300.0
+#define DEFAULT_MAX_FLOWS 2000000
+
+void
+runopts_init(struct runopts *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->profile_name = "linux";
+	ro->analysis.idle_timeout = DEFAULT_IDLE_TIMEOUT;
+	ro->analysis.max_flows = DEFAULT_MAX_FLOWS;
+	ro->analysis.progress = 1;
+}
+
+static int
+push(const char **list, size_t *n, const char *arg, const char *what, char *err, size_t errlen)
+{
+	if (*n >= RUNOPTS_MAX_LIST) {
+		snprintf(err, errlen, "too many %s options", what);
+		return -1;
+	}
+	list[(*n)++] = arg;
+	list[*n] = NULL;
+	return 1;
+}
+
+static int
+parse_number(const char *arg, double lo, double hi, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(arg, &end);
+	return (errno == 0 && end != arg && *end == '\0' && *out >= lo && *out <= hi) ? 0 : -1;
+}
+
+int
+runopts_parse(struct runopts *ro, int opt, const char *arg, char *err, size_t errlen)
+{
+	double v;
+	int vt;
+
+	switch (opt) {
+	case 'd': ro->db = arg; return 1;
+	case 'p': ro->profile_name = arg; return 1;
+	case 'q': ro->quiet = 1; ro->analysis.progress = 0; return 1;
+	case 't': return push(ro->timers, &ro->ntimers, arg, "--timer", err, errlen);
+	case OPT_PLUGIN_DIR: return push(ro->plugin_dirs, &ro->nplugin_dirs, arg, "--plugin-dir", err, errlen);
+	case OPT_DISABLE: return push(ro->disabled, &ro->ndisabled, arg, "--disable", err, errlen);
+	case OPT_SET: return push(ro->settings, &ro->nsettings, arg, "--set", err, errlen);
+	case OPT_NO_PROGRESS: ro->analysis.progress = 0; return 1;
+	case OPT_FORCE: ro->analysis.force = 1; return 1;
+	case OPT_PROFILES: ro->list_profiles = 1; return 1;
+	case OPT_VANTAGE:
+		if ((vt = vantage_parse(arg)) < 0)
+			break;
+		ro->analysis.vantage = (enum tm_vantage)vt;
+		return 1;
+	case OPT_IDLE_TIMEOUT:
+		if (parse_number(arg, 1, 86400 * 365, &v) != 0)
+			break;
+		ro->analysis.idle_timeout = v;
+		return 1;
+	case OPT_MAX_FLOWS:
+		if (parse_number(arg, 0, 1e9, &v) != 0 || v != (size_t)v)
+			break;
+		ro->analysis.max_flows = (size_t)v;
+		return 1;
+	default:
+		return 0;
+	}
+	snprintf(err, errlen, "bad value '%s' for --%s", arg,
+	    opt == OPT_VANTAGE ? "vantage (auto, client, server or middle)" :
+	    opt == OPT_IDLE_TIMEOUT ? "idle-timeout (seconds)" : "max-flows");
+	return -1;
+}
+
+int
+runopts_finish(struct runopts *ro, struct detect_options *dopt, char *err, size_t errlen)
+{
+	if (profile_get(ro->profile_name, &ro->analysis.profile) != 0) {
+		snprintf(err, errlen, "unknown profile '%s' (see --profiles)", ro->profile_name);
+		return -1;
+	}
+	for (size_t i = 0; i < ro->ntimers; i++)
+		if (profile_override(&ro->analysis.profile, ro->timers[i], err, errlen) != 0)
+			return -1;
+	memset(dopt, 0, sizeof(*dopt));
+	dopt->plugin_dirs = ro->nplugin_dirs ? ro->plugin_dirs : NULL;
+	dopt->disabled = ro->ndisabled ? ro->disabled : NULL;
+	dopt->settings = ro->nsettings ? ro->settings : NULL;
+	dopt->vantage = ro->analysis.vantage;
+	return 0;
+}
+
+void
+runopts_help(FILE *out)
+{
+	fputs("  -d, --db PATH          database (default $TCPMORTEM_DB or ./tcpmortem.db)\n"
+	    "  -p, --profile NAME     timer profile: linux (default), freebsd, rfc9293\n"
+	    "  -t, --timer NAME=SECS  override one timer (time-wait, fin-wait-2, syn-give-up,\n"
+	    "                         synack-give-up, orphan-give-up, ...); repeatable\n"
+	    "      --profiles         list the profiles and their timers\n"
+	    "      --vantage WHERE    auto (default), client, server or middle\n"
+	    "      --plugin-dir DIR   load detectors from DIR too; repeatable\n"
+	    "      --disable KIND     turn a detector or an anomaly kind off; repeatable\n"
+	    "      --set NAME=VALUE   set a detector threshold (see tcpmortem plugins)\n"
+	    "      --idle-timeout S   write out a silent open connection after S s (300)\n"
+	    "      --max-flows N      memory cap in connections held at once (2000000)\n"
+	    "      --force            analyse a capture even if it is already stored\n"
+	    "  -q, --quiet            no summary, no progress line\n"
+	    "      --no-progress      no progress line\n", out);
+}
