@@ -24,6 +24,7 @@
  * backlog overflowed.  The detail says which figures it used.
  */
 #include <math.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,19 +190,33 @@ describe_cookies(const struct sf_state *st, const struct episode *e, char *buf, 
 		    100.0 * e->full_synacks / e->full_syns, st->backlog);
 }
 
+/* "14:03:07.2" (UTC) for capture time T. */
+static const char *
+clock_text(tm_time_t t, char *buf, size_t len)
+{
+	time_t secs = (time_t)(t / TM_NSEC_PER_SEC);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    (int)(t % TM_NSEC_PER_SEC / 100000000));
+	return buf;
+}
+
 static void
 episode_report(struct sf_state *st, struct target *t)
 {
 	struct episode *e = &t->ep;
-	char detail[640], ep[80], cookies[200];
+	char detail[640], ep[80], cookies[200], from[32], to[32];
 	struct tm_finding f;
 
 	describe_cookies(st, e, cookies, sizeof(cookies));
-	snprintf(detail, sizeof(detail), "SYN flood on %s from %.1f to %.1f (%.1f s): %llu SYNs "
+	snprintf(detail, sizeof(detail), "SYN flood on %s from %s to %s UTC (%.1f s): %llu SYNs "
 	    "from about %.0f sources, %.1f%% completed, peak %llu half-open; %s; mitigate with "
 	    "tcp_syncookies, tcp_max_syn_backlog, tcp_synack_retries",
-	    plugin_endpoint(&st->b, &t->addr, t->port, ep, sizeof(ep)), plugin_seconds(e->start),
-	    plugin_seconds(e->end), plugin_seconds(e->end - e->start), (unsigned long long)e->syns,
+	    plugin_endpoint(&st->b, &t->addr, t->port, ep, sizeof(ep)),
+	    clock_text(e->start, from, sizeof(from)), clock_text(e->end, to, sizeof(to)),
+	    plugin_seconds(e->end - e->start), (unsigned long long)e->syns,
 	    hll_estimate(t->hll), e->syns ? 100.0 * e->completed / e->syns : 0.0,
 	    (unsigned long long)e->peak_half_open, cookies);
 	memset(&f, 0, sizeof(f));
