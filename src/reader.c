@@ -422,6 +422,10 @@ reader_failed(struct reader *r, char *err, size_t errlen)
 	if (strstr(why, "truncated dump file") != NULL)
 		snprintf(err, errlen, "%s: frame %llu: the file ends inside this record (%s)",
 		    r->path, (unsigned long long)r->frames + 1, why);
+	else if (strstr(why, "different from the") != NULL)
+		snprintf(err, errlen, "%s: frame %llu: libpcap reads only pcapng files whose "
+		    "interfaces share one link type and snaplen (%s)",
+		    r->path, (unsigned long long)r->frames + 1, why);
 	else
 		snprintf(err, errlen, "%s: frame %llu: %s", r->path,
 		    (unsigned long long)r->frames + 1, why);

@@ -27,7 +27,7 @@ struct fb {
 	uint32_t n;
 };
 
-static void put(struct fb *f, const void *p, size_t n) { memcpy(f->b + f->n, p, n); f->n += (uint32_t)n; }
+static void put(struct fb *f, const void *p, size_t n) { if (n > 0) memcpy(f->b + f->n, p, n); f->n += (uint32_t)n; }
 static void put8(struct fb *f, unsigned v) { f->b[f->n++] = (uint8_t)v; }
 static void put16(struct fb *f, unsigned v) { put8(f, v >> 8); put8(f, v & 0xff); }
 static void put32(struct fb *f, uint32_t v) { put16(f, v >> 16); put16(f, v & 0xffff); }
@@ -499,6 +499,51 @@ START_TEST(every_link_type_reaches_tcp)
 }
 END_TEST
 
+START_TEST(ppp_hdlc_and_ipoib_reach_tcp)
+{
+	struct fb f;
+
+	f.n = 0;                                /* PPP in HDLC framing */
+	put8(&f, 0xff); put8(&f, 0x03); put16(&f, 0x0021);
+	ip_only(&f);
+	expect_tcp4(9, &f);
+	f.n = 0;                                /* PPP, address and control compressed */
+	put16(&f, 0x0021);
+	ip_only(&f);
+	expect_tcp4(50, &f);
+	f.n = 0;
+	put8(&f, 0x0f); put8(&f, 0); put16(&f, 0x0800);
+	ip_only(&f);
+	expect_tcp4(104, &f);
+	f.n = 0;
+	put16(&f, 0x0800); put16(&f, 0);
+	ip_only(&f);
+	expect_tcp4(242, &f);
+	f.n = 0;
+	put16(&f, 0xc021);                      /* LCP */
+	put32(&f, 0);
+	ck_assert_int_eq(run(9, &f), DECODE_NOT_IP);
+}
+END_TEST
+
+/* NFLOG: a prefix TLV, then the payload TLV (type 9), lengths little-endian. */
+START_TEST(nflog_payload_tlv_found)
+{
+	struct fb f;
+
+	f.n = 0;
+	put8(&f, 2); put8(&f, 0); put16(&f, 0);
+	put8(&f, 9); put8(&f, 0); put8(&f, 10); put8(&f, 0);    /* prefix "abcde", padded */
+	put(&f, "abcde\0\0\0", 8);
+	put8(&f, 44); put8(&f, 0); put8(&f, 9); put8(&f, 0);
+	ip_only(&f);
+	expect_tcp4(239, &f);
+	f.b[4] = 0;                             /* a TLV shorter than its header */
+	f.b[5] = 0;
+	ck_assert_int_eq(run(239, &f), DECODE_MALFORMED);
+}
+END_TEST
+
 START_TEST(loopback_ipv6_family_values_in_both_byte_orders)
 {
 	static const uint32_t af6[] = { 24, 28, 30 };
@@ -585,7 +630,7 @@ END_TEST
 /* Inputs the fuzzer once crashed on (layout of tests/fuzz/fuzz-decode.c). */
 START_TEST(fuzz_regressions_replay)
 {
-	static const int dlts[] = { 1, 113, 276, 12, 14, 101, 228, 229, 0, 108 };
+	static const int dlts[] = { 1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 50, 104, 239, 242 };
 	DIR *d = opendir(REGRESS_DIR);
 	struct dirent *e;
 	char path[1024];
@@ -606,7 +651,7 @@ START_TEST(fuzz_regressions_replay)
 			continue;
 		copy = malloc(n - 2 ? n - 2 : 1);
 		memcpy(copy, buf + 2, n - 2);
-		ck_assert_int_lt(decode_frame(dlts[buf[0] % 10], copy, (uint32_t)(n - 2),
+		ck_assert_int_lt(decode_frame(dlts[buf[0] % (sizeof dlts / sizeof dlts[0])], copy, (uint32_t)(n - 2),
 		    (uint32_t)(n - 2) + (buf[1] & 0x80 ? (buf[1] & 0x7fu) * 16 : 0), &pk, why,
 		    sizeof why), DECODE_VERDICT_COUNT);
 		free(copy);
@@ -643,6 +688,8 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, ipv6_endless_extension_chain_malformed);
 	tcase_add_test(tc, ipv6_extension_header_past_payload_malformed);
 	tcase_add_test(tc, every_link_type_reaches_tcp);
+	tcase_add_test(tc, ppp_hdlc_and_ipoib_reach_tcp);
+	tcase_add_test(tc, nflog_payload_tlv_found);
 	tcase_add_test(tc, loopback_ipv6_family_values_in_both_byte_orders);
 	tcase_add_test(tc, raw_ipv6_link_types);
 	tcase_add_test(tc, unsupported_link_type_named);
