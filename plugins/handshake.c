@@ -50,8 +50,30 @@ struct hs_flow {
 	uint8_t retx_reported[2];
 };
 
+/* Per server address: handshake-timeout findings so far, and how many
+ * more were folded into one summary (scans and floods would otherwise
+ * give one finding per SYN). */
+#define MAX_SERVERS 1024
+
+struct hs_server {
+	struct tm_addr addr;
+	uint8_t used;
+	uint64_t reported, folded;
+	tm_time_t first_folded;
+	uint64_t frames[TM_MAX_EVIDENCE];
+	size_t nframes;
+};
+
 struct hs_state {
 	struct plugin_base b;
+	double max_per_host;
+	struct hs_server servers[MAX_SERVERS];
+};
+
+static const struct tm_option options[] = {
+	{ "handshake-timeout.max-per-host", 20,
+	  "handshake timeouts listed one by one per server address; the rest are summed up" },
+	{ NULL, 0, NULL }
 };
 
 static struct hs_flow *
@@ -246,6 +268,73 @@ hs_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 
 /* --- transitions: simultaneous open, give-ups ------------------------------- */
 
+static struct hs_server *
+server_get(struct hs_state *st, const struct tm_addr *a)
+{
+	size_t i = (size_t)(plugin_hash_addr(a, 0) % MAX_SERVERS);
+
+	for (size_t n = 0; n < 16; n++, i = (i + 1) % MAX_SERVERS) {
+		struct hs_server *v = &st->servers[i];
+
+		if (!v->used) {
+			v->used = 1;
+			v->addr = *a;
+			return v;
+		}
+		if (plugin_addr_eq(&v->addr, a))
+			return v;
+	}
+	return NULL;
+}
+
+/* Whether this timeout is listed on its own; if not it is counted. */
+static int
+timeout_listed(struct hs_state *st, const struct tm_flow *fl, const struct hs_flow *h,
+    enum tm_side s, tm_time_t ts)
+{
+	struct hs_server *v = server_get(st, &fl->addr[TM_SERVER]);
+
+	if (v == NULL || (double)v->reported < st->max_per_host) {
+		if (v != NULL)
+			v->reported++;
+		return 1;
+	}
+	if (v->folded++ == 0)
+		v->first_folded = ts;
+	if (v->nframes < TM_MAX_EVIDENCE && h->syn[s].n > 0)
+		v->frames[v->nframes++] = h->syn[s].frame[0];
+	return 0;
+}
+
+static void
+hs_capture_end(void *state, tm_time_t end)
+{
+	struct hs_state *st = state;
+	char detail[320], addr[64];
+	struct tm_finding f;
+
+	for (size_t i = 0; i < MAX_SERVERS; i++) {
+		const struct hs_server *v = &st->servers[i];
+
+		if (!v->used || v->folded == 0)
+			continue;
+		st->b.host->addr_str(&v->addr, addr, sizeof(addr));
+		snprintf(detail, sizeof(detail), "%llu more handshakes with %s timed out or were "
+		    "unfinished, summed up here (a scan or a flood?); the first %llu are listed "
+		    "one by one (handshake-timeout.max-per-host)", (unsigned long long)v->folded,
+		    addr, (unsigned long long)v->reported);
+		memset(&f, 0, sizeof(f));
+		f.kind = kinds[K_TIMEOUT];
+		f.side = TM_NO_SIDE;
+		f.ts = v->first_folded;
+		f.host = v->addr;
+		f.nframes = v->nframes;
+		memcpy(f.frames, v->frames, sizeof(f.frames));
+		f.detail = detail;
+		st->b.host->report(st->b.ctx, &f);
+	}
+}
+
 static void
 report_timeout(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
     enum tm_side s, tm_time_t ts, int unfinished)
@@ -254,6 +343,10 @@ report_timeout(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 	struct tm_finding f;
 	const struct sends *sn = &h->syn[s];
 
+	if (h->done[K_TIMEOUT] || !timeout_listed(st, fl, h, s, ts)) {
+		h->done[K_TIMEOUT] = 1;
+		return;
+	}
 	plugin_endpoint(&st->b, &fl->addr[TM_SERVER], fl->port[TM_SERVER], ep, sizeof(ep));
 	if (s == TM_CLIENT && unfinished)
 		snprintf(detail, sizeof(detail), "no SYN-ACK from %s by the end of the capture "
@@ -335,6 +428,7 @@ hs_init(struct tm_context *ctx, const struct tm_host *host, const struct tm_prof
 	if (st == NULL)
 		return -1;
 	plugin_base_init(&st->b, ctx, host, profile);
+	st->max_per_host = host->option(ctx, "handshake-timeout.max-per-host", 20);
 	*state = st;
 	return 0;
 }
@@ -352,12 +446,13 @@ static const struct tm_detector handshake_detector = {
 	.version = "1.0",
 	.summary = "lost, repeated, refused, crossed and timed-out handshakes",
 	.kinds = kinds,
-	.options = NULL,
+	.options = options,
 	.init = hs_init,
 	.fini = hs_fini,
 	.on_segment = hs_segment,
 	.on_transition = hs_transition,
 	.on_flow_end = hs_flow_end,
+	.on_capture_end = hs_capture_end,
 };
 
 static const struct tm_detector *const detectors[] = { &handshake_detector, NULL };

@@ -72,6 +72,8 @@ struct td_side {
 struct td_flow {
 	struct td_side side[2];
 	uint64_t last_frame[2]; /* last segment from each side */
+	uint32_t last_ack[2];   /* last acknowledgement number each side sent */
+	uint8_t acked[2];
 	uint8_t done[K_COUNT][2];
 	uint8_t closing[2];     /* passed CLOSING */
 };
@@ -185,6 +187,14 @@ synchronised(enum tm_state s)
 	return s >= TM_ESTABLISHED && s <= TM_LAST_ACK;
 }
 
+/* RFC 9293 3.10.7: a segment with an unacceptable ACK is answered with
+ * <SEQ=SEG.ACK><CTL=RST>; such a reset is out of window by design. */
+static int
+answers_bad_ack(const struct td_flow *t, const struct tm_segment *seg)
+{
+	return t->acked[!seg->from] && seg->seq == t->last_ack[!seg->from];
+}
+
 static void
 on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
     const struct tm_segment *seg)
@@ -200,12 +210,13 @@ on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
 		    "'connection reset' (lost final ACK; TIME-WAIT shorter than the peer's "
 		    "retransmissions)", plugin_side(s), plugin_seconds(seg->ts - t->side[s].tw_expired));
 		quick(st, fl, t, K_RST_AFTER_TW, s, seg->ts, t->last_frame[!s], seg->frame, detail);
-	} else if (!seg->in_window && peer != TM_TIME_WAIT) {
+	} else if (!seg->in_window && peer != TM_TIME_WAIT && !answers_bad_ack(t, seg)) {
 		snprintf(detail, sizeof(detail), "RST 'from' the %s with sequence %u outside the "
 		    "receiver's window: forged by a middlebox or an attacker, or a stale reset",
 		    plugin_side(s), seg->seq);
 		quick(st, fl, t, K_RST_INJECT, s, seg->ts, seg->frame, 0, detail);
-	} else if (synchronised(mine) && peer != TM_TIME_WAIT && mine != TM_TIME_WAIT) {
+	} else if (synchronised(mine) && peer != TM_TIME_WAIT && mine != TM_TIME_WAIT &&
+	    fl->ep[0].packets + fl->ep[1].packets > 0) {    /* a lone RST is backscatter */
 		snprintf(detail, sizeof(detail), "the %s reset the connection in %s instead of "
 		    "closing it (SO_LINGER with l_linger 0, an application abort, or close() "
 		    "with unread data)", plugin_side(s), st->b.host->state_name(mine));
@@ -262,6 +273,10 @@ td_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 		}
 	}
 	t->last_frame[s] = seg->frame;
+	if (seg->flags & TM_TH_ACK) {
+		t->last_ack[s] = seg->ack;
+		t->acked[s] = 1;
+	}
 }
 
 /* --- close-wait-stuck ------------------------------------------------------------- */
@@ -298,8 +313,8 @@ report_cw(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, enum
 		return;
 	plugin_endpoint(&st->b, &fl->addr[s], fl->port[s], ep, sizeof(ep));
 	snprintf(detail, sizeof(detail), at_end ?
-	    "%s %s never called close(): still CLOSE-WAIT at capture end, %.1f s after the "
-	    "peer's FIN (application leak; check its connection handling)" :
+	    "%s %s never called close(): still CLOSE-WAIT at its last packet or the capture's "
+	    "end, %.1f s after the peer's FIN (application leak; check its connection handling)" :
 	    "%s %s called close() late: CLOSE-WAIT for %.1f s (the application left the "
 	    "socket open after the peer's FIN)", plugin_side(s), ep, secs);
 	quick(st, fl, t, K_CW_STUCK, s, sd->cw_since, sd->cw_frame, 0, detail);
@@ -387,7 +402,7 @@ td_transition(void *state, const struct tm_flow *fl, const struct tm_transition 
 		sd->in_cw = 1;
 		sd->cw_since = tr->ts;
 		sd->cw_frame = tr->frame;
-	} else if (tr->from == TM_CLOSE_WAIT) {
+	} else if (tr->from == TM_CLOSE_WAIT && sd->in_cw) {
 		sd->in_cw = 0;
 		report_cw(st, fl, t, tr->side, tr->ts, 0);
 	}
@@ -415,9 +430,9 @@ td_flow_end(void *state, const struct tm_flow *fl, void **slot)
 		return;
 	for (int s = 0; s < 2; s++) {
 		report_fins(st, fl, t, (enum tm_side)s);
-		if (t->side[s].in_cw && fl->ep[s].state == TM_CLOSE_WAIT)
-			report_cw(st, fl, t, (enum tm_side)s, fl->end_ts,
-			    fl->end_reason == TM_END_CAPTURE_END);
+		if (t->side[s].in_cw && fl->ep[s].state == TM_CLOSE_WAIT && fl->ep[s].packets > 0)
+			report_cw(st, fl, t, (enum tm_side)s, fl->end_reason == TM_END_CAPTURE_END ?
+			    fl->end_ts : fl->last_ts, 1);
 	}
 	free(t);
 	*slot = NULL;

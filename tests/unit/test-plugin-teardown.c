@@ -346,6 +346,30 @@ START_TEST(close_wait_stuck_aggregates_per_service)
 }
 END_TEST
 
+/* RFC 9293: an unacceptable ACK in SYN-SENT is answered <SEQ=SEG.ACK><CTL=RST>. */
+START_TEST(reset_answering_an_unacceptable_ack_is_not_injection)
+{
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));
+	play(pkt_at(S, ACK, 777777, 3058576675u, 0, 0.01));
+	play(pkt_at(C, RST, 3058576675u, 0, 0, 0.011));
+	play_end(1);
+	dump_findings();
+	ck_assert_ptr_null(found("rst-injection-suspect"));
+	ck_assert_ptr_null(found("abortive-close"));
+}
+END_TEST
+
+START_TEST(lone_rst_of_an_unseen_connection_is_not_abortive_close)
+{
+	play_start();
+	play(pkt_at(S, RST | ACK, 5001, 1001, 0, 0));
+	play_end(1);
+	dump_findings();
+	ck_assert_ptr_null(found("abortive-close"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -372,6 +396,8 @@ main(void)
 	tcase_add_test(tc, rst_out_of_window_is_injection_suspect);
 	tcase_add_test(tc, reset_side_that_keeps_sending_is_injection_suspect);
 	tcase_add_test(tc, close_wait_stuck_aggregates_per_service);
+	tcase_add_test(tc, reset_answering_an_unacceptable_ack_is_not_injection);
+	tcase_add_test(tc, lone_rst_of_an_unseen_connection_is_not_abortive_close);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
