@@ -103,6 +103,8 @@ evidence_sends(struct tm_finding *f, const struct sends *s)
 static void
 note_send(struct sends *s, const struct tm_segment *seg)
 {
+	if (s->n > 0 && s->n <= MAX_SENDS && plugin_is_duplicate(s->ts[s->n - 1], seg->ts))
+		return;
 	if (s->n < MAX_SENDS) {
 		s->frame[s->n] = seg->frame;
 		s->ts[s->n] = seg->ts;
@@ -395,7 +397,8 @@ hs_transition(void *state, const struct tm_flow *fl, const struct tm_transition 
 		report_retx(st, fl, h, t->side);
 	if (strcmp(t->cause, "timer SYN-SENT") == 0)
 		report_timeout(st, fl, h, TM_CLIENT, t->ts, 0);
-	else if (strcmp(t->cause, "timer SYN-RECEIVED") == 0 && h->syn[TM_SERVER].n > 0)
+	else if (strcmp(t->cause, "timer SYN-RECEIVED") == 0 && h->syn[TM_SERVER].n > 0 &&
+	    h->syn[TM_CLIENT].n > 0)
 		report_timeout(st, fl, h, TM_SERVER, t->ts, 0);
 }
 
@@ -412,7 +415,8 @@ hs_flow_end(void *state, const struct tm_flow *fl, void **slot)
 	if (fl->end_reason == TM_END_CAPTURE_END) {
 		if (fl->ep[TM_CLIENT].state == TM_SYN_SENT && h->syn[TM_CLIENT].n > 0)
 			report_timeout(st, fl, h, TM_CLIENT, fl->end_ts, 1);
-		else if (fl->ep[TM_SERVER].state == TM_SYN_RECEIVED && h->syn[TM_SERVER].n > 0)
+		else if (fl->ep[TM_SERVER].state == TM_SYN_RECEIVED && h->syn[TM_SERVER].n > 0 &&
+		    h->syn[TM_CLIENT].n > 0)     /* unsolicited SYN-ACKs are backscatter */
 			report_timeout(st, fl, h, TM_SERVER, fl->end_ts, 1);
 	}
 	free(h);

@@ -134,6 +134,8 @@ note_fin(const struct tm_flow *fl, struct td_side *sd, const struct tm_segment *
 	const struct tm_endpoint *me = &fl->ep[seg->from], *peer = &fl->ep[!seg->from];
 	struct fin_series *fs = &sd->fin;
 
+	if (fs->n > 0 && fs->n <= MAX_FINS && plugin_is_duplicate(fs->ts[fs->n - 1], seg->ts))
+		return;
 	if (fs->n == 0)
 		fs->wave = peer->fin_sent ? 3 : 1;
 	else if (fs->n == 1) {
@@ -157,8 +159,8 @@ report_fins(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, en
 	char detail[512], gaps[200], times[16];
 	struct tm_finding f;
 
-	if (fs->n < 2)
-		return;
+	if (fs->n < 2 || fl->ep[!s].packets == 0)
+		return;                 /* the receiver's direction is not in the capture */
 	plugin_gaps(fs->ts, fs->n < MAX_FINS ? fs->n : MAX_FINS, gaps, sizeof(gaps));
 	if (fs->acked_before_retx)
 		snprintf(detail, sizeof(detail), "wave %d FIN retransmitted %s (gaps %s) although "

@@ -370,6 +370,22 @@ START_TEST(lone_rst_of_an_unseen_connection_is_not_abortive_close)
 }
 END_TEST
 
+START_TEST(fin_seen_twice_within_a_millisecond_is_a_capture_duplicate)
+{
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0002));
+	play(pkt_at(S, ACK, 5001, 1002, 0, 1.01));
+	play(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.02));
+	play(pkt_at(C, ACK, 1002, 5002, 0, 1.03));
+	play_end(100);
+	dump_findings();
+	ck_assert_ptr_null(found("fin-lost"));
+	ck_assert_ptr_null(found("fin-ack-lost"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -398,6 +414,7 @@ main(void)
 	tcase_add_test(tc, close_wait_stuck_aggregates_per_service);
 	tcase_add_test(tc, reset_answering_an_unacceptable_ack_is_not_injection);
 	tcase_add_test(tc, lone_rst_of_an_unseen_connection_is_not_abortive_close);
+	tcase_add_test(tc, fin_seen_twice_within_a_millisecond_is_a_capture_duplicate);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
