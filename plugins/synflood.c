@@ -179,7 +179,10 @@ window_sums(const struct sf_state *st, const struct target *t, tm_time_t now,
 static void
 describe_cookies(const struct sf_state *st, const struct episode *e, char *buf, size_t len)
 {
-	if (e->full_syns == 0)
+	if (e->synacks == 0)
+		snprintf(buf, len, "SYN cookies cannot be judged: no SYN-ACK from the server in "
+		    "the capture (down, filtered, or its replies not captured)");
+	else if (e->full_syns == 0)
 		snprintf(buf, len, "SYN cookies unknown: half-open never reached %.0f "
 		    "(syn-flood.backlog)", st->backlog);
 	else if (e->full_synacks * 10 >= e->full_syns * 9)
