@@ -76,11 +76,38 @@ static const struct tm_option options[] = {
 	{ NULL, 0, NULL }
 };
 
+/* A connection that is one SYN so far (most of a SYN flood) gets no
+ * record: the SYN is the flow's first frame.  This view stands in. */
 static struct hs_flow *
-slot_get(void **slot)
+lone_syn(const struct tm_flow *fl, struct hs_flow *tmp)
 {
-	if (*slot == NULL)
-		*slot = calloc(1, sizeof(struct hs_flow));
+	memset(tmp, 0, sizeof(*tmp));
+	if (fl->ep[TM_CLIENT].syn_count == 0)
+		return NULL;
+	tmp->syn[TM_CLIENT].n = 1;
+	tmp->syn[TM_CLIENT].frame[0] = fl->first_frame;
+	tmp->syn[TM_CLIENT].ts[0] = fl->first_ts;
+	return tmp;
+}
+
+static struct hs_flow *
+slot_view(void **slot, const struct tm_flow *fl, struct hs_flow *tmp)
+{
+	return *slot != NULL ? *slot : lone_syn(fl, tmp);
+}
+
+/* The record of this flow, made on its second handshake segment. */
+static struct hs_flow *
+slot_get(void **slot, const struct tm_flow *fl)
+{
+	struct hs_flow tmp, *seed;
+
+	if (*slot != NULL)
+		return *slot;
+	if ((*slot = malloc(sizeof(struct hs_flow))) == NULL)
+		return NULL;
+	seed = lone_syn(fl, &tmp);
+	memcpy(*slot, seed != NULL ? seed : &tmp, sizeof(tmp));
 	return *slot;
 }
 
@@ -250,7 +277,10 @@ hs_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 
 	if (fl->midstream && !(seg->flags & TM_TH_SYN))
 		return;
-	if ((h = slot_get(slot)) == NULL)
+	if (*slot == NULL && seg->frame == fl->first_frame && seg->from == TM_CLIENT &&
+	    (seg->flags & (TM_TH_SYN | TM_TH_ACK | TM_TH_RST)) == TM_TH_SYN && seg->len == 0)
+		return;                 /* a lone SYN so far: see lone_syn() */
+	if ((h = slot_get(slot, fl)) == NULL)
 		return;
 	if (seg->flags & TM_TH_RST) {
 		check_rst(st, fl, h, seg);
@@ -384,7 +414,7 @@ static void
 hs_transition(void *state, const struct tm_flow *fl, const struct tm_transition *t, void **slot)
 {
 	struct hs_state *st = state;
-	struct hs_flow *h = *slot;
+	struct hs_flow tmp, *h = slot_view(slot, fl, &tmp);
 
 	if (h == NULL)
 		return;
@@ -406,7 +436,7 @@ static void
 hs_flow_end(void *state, const struct tm_flow *fl, void **slot)
 {
 	struct hs_state *st = state;
-	struct hs_flow *h = *slot;
+	struct hs_flow tmp, *h = slot_view(slot, fl, &tmp);
 
 	if (h == NULL)
 		return;
@@ -419,7 +449,7 @@ hs_flow_end(void *state, const struct tm_flow *fl, void **slot)
 		    h->syn[TM_CLIENT].n > 0)     /* unsolicited SYN-ACKs are backscatter */
 			report_timeout(st, fl, h, TM_SERVER, fl->end_ts, 1);
 	}
-	free(h);
+	free(*slot);
 	*slot = NULL;
 }
 

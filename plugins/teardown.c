@@ -71,9 +71,6 @@ struct td_side {
 
 struct td_flow {
 	struct td_side side[2];
-	uint64_t last_frame[2]; /* last segment from each side */
-	uint32_t last_ack[2];   /* last acknowledgement number each side sent */
-	uint8_t acked[2];
 	uint8_t done[K_COUNT][2];
 	uint8_t closing[2];     /* passed CLOSING */
 };
@@ -93,6 +90,8 @@ struct td_state {
 	struct service *svc;    /* MAX_SERVICES, open addressing */
 };
 
+/* Records are made only for connections that close or reset: a SYN
+ * flood's connections cost this detector nothing. */
 static struct td_flow *
 slot_get(void **slot)
 {
@@ -192,9 +191,9 @@ synchronised(enum tm_state s)
 /* RFC 9293 3.10.7: a segment with an unacceptable ACK is answered with
  * <SEQ=SEG.ACK><CTL=RST>; such a reset is out of window by design. */
 static int
-answers_bad_ack(const struct td_flow *t, const struct tm_segment *seg)
+answers_bad_ack(const struct tm_flow *fl, const struct tm_segment *seg)
 {
-	return t->acked[!seg->from] && seg->seq == t->last_ack[!seg->from];
+	return fl->ep[seg->from].snd_una != 0 && seg->seq == fl->ep[seg->from].snd_una;
 }
 
 static void
@@ -211,8 +210,8 @@ on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
 		    "answered the old connection's segment with RST, so the peer ends with "
 		    "'connection reset' (lost final ACK; TIME-WAIT shorter than the peer's "
 		    "retransmissions)", plugin_side(s), plugin_seconds(seg->ts - t->side[s].tw_expired));
-		quick(st, fl, t, K_RST_AFTER_TW, s, seg->ts, t->last_frame[!s], seg->frame, detail);
-	} else if (!seg->in_window && peer != TM_TIME_WAIT && !answers_bad_ack(t, seg)) {
+		quick(st, fl, t, K_RST_AFTER_TW, s, seg->ts, fl->last_frame, seg->frame, detail);
+	} else if (!seg->in_window && peer != TM_TIME_WAIT && !answers_bad_ack(fl, seg)) {
 		snprintf(detail, sizeof(detail), "RST 'from' the %s with sequence %u outside the "
 		    "receiver's window: forged by a middlebox or an attacker, or a stale reset",
 		    plugin_side(s), seg->seq);
@@ -249,12 +248,14 @@ static void
 td_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, void **slot)
 {
 	struct td_state *st = state;
-	struct td_flow *t = slot_get(slot);
+	struct td_flow *t = *slot;
 	enum tm_side s = seg->from;
 	const struct tm_endpoint *me = &fl->ep[s];
 	char detail[256];
 
-	if (t == NULL)
+	if (t == NULL && (seg->flags & (TM_TH_FIN | TM_TH_RST)) == 0)
+		return;
+	if ((t = slot_get(slot)) == NULL)
 		return;
 	if (seg->flags & TM_TH_RST)
 		on_rst(st, fl, t, seg);
@@ -273,11 +274,6 @@ td_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 			    plugin_side(s), seg->len);
 			quick(st, fl, t, K_DATA_AFTER_FIN, s, seg->ts, me->fin_frame, seg->frame, detail);
 		}
-	}
-	t->last_frame[s] = seg->frame;
-	if (seg->flags & TM_TH_ACK) {
-		t->last_ack[s] = seg->ack;
-		t->acked[s] = 1;
 	}
 }
 
@@ -394,10 +390,12 @@ static void
 td_transition(void *state, const struct tm_flow *fl, const struct tm_transition *tr, void **slot)
 {
 	struct td_state *st = state;
-	struct td_flow *t = slot_get(slot);
+	struct td_flow *t = *slot;
 	struct td_side *sd;
 
-	if (t == NULL)
+	if (t == NULL && tr->to < TM_FIN_WAIT_1 && tr->from < TM_FIN_WAIT_1)
+		return;                 /* nothing of the close yet */
+	if ((t = slot_get(slot)) == NULL)
 		return;
 	sd = &t->side[tr->side];
 	if (tr->to == TM_CLOSE_WAIT) {
