@@ -386,6 +386,24 @@ START_TEST(fin_seen_twice_within_a_millisecond_is_a_capture_duplicate)
 }
 END_TEST
 
+START_TEST(fin_lost_closer_gave_up_after_orphan_retries)
+{
+	const struct found *f;
+
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.2));
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.6));
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 2.4));
+	play_end(300);                  /* past the orphan give-up (102.2 s) */
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("fin-lost"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "3 times"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "gave up (tcp_orphan_retries)"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -415,6 +433,7 @@ main(void)
 	tcase_add_test(tc, reset_answering_an_unacceptable_ack_is_not_injection);
 	tcase_add_test(tc, lone_rst_of_an_unseen_connection_is_not_abortive_close);
 	tcase_add_test(tc, fin_seen_twice_within_a_millisecond_is_a_capture_duplicate);
+	tcase_add_test(tc, fin_lost_closer_gave_up_after_orphan_retries);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
