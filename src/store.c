@@ -110,8 +110,11 @@ store_error(struct store *s, int rc, const char *what, char *err, size_t errlen)
 		    s->path, s->busy_ms / 1000.0);
 		break;
 	case SQLITE_FULL:
-		snprintf(err, errlen, "%s: disk full while %s; the capture was rolled back",
+		/* SQLite may or may not have rolled back already; make it
+		 * certain, so that the message is true whatever the caller does. */
+		snprintf(err, errlen, "%s: disk full while %s; the transaction was rolled back",
 		    s->path, what);
+		store_abort_capture(s);
 		break;
 	case SQLITE_READONLY:
 		snprintf(err, errlen, "%s: database is read-only (%s)", s->path,
@@ -128,17 +131,21 @@ store_error(struct store *s, int rc, const char *what, char *err, size_t errlen)
 /* --- binding ----------------------------------------------------------- */
 
 /* Binds the columns of one statement in order, remembering the first
- * failure so that callers bind a whole row and check once. */
+ * failure so that callers bind a whole row and check once.  Text is bound
+ * without a copy (SQLITE_STATIC): it must live until the statement is
+ * stepped, so values formatted on the way go into SCRATCH, which lives as
+ * long as the binder. */
 struct binder {
 	sqlite3_stmt *st;
 	int i, rc;
+	char scratch[2][64];
 };
 
 static struct binder
 bind_start(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
-	return (struct binder){ .st = st, .i = 1, .rc = SQLITE_OK };
+	return (struct binder){ .st = st, .i = 1, .rc = SQLITE_OK, .scratch = { "", "" } };
 }
 
 static void
@@ -157,14 +164,13 @@ static void bind_null(struct binder *b)
 { bind_rc(b, sqlite3_bind_null(b->st, b->i)); }
 static void bind_ts(struct binder *b, tm_time_t t) { bind_real(b, ts_seconds(t)); }
 
-/* Text that SQLite copies: the values are often stack buffers. */
 static void
 bind_text(struct binder *b, const char *v)
 {
 	if (v == NULL)
 		bind_null(b);
 	else
-		bind_rc(b, sqlite3_bind_text(b->st, b->i, v, -1, SQLITE_TRANSIENT));
+		bind_rc(b, sqlite3_bind_text(b->st, b->i, v, -1, SQLITE_STATIC));
 }
 
 /* An integer where 0 means "unknown": NULL. */
@@ -374,6 +380,9 @@ store_open(const char *path, enum store_mode mode, int busy_ms, char *err, size_
 
 	if (check_path(path, mode, err, errlen) != 0)
 		return NULL;
+	/* Memory statistics cost a global mutex on every allocation; nothing
+	 * reads them.  Refused (harmlessly) once SQLite is initialised. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->mode = mode;
@@ -456,9 +465,9 @@ static void
 capture_bind(struct binder *b, const struct capture_info *ci)
 {
 	const uint64_t *v = ci->verdicts;
-	char hex[17];
+	char *hex = b->scratch[0];
 
-	digest_text(ci->digest, hex, sizeof(hex));
+	digest_text(ci->digest, hex, sizeof(b->scratch[0]));
 	bind_text(b, ci->path);
 	bind_text(b, ci->source != NULL ? ci->source : "file");
 	bind_text(b, ci->interface);
@@ -581,11 +590,9 @@ store_abort_capture(struct store *s)
 static void
 flow_bind_endpoints(struct binder *b, const struct flow *f)
 {
-	char buf[2][64];
-
 	bind_int(b, f->v.addr[TM_CLIENT].family);
 	for (int side = TM_CLIENT; side <= TM_SERVER; side++) {
-		bind_text(b, addr_str(&f->v.addr[side], buf[side], sizeof(buf[side])));
+		bind_text(b, addr_str(&f->v.addr[side], b->scratch[side], sizeof(b->scratch[side])));
 		bind_int(b, f->v.port[side]);
 	}
 	bind_ts(b, f->v.first_ts);

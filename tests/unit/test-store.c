@@ -280,6 +280,18 @@ write_sample(struct store *s)
 	end(s, cap, &ci);
 }
 
+static void
+write_many(struct store *s, int64_t cap, uint64_t base, int n)
+{
+	for (int i = 1; i <= n; i++) {
+		struct flow *f = flow_client_closes(base + (uint64_t)i);
+
+		f->v.port[TM_CLIENT] = (uint16_t)(1024 + i);
+		write_flow(s, cap, f);
+		free_flow(f);
+	}
+}
+
 /* --- round trip -------------------------------------------------------- */
 
 START_TEST(round_trip_capture_row_every_column)
@@ -427,6 +439,32 @@ START_TEST(flow_ids_continue_after_previous_capture)
 }
 END_TEST
 
+/* The man page's TRANSACTIONS section deletes a capture with exactly
+ * these statements; all its rows must go, the other capture's must stay. */
+START_TEST(deleting_capture_cascades_to_its_rows)
+{
+	struct store *s = open_write();
+	sqlite3 *db = store_db(s);
+	struct capture_info ci = capture("second.pcap", 10, 10);
+	uint64_t base;
+	int64_t cap;
+
+	write_sample(s);
+	cap = begin(s, &ci, &base);
+	write_many(s, cap, base, 2);
+	finding(s, cap, "fin-lost", base + 1, TM_CLIENT, "10.0.0.1", 40000, 1);
+	end(s, cap, &ci);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON;"
+	    "DELETE FROM captures WHERE id = 1;", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM flows"), 2);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM flows WHERE capture = 1"), 0);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM transitions"), 20);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM segments"), 14);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM findings"), 1);
+	store_close(s);
+}
+END_TEST
+
 /* --- schema and identity ----------------------------------------------- */
 
 START_TEST(new_database_is_versioned_wal_with_application_row)
@@ -494,18 +532,6 @@ read_file(const char *path, char **buf, size_t *len)
 	*buf = malloc(*len + 1);
 	ck_assert_uint_eq(fread(*buf, 1, *len, fp), *len);
 	fclose(fp);
-}
-
-static void
-write_many(struct store *s, int64_t cap, uint64_t base, int n)
-{
-	for (int i = 1; i <= n; i++) {
-		struct flow *f = flow_client_closes(base + (uint64_t)i);
-
-		f->v.port[TM_CLIENT] = (uint16_t)(1024 + i);
-		write_flow(s, cap, f);
-		free_flow(f);
-	}
 }
 
 START_TEST(abort_leaves_file_byte_for_byte)
@@ -937,6 +963,7 @@ store_suite(void)
 	tcase_add_test(tc, ladder_flags_spelled_like_tcpdump);
 	tcase_add_test(tc, findings_round_trip_flow_and_host_level);
 	tcase_add_test(tc, flow_ids_continue_after_previous_capture);
+	tcase_add_test(tc, deleting_capture_cascades_to_its_rows);
 	tcase_add_test(tc, new_database_is_versioned_wal_with_application_row);
 	tcase_add_test(tc, reimport_found_by_path_size_mtime_or_digest);
 	tcase_add_test(tc, reader_sees_written_database);
