@@ -465,6 +465,32 @@ START_TEST(deleting_capture_cascades_to_its_rows)
 }
 END_TEST
 
+START_TEST(flow_id_of_another_capture_refused_untouched)
+{
+	struct store *s = open_write();
+	sqlite3 *db = store_db(s);
+	struct capture_info ci = capture("second.pcap", 10, 10);
+	struct flow *f = flow_client_closes(1);
+	char err[512] = "", want[256];
+	uint64_t base;
+	int64_t cap;
+
+	write_sample(s);
+	cap = begin(s, &ci, &base);
+	f->stored = 1;
+	f->v.port[TM_CLIENT] = 1234;
+	ck_assert_int_eq(store_write_flow(s, cap, f, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: flow id 1 already belongs to another capture", dbpath);
+	ck_assert_str_eq(err, want);
+	end(s, cap, &ci);
+	ck_assert_str_eq(sql_text(db, "SELECT capture || ' ' || client_port FROM flows WHERE id = 1"),
+	    "1 40000");
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM transitions WHERE flow = 1"), 10);
+	free_flow(f);
+	store_close(s);
+}
+END_TEST
+
 /* --- schema and identity ----------------------------------------------- */
 
 START_TEST(new_database_is_versioned_wal_with_application_row)
@@ -964,6 +990,7 @@ store_suite(void)
 	tcase_add_test(tc, findings_round_trip_flow_and_host_level);
 	tcase_add_test(tc, flow_ids_continue_after_previous_capture);
 	tcase_add_test(tc, deleting_capture_cascades_to_its_rows);
+	tcase_add_test(tc, flow_id_of_another_capture_refused_untouched);
 	tcase_add_test(tc, new_database_is_versioned_wal_with_application_row);
 	tcase_add_test(tc, reimport_found_by_path_size_mtime_or_digest);
 	tcase_add_test(tc, reader_sees_written_database);
