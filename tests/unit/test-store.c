@@ -1008,6 +1008,11 @@ store_suite(void)
 	tcase_add_test(tc, read_only_directory_refused);
 	tcase_add_test(tc, disk_full_rolls_back_with_clear_error);
 	tcase_add_test(tc, man_page_examples_run_on_sample);
+	suite_add_tcase(su, tc);
+	/* CK_RUN_CASE=speed TCPMORTEM_BENCH_FLOWS=1000000 runs only this. */
+	tc = tcase_create("speed");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 3600);
 	tcase_add_test(tc, many_flows_written_fast);
 	suite_add_tcase(su, tc);
 	return su;
