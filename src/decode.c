@@ -33,14 +33,16 @@
 enum {
 	LT_NULL = 0, LT_EN10MB = 1, LT_RAW12 = 12, LT_RAW14 = 14, LT_RAW101 = 101,
 	LT_LOOP = 108, LT_SLL = 113, LT_IPV4 = 228, LT_IPV6 = 229, LT_SLL2 = 276,
-	LT_PPP = 9, LT_PPP_HDLC = 50, LT_C_HDLC = 104, LT_NFLOG = 239, LT_IPOIB = 242
+	LT_PPP = 9, LT_PPP_HDLC = 50, LT_C_HDLC = 104, LT_NFLOG = 239, LT_IPOIB = 242,
+	LT_FDDI = 10
 };
 
 #define ETH_IPV4        0x0800
 #define ETH_IPV6        0x86dd
 #define IPPROTO_TCP_    6
 #define MAX_VLAN_TAGS   8       /* more than QinQinQ... is an attack, not a network */
-#define MAX_EXT_HEADERS 16      /* IPv6: RFC 8200 order has at most ~8 */
+#define MAX_EXT_HEADERS 16
+#define MAX_MPLS_LABELS 8      /* IPv6: RFC 8200 order has at most ~8 */
 
 /* The frame as it is being decoded. */
 struct cut {
@@ -110,6 +112,45 @@ static enum decode_verdict decode_ipv6(struct cut *c, uint32_t off);
 static enum decode_verdict decode_tcp(struct cut *c, uint32_t off, uint32_t l4len);
 
 /* Dispatch on an ethertype found at the end of the link header. */
+/* A PPP protocol number at OFF (PPP links, PPPoE sessions). */
+static enum decode_verdict decode_ppp_proto(struct cut *c, uint32_t off)
+{
+	uint16_t proto;
+
+	if (!have(c, off, 2))
+		return short_header(c, "PPP protocol", off, 2);
+	proto = rd16(c->p + off);
+	if (proto == 0x0021)
+		return decode_ipv4(c, off + 2);
+	if (proto == 0x0057)
+		return decode_ipv6(c, off + 2);
+	return say(c, DECODE_NOT_IP, "PPP protocol 0x%04x", proto);
+}
+
+/* An MPLS label stack, bounded, then IP told apart by its version nibble;
+ * anything else under the labels (a pseudowire) is not ours to read. */
+static enum decode_verdict decode_mpls(struct cut *c, uint32_t off)
+{
+	int n;
+
+	for (n = 0;; n++) {
+		if (n == MAX_MPLS_LABELS)
+			return say(c, DECODE_MALFORMED, "more than %d MPLS labels", n);
+		if (!have(c, off, 4))
+			return short_header(c, "MPLS label", off, 4);
+		off += 4;
+		if (c->p[off - 2] & 1)          /* bottom of stack */
+			break;
+	}
+	if (!have(c, off, 1))
+		return short_header(c, "IP header", off, 1);
+	if (c->p[off] >> 4 == 4)
+		return decode_ipv4(c, off);
+	if (c->p[off] >> 4 == 6)
+		return decode_ipv6(c, off);
+	return say(c, DECODE_UNSUPPORTED, "MPLS payload is not IP (first byte 0x%02x)", c->p[off]);
+}
+
 static enum decode_verdict decode_ethertype(struct cut *c, uint32_t off, uint16_t type)
 {
 	switch (type) {
@@ -117,13 +158,29 @@ static enum decode_verdict decode_ethertype(struct cut *c, uint32_t off, uint16_
 		return decode_ipv4(c, off);
 	case ETH_IPV6:
 		return decode_ipv6(c, off);
-	case 0x8847: case 0x8848:       /* MPLS */
-	case 0x8863: case 0x8864:       /* PPPoE */
+	case 0x8847: case 0x8848:       /* MPLS unicast, multicast */
+		return decode_mpls(c, off);
+	case 0x8864:                    /* PPPoE session: 6 bytes, then PPP */
+		if (!have(c, off, 6))
+			return short_header(c, "PPPoE header", off, 6);
+		return decode_ppp_proto(c, off + 6);
 	case 0x88e7:                    /* 802.1ah MAC-in-MAC */
 		return say(c, DECODE_UNSUPPORTED, "encapsulation ethertype 0x%04x not supported", type);
 	default:
 		return say(c, DECODE_NOT_IP, "ethertype 0x%04x", type);
 	}
+}
+
+static enum decode_verdict decode_tags(struct cut *c, uint16_t type, uint32_t off);
+
+/* 802.2 LLC at OFF: only SNAP with an ethertype (OUI 0) can carry IP. */
+static enum decode_verdict decode_llc(struct cut *c, uint32_t off)
+{
+	static const uint8_t snap[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
+
+	if (have(c, off, 8) && memcmp(c->p + off, snap, 6) == 0)
+		return decode_tags(c, rd16(c->p + off + 6), off + 8);
+	return say(c, DECODE_NOT_IP, "802.2 LLC frame");
 }
 
 /* The version nibble chooses: raw IP links carry both families. */
@@ -417,8 +474,8 @@ static enum decode_verdict decode_tags(struct cut *c, uint16_t type, uint32_t of
 		type = rd16(c->p + off + 2);
 		off += 4;
 	}
-	if (type < 0x0600)
-		return say(c, DECODE_NOT_IP, "802.3/LLC frame (type/length %u)", type);
+	if (type < 0x0600)              /* an 802.3 length: LLC follows */
+		return decode_llc(c, off);
 	return decode_ethertype(c, off, type);
 }
 
@@ -473,17 +530,7 @@ static enum decode_verdict link_null(struct cut *c)
  * compressed away; protocol numbers of RFC 1332 and 5072. */
 static enum decode_verdict link_ppp(struct cut *c)
 {
-	uint32_t off = have(c, 0, 2) && c->p[0] == 0xff && c->p[1] == 0x03 ? 2 : 0;
-	uint16_t proto;
-
-	if (!have(c, off, 2))
-		return short_header(c, "PPP header", off, 2);
-	proto = rd16(c->p + off);
-	if (proto == 0x0021)
-		return decode_ipv4(c, off + 2);
-	if (proto == 0x0057)
-		return decode_ipv6(c, off + 2);
-	return say(c, DECODE_NOT_IP, "PPP protocol 0x%04x", proto);
+	return decode_ppp_proto(c, have(c, 0, 2) && c->p[0] == 0xff && c->p[1] == 0x03 ? 2 : 0);
 }
 
 /* Cisco HDLC: address, control, then an ethertype. */
@@ -494,12 +541,21 @@ static enum decode_verdict link_c_hdlc(struct cut *c)
 	return decode_ethertype(c, 4, rd16(c->p + 2));
 }
 
-/* IP over InfiniBand (RFC 4391): an ethertype and two reserved bytes. */
+/* IP over InfiniBand as libpcap writes it: 40 bytes of source and
+ * destination hardware addresses, then RFC 4391's ethertype and reserved. */
 static enum decode_verdict link_ipoib(struct cut *c)
 {
-	if (!have(c, 0, 4))
-		return short_header(c, "IPoIB header", 0, 4);
-	return decode_tags(c, rd16(c->p), 4);
+	if (!have(c, 0, 44))
+		return short_header(c, "IPoIB header", 0, 44);
+	return decode_tags(c, rd16(c->p + 40), 44);
+}
+
+/* FDDI: frame control and two addresses, then 802.2 LLC. */
+static enum decode_verdict link_fddi(struct cut *c)
+{
+	if (!have(c, 0, 13))
+		return short_header(c, "FDDI header", 0, 13);
+	return decode_llc(c, 13);
 }
 
 /*
@@ -552,6 +608,7 @@ static const struct link {
 	{ LT_C_HDLC, link_c_hdlc },
 	{ LT_NFLOG, link_nflog },
 	{ LT_IPOIB, link_ipoib },
+	{ LT_FDDI, link_fddi },
 };
 
 static const struct link *link_find(int dlt)
