@@ -65,11 +65,13 @@ static const char *const verdict_names[DECODE_VERDICT_COUNT] = {
 };
 
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t rd32(const uint8_t *p)
+static inline uint32_t
+rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline uint32_t rd32le(const uint8_t *p)
+static inline uint32_t
+rd32le(const uint8_t *p)
 {
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
@@ -77,7 +79,8 @@ static inline uint32_t rd32le(const uint8_t *p)
 /* Record why the frame is not a segment and return verdict V. */
 static enum decode_verdict say(struct cut *c, enum decode_verdict v, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static enum decode_verdict say(struct cut *c, enum decode_verdict v, const char *fmt, ...)
+static enum decode_verdict
+say(struct cut *c, enum decode_verdict v, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -91,8 +94,8 @@ static enum decode_verdict say(struct cut *c, enum decode_verdict v, const char 
 
 /* A header of NEED bytes at OFF that is not all captured: cut by the
  * snaplen, or a lie when the frame was captured whole. */
-static enum decode_verdict short_header(struct cut *c, const char *what, uint32_t off,
-    uint32_t need)
+static enum decode_verdict
+short_header(struct cut *c, const char *what, uint32_t off, uint32_t need)
 {
 	uint32_t have = off < c->caplen ? c->caplen - off : 0;
 
@@ -100,7 +103,8 @@ static enum decode_verdict short_header(struct cut *c, const char *what, uint32_
 	    "%s needs %u bytes at offset %u, captured %u", what, need, off, have);
 }
 
-static inline int have(const struct cut *c, uint32_t off, uint32_t n)
+static inline int
+have(const struct cut *c, uint32_t off, uint32_t n)
 {
 	return off <= c->caplen && n <= c->caplen - off;
 }
@@ -111,9 +115,9 @@ static enum decode_verdict decode_ipv4(struct cut *c, uint32_t off);
 static enum decode_verdict decode_ipv6(struct cut *c, uint32_t off);
 static enum decode_verdict decode_tcp(struct cut *c, uint32_t off, uint32_t l4len);
 
-/* Dispatch on an ethertype found at the end of the link header. */
 /* A PPP protocol number at OFF (PPP links, PPPoE sessions). */
-static enum decode_verdict decode_ppp_proto(struct cut *c, uint32_t off)
+static enum decode_verdict
+decode_ppp_proto(struct cut *c, uint32_t off)
 {
 	uint16_t proto;
 
@@ -129,7 +133,8 @@ static enum decode_verdict decode_ppp_proto(struct cut *c, uint32_t off)
 
 /* An MPLS label stack, bounded, then IP told apart by its version nibble;
  * anything else under the labels (a pseudowire) is not ours to read. */
-static enum decode_verdict decode_mpls(struct cut *c, uint32_t off)
+static enum decode_verdict
+decode_mpls(struct cut *c, uint32_t off)
 {
 	int n;
 
@@ -151,7 +156,9 @@ static enum decode_verdict decode_mpls(struct cut *c, uint32_t off)
 	return say(c, DECODE_UNSUPPORTED, "MPLS payload is not IP (first byte 0x%02x)", c->p[off]);
 }
 
-static enum decode_verdict decode_ethertype(struct cut *c, uint32_t off, uint16_t type)
+/* Dispatch on an ethertype found at the end of the link header. */
+static enum decode_verdict
+decode_ethertype(struct cut *c, uint32_t off, uint16_t type)
 {
 	switch (type) {
 	case ETH_IPV4:
@@ -174,7 +181,8 @@ static enum decode_verdict decode_ethertype(struct cut *c, uint32_t off, uint16_
 static enum decode_verdict decode_tags(struct cut *c, uint16_t type, uint32_t off);
 
 /* 802.2 LLC at OFF: only SNAP with an ethertype (OUI 0) can carry IP. */
-static enum decode_verdict decode_llc(struct cut *c, uint32_t off)
+static enum decode_verdict
+decode_llc(struct cut *c, uint32_t off)
 {
 	static const uint8_t snap[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
 
@@ -184,7 +192,8 @@ static enum decode_verdict decode_llc(struct cut *c, uint32_t off)
 }
 
 /* The version nibble chooses: raw IP links carry both families. */
-static enum decode_verdict decode_ip_any(struct cut *c, uint32_t off)
+static enum decode_verdict
+decode_ip_any(struct cut *c, uint32_t off)
 {
 	if (!have(c, off, 1))
 		return short_header(c, "IP header", off, 1);
@@ -199,7 +208,8 @@ static enum decode_verdict decode_ip_any(struct cut *c, uint32_t off)
 }
 
 /* IP protocols that carry another IP packet: a tunnel we do not enter. */
-static enum decode_verdict decode_l4_other(struct cut *c, unsigned proto, const char *family)
+static enum decode_verdict
+decode_l4_other(struct cut *c, unsigned proto, const char *family)
 {
 	if (proto == 4 || proto == 41 || proto == 47)
 		return say(c, DECODE_UNSUPPORTED, "%s tunnel (protocol %u) not supported", family, proto);
@@ -208,12 +218,14 @@ static enum decode_verdict decode_l4_other(struct cut *c, unsigned proto, const 
 
 /* Bytes of the frame from OFF to its end on the wire: where an IP length of
  * zero (TSO/GRO captures) or a length longer than the frame falls back to. */
-static inline uint32_t wire_rest(const struct cut *c, uint32_t off)
+static inline uint32_t
+wire_rest(const struct cut *c, uint32_t off)
 {
 	return off < c->wirelen ? c->wirelen - off : 0;
 }
 
-static enum decode_verdict decode_ipv4(struct cut *c, uint32_t off)
+static enum decode_verdict
+decode_ipv4(struct cut *c, uint32_t off)
 {
 	const uint8_t *ip;
 	uint32_t hlen, tot;
@@ -252,7 +264,8 @@ static enum decode_verdict decode_ipv4(struct cut *c, uint32_t off)
 /* IPv6 extension headers we walk through, and how each gives its length. */
 enum ext_len { EXT_8OCTETS, EXT_FRAGMENT, EXT_AH };
 
-static int ext_kind(unsigned nh, enum ext_len *how)
+static int
+ext_kind(unsigned nh, enum ext_len *how)
 {
 	switch (nh) {
 	case 0: case 43: case 60:       /* hop-by-hop, routing, destination options */
@@ -273,7 +286,8 @@ static int ext_kind(unsigned nh, enum ext_len *how)
 /* A fragment header: returns -1 for a real fragment (verdict already
  * given in *V), 0 for an atomic fragment (offset 0, no M flag: RFC 6946
  * says it is a whole packet). */
-static int ipv6_fragment(struct cut *c, const uint8_t *h, enum decode_verdict *v)
+static int
+ipv6_fragment(struct cut *c, const uint8_t *h, enum decode_verdict *v)
 {
 	uint16_t offm = rd16(h + 2);
 
@@ -286,7 +300,8 @@ static int ipv6_fragment(struct cut *c, const uint8_t *h, enum decode_verdict *v
 
 /* Walk the extension chain from NH at OFF within END (end of the IPv6
  * payload on the wire); on success *OFF and *NH point at the upper layer. */
-static enum decode_verdict ipv6_walk(struct cut *c, uint32_t *off, unsigned *nh, uint32_t end)
+static enum decode_verdict
+ipv6_walk(struct cut *c, uint32_t *off, unsigned *nh, uint32_t end)
 {
 	enum decode_verdict v = DECODE_TCP;
 	enum ext_len how;
@@ -312,7 +327,8 @@ static enum decode_verdict ipv6_walk(struct cut *c, uint32_t *off, unsigned *nh,
 	return DECODE_TCP;
 }
 
-static enum decode_verdict decode_ipv6(struct cut *c, uint32_t off)
+static enum decode_verdict
+decode_ipv6(struct cut *c, uint32_t off)
 {
 	const uint8_t *ip;
 	uint32_t plen, l4, end;
@@ -348,25 +364,29 @@ static enum decode_verdict decode_ipv6(struct cut *c, uint32_t off)
 typedef void opt_fn(struct packet *pk, const uint8_t *o, uint32_t len);
 
 static void opt_mss(struct packet *pk, const uint8_t *o, uint32_t len) { pk->mss = rd16(o + 2); }
-static void opt_wscale(struct packet *pk, const uint8_t *o, uint32_t len)
+static void
+opt_wscale(struct packet *pk, const uint8_t *o, uint32_t len)
 {
 	pk->has_wscale = 1;
 	pk->wscale = o[2];
 }
 static void opt_sackperm(struct packet *pk, const uint8_t *o, uint32_t len) { pk->has_sack_perm = 1; }
-static void opt_ts(struct packet *pk, const uint8_t *o, uint32_t len)
+static void
+opt_ts(struct packet *pk, const uint8_t *o, uint32_t len)
 {
 	pk->has_ts = 1;
 	pk->tsval = rd32(o + 2);
 	pk->tsecr = rd32(o + 6);
 }
-static void opt_tfo(struct packet *pk, const uint8_t *o, uint32_t len)
+static void
+opt_tfo(struct packet *pk, const uint8_t *o, uint32_t len)
 {
 	pk->has_tfo = 1;
 	pk->tfo_cookie_len = (uint8_t)(len - 2);
 }
 /* Kind 254 is shared experimental space (RFC 6994): TFO only with its magic. */
-static void opt_exp(struct packet *pk, const uint8_t *o, uint32_t len)
+static void
+opt_exp(struct packet *pk, const uint8_t *o, uint32_t len)
 {
 	if (rd16(o + 2) != 0xf989)
 		return;
@@ -387,7 +407,8 @@ static const struct tcp_option {
 	{ 254, 4, 40, opt_exp },
 };
 
-static const struct tcp_option *option_find(uint8_t kind)
+static const struct tcp_option *
+option_find(uint8_t kind)
 {
 	size_t i;
 
@@ -399,7 +420,8 @@ static const struct tcp_option *option_find(uint8_t kind)
 
 /* Options from OFF to END (already bounded by caplen).  A length that
  * cannot be right stops the walk: what follows cannot be trusted. */
-static void tcp_parse_options(struct packet *pk, const uint8_t *p, uint32_t off, uint32_t end)
+static void
+tcp_parse_options(struct packet *pk, const uint8_t *p, uint32_t off, uint32_t end)
 {
 	const struct tcp_option *t;
 	uint32_t len;
@@ -426,7 +448,8 @@ static void tcp_parse_options(struct packet *pk, const uint8_t *p, uint32_t off,
 }
 
 /* The TCP header at OFF, with L4LEN bytes of IP payload on the wire. */
-static enum decode_verdict decode_tcp(struct cut *c, uint32_t off, uint32_t l4len)
+static enum decode_verdict
+decode_tcp(struct cut *c, uint32_t off, uint32_t l4len)
 {
 	const uint8_t *th;
 	struct packet *pk = c->out;
@@ -460,7 +483,8 @@ static enum decode_verdict decode_tcp(struct cut *c, uint32_t off, uint32_t l4le
 
 /* TYPE was read just before OFF; any 802.1Q/802.1ad/QinQ tags follow.  The
  * outermost VLAN id is kept; tags are bounded in number. */
-static enum decode_verdict decode_tags(struct cut *c, uint16_t type, uint32_t off)
+static enum decode_verdict
+decode_tags(struct cut *c, uint16_t type, uint32_t off)
 {
 	int n;
 
@@ -479,21 +503,24 @@ static enum decode_verdict decode_tags(struct cut *c, uint16_t type, uint32_t of
 	return decode_ethertype(c, off, type);
 }
 
-static enum decode_verdict link_ether(struct cut *c)
+static enum decode_verdict
+link_ether(struct cut *c)
 {
 	if (!have(c, 0, 14))
 		return short_header(c, "Ethernet header", 0, 14);
 	return decode_tags(c, rd16(c->p + 12), 14);
 }
 
-static enum decode_verdict link_sll(struct cut *c)
+static enum decode_verdict
+link_sll(struct cut *c)
 {
 	if (!have(c, 0, 16))
 		return short_header(c, "Linux cooked header", 0, 16);
 	return decode_tags(c, rd16(c->p + 14), 16);
 }
 
-static enum decode_verdict link_sll2(struct cut *c)
+static enum decode_verdict
+link_sll2(struct cut *c)
 {
 	if (!have(c, 0, 20))
 		return short_header(c, "Linux cooked v2 header", 0, 20);
@@ -507,7 +534,8 @@ static enum decode_verdict link_ipv6(struct cut *c) { return decode_ipv6(c, 0); 
 /* BSD loopback: the address family in the writer's byte order (DLT_NULL)
  * or in network order (DLT_LOOP).  Families are below 256, so whichever
  * end holds the nonzero byte tells the order. */
-static enum decode_verdict link_null(struct cut *c)
+static enum decode_verdict
+link_null(struct cut *c)
 {
 	uint32_t af;
 
@@ -528,13 +556,15 @@ static enum decode_verdict link_null(struct cut *c)
 
 /* PPP in HDLC-like framing (address 0xff, control 0x03) or with both
  * compressed away; protocol numbers of RFC 1332 and 5072. */
-static enum decode_verdict link_ppp(struct cut *c)
+static enum decode_verdict
+link_ppp(struct cut *c)
 {
 	return decode_ppp_proto(c, have(c, 0, 2) && c->p[0] == 0xff && c->p[1] == 0x03 ? 2 : 0);
 }
 
 /* Cisco HDLC: address, control, then an ethertype. */
-static enum decode_verdict link_c_hdlc(struct cut *c)
+static enum decode_verdict
+link_c_hdlc(struct cut *c)
 {
 	if (!have(c, 0, 4))
 		return short_header(c, "Cisco HDLC header", 0, 4);
@@ -543,7 +573,8 @@ static enum decode_verdict link_c_hdlc(struct cut *c)
 
 /* IP over InfiniBand as libpcap writes it: 40 bytes of source and
  * destination hardware addresses, then RFC 4391's ethertype and reserved. */
-static enum decode_verdict link_ipoib(struct cut *c)
+static enum decode_verdict
+link_ipoib(struct cut *c)
 {
 	if (!have(c, 0, 44))
 		return short_header(c, "IPoIB header", 0, 44);
@@ -551,7 +582,8 @@ static enum decode_verdict link_ipoib(struct cut *c)
 }
 
 /* FDDI: frame control and two addresses, then 802.2 LLC. */
-static enum decode_verdict link_fddi(struct cut *c)
+static enum decode_verdict
+link_fddi(struct cut *c)
 {
 	if (!have(c, 0, 13))
 		return short_header(c, "FDDI header", 0, 13);
@@ -563,7 +595,8 @@ static enum decode_verdict link_fddi(struct cut *c)
  * and type are in the capturing host's byte order (little-endian unless the
  * length read that way cannot be right).  Type 9 holds the IP packet.
  */
-static enum decode_verdict link_nflog(struct cut *c)
+static enum decode_verdict
+link_nflog(struct cut *c)
 {
 	uint32_t off = 4, len;
 	uint16_t type;
@@ -611,7 +644,8 @@ static const struct link {
 	{ LT_FDDI, link_fddi },
 };
 
-static const struct link *link_find(int dlt)
+static const struct link *
+link_find(int dlt)
 {
 	size_t i;
 
@@ -623,7 +657,8 @@ static const struct link *link_find(int dlt)
 
 /* ---- public ------------------------------------------------------------ */
 
-enum decode_verdict decode_frame(int dlt, const uint8_t *data, uint32_t caplen,
+enum decode_verdict
+decode_frame(int dlt, const uint8_t *data, uint32_t caplen,
     uint32_t wirelen, struct packet *out, char *why, size_t whylen)
 {
 	const struct link *l = link_find(dlt);
@@ -641,12 +676,14 @@ enum decode_verdict decode_frame(int dlt, const uint8_t *data, uint32_t caplen,
 	return l->fn(&c);
 }
 
-int decode_supports_dlt(int dlt)
+int
+decode_supports_dlt(int dlt)
 {
 	return link_find(dlt) != NULL;
 }
 
-const char *decode_verdict_name(enum decode_verdict v)
+const char *
+decode_verdict_name(enum decode_verdict v)
 {
 	if ((unsigned)v >= DECODE_VERDICT_COUNT)
 		return "unknown";
