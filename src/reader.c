@@ -315,8 +315,8 @@ static const struct {
 	{ PCAP_ERROR_RFMON_NOTSUP, "monitor mode is not supported on that device" },
 };
 
-/* pcap_activate()'s failure RC as one line naming the interface; libpcap's
- * own detail follows when it has one. */
+/* pcap_activate()'s failure RC as one line naming the interface: ours for
+ * the failures a user can act on, libpcap's words for the rest. */
 static void
 reader_activate_error(struct reader *r, int rc, char *err, size_t errlen)
 {
@@ -326,13 +326,11 @@ reader_activate_error(struct reader *r, int rc, char *err, size_t errlen)
 	for (i = 0; i < sizeof activate_errors / sizeof activate_errors[0]; i++)
 		if (activate_errors[i].code == rc)
 			break;
-	if (i == sizeof activate_errors / sizeof activate_errors[0])
+	if (i < sizeof activate_errors / sizeof activate_errors[0])
+		snprintf(err, errlen, "%s: %s", r->path, activate_errors[i].what);
+	else
 		snprintf(err, errlen, "%s: %s", r->path,
 		    detail != NULL && *detail ? detail : pcap_statustostr(rc));
-	else if (detail != NULL && *detail && rc != PCAP_ERROR_PERM_DENIED)
-		snprintf(err, errlen, "%s: %s (%s)", r->path, activate_errors[i].what, detail);
-	else
-		snprintf(err, errlen, "%s: %s", r->path, activate_errors[i].what);
 }
 
 /* Settings that must precede pcap_activate(). */
@@ -379,6 +377,8 @@ reader_open_live(const char *iface, const struct reader_options *o, char *err, s
 		goto fail;
 	}
 	r->fd = pcap_get_selectable_fd(p);
+	if (r->fd < 0)          /* nothing to poll: let libpcap's timeout block */
+		pcap_setnonblock(p, 0, pcap_err);
 	if (o != NULL && o->write_path != NULL && reader_open_dump(r, o->write_path, err, errlen) < 0)
 		goto fail;
 	return r;
