@@ -11,6 +11,8 @@
  *
  *   captured   what libpcap gave us (caplen): nothing past it is ever read;
  *   on wire    what the IP header says was sent: the TCP payload length.
+ *              An IP length of 0 (TSO/GRO captures) or one longer than the
+ *              frame falls back to the frame's length on the wire.
  *
  * A header that runs past the captured bytes is TRUNCATED when the snaplen
  * cut the frame (caplen < wirelen) and MALFORMED when the whole frame was
@@ -41,8 +43,8 @@ enum {
 #define ETH_IPV6        0x86dd
 #define IPPROTO_TCP_    6
 #define MAX_VLAN_TAGS   8       /* more than QinQinQ... is an attack, not a network */
-#define MAX_EXT_HEADERS 16
-#define MAX_MPLS_LABELS 8      /* IPv6: RFC 8200 order has at most ~8 */
+#define MAX_EXT_HEADERS 16      /* IPv6: RFC 8200's recommended order has 8 */
+#define MAX_MPLS_LABELS 8
 
 /* The frame as it is being decoded. */
 struct cut {
