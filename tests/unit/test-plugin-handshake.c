@@ -197,7 +197,7 @@ START_TEST(timeouts_beyond_the_per_host_limit_are_summed_up)
 			continue;
 		if (findings[i].side == TM_NO_SIDE) {
 			summary++;
-			ck_assert_ptr_nonnull(strstr(findings[i].detail, "10 more handshakes with 10.0.0.2"));
+			ck_assert_ptr_nonnull(strstr(findings[i].detail, "10 more handshake-timeout findings for server 10.0.0.2"));
 			ck_assert_uint_eq(findings[i].nframes, 10);
 		} else
 			listed++;
