@@ -399,6 +399,11 @@ report_timeout(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 
 	if (h->done[K_TIMEOUT])
 		return;
+	/* A client that went on sending more than SYNs had its SYN-ACK: the
+	 * capture missed it (a one-way tap), the handshake did not fail. */
+	if (s == TM_CLIENT && fl->ep[TM_CLIENT].packets >
+	    fl->ep[TM_CLIENT].syn_count + fl->ep[TM_CLIENT].rst_count)
+		return;
 	plugin_endpoint(&st->b, &fl->addr[TM_SERVER], fl->port[TM_SERVER], ep, sizeof(ep));
 	if (s == TM_CLIENT && unfinished)
 		snprintf(detail, sizeof(detail), "no SYN-ACK from %s by the end of the capture "

@@ -207,6 +207,18 @@ START_TEST(timeouts_beyond_the_per_host_limit_are_summed_up)
 }
 END_TEST
 
+START_TEST(one_way_capture_missing_the_synack_is_no_timeout)
+{
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));
+	play(pkt_at(C, ACK, 1001, 5001, 0, 0.02));             /* it got the SYN-ACK */
+	play(pkt_at(C, ACK | PSH, 1001, 5001, 50, 0.03));
+	play_end(2);
+	dump_findings();
+	ck_assert_ptr_null(found("handshake-timeout"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -227,6 +239,7 @@ main(void)
 	tcase_add_test(tc, simultaneous_open_when_both_send_syn);
 	tcase_add_test(tc, old_duplicate_syn_reset_by_client);
 	tcase_add_test(tc, timeouts_beyond_the_per_host_limit_are_summed_up);
+	tcase_add_test(tc, one_way_capture_missing_the_synack_is_no_timeout);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
