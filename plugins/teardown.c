@@ -67,6 +67,8 @@ struct td_side {
 	tm_time_t tw_expired;   /* TIME-WAIT ended by its timer */
 	uint64_t rst_frame;     /* a RST it sent */
 	uint64_t fw2_peer_data; /* the peer sent data after our FIN: half-close */
+	tm_time_t fw2_expired;  /* FIN-WAIT-2 ended by tcp_fin_timeout */
+	uint64_t fw2_rst;       /* its RST to the peer's late FIN */
 };
 
 struct td_flow {
@@ -205,6 +207,8 @@ on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
 	char detail[320];
 
 	t->side[s].rst_frame = seg->frame;
+	if (t->side[s].fw2_expired != 0 && mine == TM_CLOSED && t->side[s].fw2_rst == 0)
+		t->side[s].fw2_rst = seg->frame;
 	if (t->side[s].tw_expired != 0 && mine == TM_CLOSED) {
 		snprintf(detail, sizeof(detail), "the %s's TIME-WAIT had expired %.2f s earlier; it "
 		    "answered the old connection's segment with RST, so the peer ends with "
@@ -371,19 +375,30 @@ tw_ended(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
 	quick(st, fl, t, K_TW_ASSASSIN, tr->side, tr->ts, tr->frame, 0, detail);
 }
 
+/* Reported when the flow ends, so the peer's late FIN and the RST that
+ * answered it can be part of the evidence. */
 static void
-fw2_ended(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
-    const struct tm_transition *tr)
+report_fw2(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, enum tm_side s)
 {
-	const struct tm_endpoint *ep = &fl->ep[tr->side];
+	const struct tm_endpoint *ep = &fl->ep[s];
+	const struct td_side *sd = &t->side[s];
 	char detail[320];
+	struct tm_finding f;
 
-	if (strcmp(tr->cause, "timer FIN-WAIT-2") != 0 || t->side[tr->side].fw2_peer_data)
+	if (sd->fw2_expired == 0 || sd->fw2_peer_data)
 		return;
 	snprintf(detail, sizeof(detail), "the %s sat in FIN-WAIT-2 for %.0f s without the "
-	    "peer's FIN and dropped the socket (tcp_fin_timeout); a late FIN will get a RST",
-	    plugin_side(tr->side), st->b.profile.fin_wait_2);
-	quick(st, fl, t, K_FW2_TIMEOUT, tr->side, tr->ts, ep->fin_frame, ep->fin_ack_frame, detail);
+	    "peer's FIN and dropped the socket (tcp_fin_timeout); %s", plugin_side(s),
+	    st->b.profile.fin_wait_2, sd->fw2_rst ? "the peer's late FIN got a RST" :
+	    "a late FIN will get a RST");
+	plugin_flow_finding(&f, kinds[K_FW2_TIMEOUT], fl, s, sd->fw2_expired, detail);
+	plugin_evidence(&f, ep->fin_frame);
+	plugin_evidence(&f, ep->fin_ack_frame);
+	if (sd->fw2_rst != 0) {
+		plugin_evidence(&f, fl->ep[!s].fin_frame);
+		plugin_evidence(&f, sd->fw2_rst);
+	}
+	report(st, t, K_FW2_TIMEOUT, &f);
 }
 
 static void
@@ -414,8 +429,8 @@ td_transition(void *state, const struct tm_flow *fl, const struct tm_transition 
 		    "both sides pass CLOSING and end in TIME-WAIT (harmless; both pay 2MSL)");
 	if (tr->from == TM_TIME_WAIT)
 		tw_ended(st, fl, t, tr);
-	if (tr->from == TM_FIN_WAIT_2)
-		fw2_ended(st, fl, t, tr);
+	if (tr->from == TM_FIN_WAIT_2 && strcmp(tr->cause, "timer FIN-WAIT-2") == 0)
+		sd->fw2_expired = tr->ts;
 	if (strcmp(tr->cause, "timer orphan") == 0)
 		sd->fin.gave_up = 1;
 }
@@ -430,6 +445,7 @@ td_flow_end(void *state, const struct tm_flow *fl, void **slot)
 		return;
 	for (int s = 0; s < 2; s++) {
 		report_fins(st, fl, t, (enum tm_side)s);
+		report_fw2(st, fl, t, (enum tm_side)s);
 		if (t->side[s].in_cw && fl->ep[s].state == TM_CLOSE_WAIT && fl->ep[s].packets > 0)
 			report_cw(st, fl, t, (enum tm_side)s, fl->end_reason == TM_END_CAPTURE_END ?
 			    fl->end_ts : fl->last_ts, 1);

@@ -404,6 +404,27 @@ START_TEST(fin_lost_closer_gave_up_after_orphan_retries)
 }
 END_TEST
 
+START_TEST(fin_wait_2_timeout_then_late_fin_gets_rst)
+{
+	const struct found *f;
+
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));        /* 4 */
+	play(pkt_at(S, ACK, 5001, 1002, 0, 1.001));            /* 5 */
+	play(pkt_at(S, FIN | ACK, 5001, 1002, 0, 70.0));       /* 6: late */
+	play(pkt_at(C, RST, 1002, 0, 0, 70.001));              /* 7 */
+	play_end(100);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("fin-wait-2-timeout"));
+	ck_assert_int_eq(f->side, TM_CLIENT);
+	ck_assert(has_frame(f, 4) && has_frame(f, 5) && has_frame(f, 6) && has_frame(f, 7));
+	ck_assert_ptr_nonnull(strstr(f->detail, "the peer's late FIN got a RST"));
+	ck_assert_ptr_null(found("abortive-close"));
+	ck_assert_ptr_null(found("rst-after-time-wait"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -434,6 +455,7 @@ main(void)
 	tcase_add_test(tc, lone_rst_of_an_unseen_connection_is_not_abortive_close);
 	tcase_add_test(tc, fin_seen_twice_within_a_millisecond_is_a_capture_duplicate);
 	tcase_add_test(tc, fin_lost_closer_gave_up_after_orphan_retries);
+	tcase_add_test(tc, fin_wait_2_timeout_then_late_fin_gets_rst);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
