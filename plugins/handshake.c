@@ -46,6 +46,7 @@ struct hs_flow {
 	uint32_t bad_ack;
 	uint64_t refused_rst;
 	uint8_t sim_open[2];    /* side went SYN-SENT -> SYN-RECEIVED */
+	uint64_t server_syn;    /* the server's own SYN (simultaneous open) */
 	uint8_t done[K_COUNT];  /* reported already */
 	uint8_t retx_reported[2];
 };
@@ -143,8 +144,6 @@ evidence_sends(struct tm_finding *f, const struct sends *s)
 static void
 note_send(struct sends *s, const struct tm_segment *seg)
 {
-	if (s->n > 0 && s->n <= MAX_SENDS && plugin_is_duplicate(s->ts[s->n - 1], seg->ts))
-		return;
 	if (s->n < MAX_SENDS) {
 		s->frame[s->n] = seg->frame;
 		s->ts[s->n] = seg->ts;
@@ -301,10 +300,14 @@ hs_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 	}
 	if (seg->flags & TM_TH_SYN) {
 		check_syn_data(st, fl, h, seg);
-		if (seg->flags & TM_TH_ACK)
+		/* In a simultaneous open each side's SYN-ACK repeats its own SYN:
+		 * part of the protocol, not a retransmission. */
+		if (seg->from == TM_CLIENT && !(seg->flags & TM_TH_ACK))
+			note_send(&h->syn[TM_CLIENT], seg);
+		else if (seg->from == TM_SERVER && (seg->flags & TM_TH_ACK))
 			on_synack(st, fl, h, seg);
-		else if (seg->from == TM_CLIENT || h->syn[TM_SERVER].n == 0)
-			note_send(&h->syn[seg->from], seg);
+		else if (seg->from == TM_SERVER && h->server_syn == 0)
+			h->server_syn = seg->frame;
 		return;
 	}
 	if (seg->from == TM_CLIENT)
@@ -431,6 +434,7 @@ report_sim_open(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h
 	    "both sides sent a SYN without ACK and both passed SYN-RECEIVED: simultaneous "
 	    "open (peer-to-peer NAT traversal, or a self-connect on one host)");
 	evidence_sends(&f, &h->syn[TM_CLIENT]);
+	plugin_evidence(&f, h->server_syn);
 	evidence_sends(&f, &h->syn[TM_SERVER]);
 	report(st, fl, h, K_SIM_OPEN, &f);
 }

@@ -40,8 +40,8 @@ static const char *const kinds[] = {
 
 static const struct tm_option options[] = {
 	{ "close-wait-stuck.seconds", 5, "CLOSE-WAIT longer than this without a FIN is stuck" },
-	{ "close-wait-stuck.at-end-seconds", 1,
-	  "still in CLOSE-WAIT at capture end for at least this long is stuck" },
+	{ "close-wait-stuck.at-end-seconds", 0,
+	  "still in CLOSE-WAIT at capture end for at least this long is stuck (0: always)" },
 	{ "close-wait-stuck.per-service", 3,
 	  "this many stuck connections on one server address:port add a per-service finding" },
 	{ NULL, 0, NULL }
@@ -67,7 +67,10 @@ struct td_side {
 	tm_time_t tw_expired;   /* TIME-WAIT ended by its timer */
 	uint64_t rst_frame;     /* a RST it sent */
 	uint64_t fw2_peer_data; /* the peer sent data after our FIN: half-close */
+	tm_time_t fw2_since;    /* entered FIN-WAIT-2 */
+	tm_time_t fw2_left;     /* left it on the peer's FIN */
 	tm_time_t fw2_expired;  /* FIN-WAIT-2 ended by tcp_fin_timeout */
+	uint8_t fw2_inferred;   /* known from the RST, not from the profile's timer */
 	uint64_t fw2_rst;       /* its RST to the peer's late FIN */
 };
 
@@ -135,8 +138,6 @@ note_fin(const struct tm_flow *fl, struct td_side *sd, const struct tm_segment *
 	const struct tm_endpoint *me = &fl->ep[seg->from], *peer = &fl->ep[!seg->from];
 	struct fin_series *fs = &sd->fin;
 
-	if (fs->n > 0 && fs->n <= MAX_FINS && plugin_is_duplicate(fs->ts[fs->n - 1], seg->ts))
-		return;
 	if (fs->n == 0)
 		fs->wave = peer->fin_sent ? 3 : 1;
 	else if (fs->n == 1) {
@@ -198,6 +199,23 @@ answers_bad_ack(const struct tm_flow *fl, const struct tm_segment *seg)
 	return fl->ep[seg->from].snd_una != 0 && seg->seq == fl->ep[seg->from].snd_una;
 }
 
+/* A FIN-WAIT-2 socket that still existed would ACK the peer's FIN and go
+ * to TIME-WAIT; answering it with RST means the socket was gone: its
+ * orphan timeout (tcp_fin_timeout) was shorter than the profile's. */
+static int
+fw2_gone(const struct tm_flow *fl, struct td_flow *t, const struct tm_segment *seg)
+{
+	struct td_side *sd = &t->side[seg->from];
+
+	if (fl->ep[seg->from].state != TM_TIME_WAIT || sd->fw2_left == 0 ||
+	    fl->last_frame != fl->ep[!seg->from].fin_frame)
+		return 0;
+	sd->fw2_expired = sd->fw2_left;
+	sd->fw2_inferred = 1;
+	sd->fw2_rst = seg->frame;
+	return 1;
+}
+
 static void
 on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
     const struct tm_segment *seg)
@@ -209,6 +227,8 @@ on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
 	t->side[s].rst_frame = seg->frame;
 	if (t->side[s].fw2_expired != 0 && mine == TM_CLOSED && t->side[s].fw2_rst == 0)
 		t->side[s].fw2_rst = seg->frame;
+	if (fw2_gone(fl, t, seg))
+		return;
 	if (t->side[s].tw_expired != 0 && mine == TM_CLOSED) {
 		snprintf(detail, sizeof(detail), "the %s's TIME-WAIT had expired %.2f s earlier; it "
 		    "answered the old connection's segment with RST, so the peer ends with "
@@ -315,8 +335,9 @@ report_cw(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, enum
 		return;
 	plugin_endpoint(&st->b, &fl->addr[s], fl->port[s], ep, sizeof(ep));
 	snprintf(detail, sizeof(detail), at_end ?
-	    "%s %s never called close(): still CLOSE-WAIT at its last packet or the capture's "
-	    "end, %.1f s after the peer's FIN (application leak; check its connection handling)" :
+	    "%s %s had not called close() by the end: still in CLOSE-WAIT when the capture "
+	    "(or the connection) ended, %.1f s after the peer's FIN (an application that "
+	    "never closes leaks sockets; check its connection handling)" :
 	    "%s %s called close() late: CLOSE-WAIT for %.1f s (the application left the "
 	    "socket open after the peer's FIN)", plugin_side(s), ep, secs);
 	quick(st, fl, t, K_CW_STUCK, s, sd->cw_since, sd->cw_frame, 0, detail);
@@ -387,10 +408,17 @@ report_fw2(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, enu
 
 	if (sd->fw2_expired == 0 || sd->fw2_peer_data)
 		return;
-	snprintf(detail, sizeof(detail), "the %s sat in FIN-WAIT-2 for %.0f s without the "
-	    "peer's FIN and dropped the socket (tcp_fin_timeout); %s", plugin_side(s),
-	    st->b.profile.fin_wait_2, sd->fw2_rst ? "the peer's late FIN got a RST" :
-	    "a late FIN will get a RST");
+	if (sd->fw2_inferred)
+		snprintf(detail, sizeof(detail), "the %s answered the peer's FIN, %.1f s into "
+		    "FIN-WAIT-2, with RST: its socket was already gone (orphaned FIN-WAIT-2 "
+		    "closed by tcp_fin_timeout, shorter there than the profile's %.0f s)",
+		    plugin_side(s), plugin_seconds(sd->fw2_left - sd->fw2_since),
+		    st->b.profile.fin_wait_2);
+	else
+		snprintf(detail, sizeof(detail), "the %s sat in FIN-WAIT-2 for %.0f s without the "
+		    "peer's FIN and dropped the socket (tcp_fin_timeout); %s", plugin_side(s),
+		    st->b.profile.fin_wait_2, sd->fw2_rst ? "the peer's late FIN got a RST" :
+		    "a late FIN will get a RST");
 	plugin_flow_finding(&f, kinds[K_FW2_TIMEOUT], fl, s, sd->fw2_expired, detail);
 	plugin_evidence(&f, ep->fin_frame);
 	plugin_evidence(&f, ep->fin_ack_frame);
@@ -423,6 +451,10 @@ td_transition(void *state, const struct tm_flow *fl, const struct tm_transition 
 	}
 	if (tr->to == TM_TIME_WAIT)
 		sd->tw_since = tr->ts;
+	if (tr->to == TM_FIN_WAIT_2)
+		sd->fw2_since = tr->ts;
+	if (tr->from == TM_FIN_WAIT_2 && tr->to == TM_TIME_WAIT)
+		sd->fw2_left = tr->ts;
 	if (tr->to == TM_CLOSING && !t->closing[tr->side]++ && t->closing[!tr->side])
 		quick(st, fl, t, K_SIM_CLOSE, TM_NO_SIDE, tr->ts, fl->ep[0].fin_frame,
 		    fl->ep[1].fin_frame, "both FINs crossed on the wire: simultaneous close, "
@@ -472,7 +504,7 @@ td_init(struct tm_context *ctx, const struct tm_host *host, const struct tm_prof
 	}
 	plugin_base_init(&st->b, ctx, host, profile);
 	st->cw_seconds = host->option(ctx, "close-wait-stuck.seconds", 5);
-	st->cw_at_end = host->option(ctx, "close-wait-stuck.at-end-seconds", 1);
+	st->cw_at_end = host->option(ctx, "close-wait-stuck.at-end-seconds", 0);
 	st->cw_per_service = host->option(ctx, "close-wait-stuck.per-service", 3);
 	*state = st;
 	return 0;

@@ -164,6 +164,8 @@ START_TEST(simultaneous_open_when_both_send_syn)
 	ck_assert_ptr_nonnull(f = found("simultaneous-open"));
 	ck_assert(has_frame(f, 1) && has_frame(f, 2));
 	ck_assert_int_eq(found_count("simultaneous-open"), 1);
+	ck_assert_ptr_null(found("synack-retransmit"));    /* SYN-ACKs repeat the SYNs */
+	ck_assert_ptr_null(found("syn-retransmit"));
 }
 END_TEST
 
