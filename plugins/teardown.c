@@ -56,6 +56,7 @@ struct fin_series {
 	int acked_before_retx;  /* an ACK covering it was seen before the first repeat */
 	uint64_t ack_frame;
 	int gave_up;            /* the orphan timer closed the sender */
+	uint32_t ack;           /* the acknowledgement the last copy carried */
 };
 
 struct td_side {
@@ -138,6 +139,14 @@ note_fin(const struct tm_flow *fl, struct td_side *sd, const struct tm_segment *
 	const struct tm_endpoint *me = &fl->ep[seg->from], *peer = &fl->ep[!seg->from];
 	struct fin_series *fs = &sd->fin;
 
+	/* Some stacks (BSD, macOS) acknowledge the peer's FIN with FIN,ACK
+	 * again: a repeat that newly acknowledges the peer's FIN answers it. */
+	if (fs->n > 0 && peer->fin_sent && (seg->flags & TM_TH_ACK) &&
+	    seg->ack == peer->fin_seq + 1 && fs->ack != seg->ack) {
+		fs->ack = seg->ack;
+		return;
+	}
+	fs->ack = seg->ack;
 	if (fs->n == 0)
 		fs->wave = peer->fin_sent ? 3 : 1;
 	else if (fs->n == 1) {

@@ -450,6 +450,23 @@ START_TEST(fin_wait_2_timeout_inferred_from_rst_to_late_fin)
 }
 END_TEST
 
+/* BSD and macOS answer a crossing FIN with FIN,ACK again. */
+START_TEST(fin_repeated_to_acknowledge_the_peers_fin_is_no_loss)
+{
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	play(pkt_at(S, FIN | ACK, 5001, 1001, 0, 1.00001));    /* crosses */
+	play(pkt_at(C, FIN | ACK, 1001, 5002, 0, 1.00002));    /* acks it */
+	play(pkt_at(S, ACK, 5002, 1002, 0, 1.00003));
+	play_end(100);
+	dump_findings();
+	ck_assert_ptr_null(found("fin-lost"));
+	ck_assert_ptr_null(found("fin-ack-lost"));
+	ck_assert_ptr_nonnull(found("simultaneous-close"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -482,6 +499,7 @@ main(void)
 	tcase_add_test(tc, fin_lost_closer_gave_up_after_orphan_retries);
 	tcase_add_test(tc, fin_wait_2_timeout_then_late_fin_gets_rst);
 	tcase_add_test(tc, fin_wait_2_timeout_inferred_from_rst_to_late_fin);
+	tcase_add_test(tc, fin_repeated_to_acknowledge_the_peers_fin_is_no_loss);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
