@@ -67,7 +67,8 @@ static const char show_head_sql[] =
 " FROM flows AS f LEFT JOIN captures AS c ON c.id = f.capture WHERE f.id = ?1";
 
 static const char show_findings_sql[] =
-"SELECT kind, side, frames, detail, vantage FROM findings WHERE flow = ?1"
+"SELECT kind, side, (SELECT group_concat(value, ', ') FROM json_each(frames)),"
+" detail, vantage FROM findings WHERE flow = ?1"
 " ORDER BY ts, id";
 
 /* Column I of ST escaped for the terminal; the caller frees. */

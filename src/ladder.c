@@ -316,8 +316,10 @@ draw_segment(const struct ladder *l, const struct seg *g, FILE *out)
 	draw_arrow(l, g, out);
 	fputs(lit ? "\033[0m" : "", out);
 	fputs(life, out);
-	if (g->state[1] != NULL || g->marks != 0)
+	if (g->marks != 0)
 		fprintf(out, "  %-*s", STATE_W, g->state[1] != NULL ? g->state[1] : "");
+	else if (g->state[1] != NULL)
+		fprintf(out, "  %s", g->state[1]);
 	draw_marks(l, g->marks, out);
 	fputc('\n', out);
 }
@@ -372,6 +374,9 @@ measure(struct ladder *l)
 	for (size_t i = 0; i < l->ntrs; i++) {
 		int w = (int)(strlen(l->trs[i].old_state) + strlen(l->trs[i].new_state) +
 		    strlen(l->trs[i].cause)) + 10;
+
+		if (l->trs[i].seg >= 0)
+			continue;       /* drawn beside its segment, not across */
 
 		l->arrow_w = w > l->arrow_w ? w : l->arrow_w;
 	}
