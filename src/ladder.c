@@ -375,6 +375,8 @@ measure(struct ladder *l)
 		int w = (int)(strlen(l->trs[i].old_state) + strlen(l->trs[i].new_state) +
 		    strlen(l->trs[i].cause)) + 10;
 
+		snprintf(buf, sizeof(buf), "%.6f", l->trs[i].ts - l->t0);
+		l->time_w = (int)strlen(buf) > l->time_w ? (int)strlen(buf) : l->time_w;
 		if (l->trs[i].seg >= 0)
 			continue;       /* drawn beside its segment, not across */
 
