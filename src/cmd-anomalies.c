@@ -15,11 +15,11 @@
 
 static const struct output_column finding_columns[] = {
 	{ "id", "ID", "a.id", OT_INT, OUT_ALL, 0 },
-	{ "ts", "TIME (UTC)", "a.ts", OT_TS, OUT_ALL, 0 },
+	{ "ts", "TIME (UTC)", "a.ts", OT_TS, OUT_TABLE, 0 },
 	{ "kind", "KIND", "a.kind", OT_TEXT, OUT_ALL, 0 },
-	{ "capture", "CAP", "a.capture", OT_INT, OUT_MACHINE, 0 },
 	{ "flow", "FLOW", "a.flow", OT_INT, OUT_ALL, 0 },
 	{ "side", "SIDE", "a.side", OT_TEXT, OUT_ALL, 0 },
+	{ "ts", "TIME", "a.ts", OT_TS, OUT_MACHINE, 0 },
 	{ "host", "HOST", "a.host", OT_TEXT, OUT_MACHINE, 0 },
 	{ "port", "PORT", "a.port", OT_INT, OUT_MACHINE, 0 },
 	{ "host", "HOST",
@@ -29,9 +29,10 @@ static const struct output_column finding_columns[] = {
 	{ "frames", "FRAMES", "a.frames", OT_JSON, OUT_MACHINE, 0 },
 	{ "frames", "FRAMES",
 	  "(SELECT group_concat(value, ',') FROM json_each(a.frames))", OT_TEXT, OUT_TABLE, 1 },
+	{ "detail", "DETAIL", "a.detail", OT_TEXT, OUT_ALL, 1 },
+	{ "capture", "CAP", "a.capture", OT_INT, OUT_MACHINE, 0 },
 	{ "vantage", "VANTAGE", "a.vantage", OT_TEXT, OUT_MACHINE, 0 },
 	{ "detector", "DETECTOR", "a.detector", OT_TEXT, OUT_MACHINE, 0 },
-	{ "detail", "DETAIL", "a.detail", OT_TEXT, OUT_ALL, 1 },
 };
 
 static const struct option anomaly_options[] = {

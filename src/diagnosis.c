@@ -54,35 +54,35 @@ struct rule {
 	const char *value;
 	int min_percent;        /* share of the group's flows, or 0 */
 	long min_count;
-	const char *text;       /* {name}, {n} (the count), {pct} (percent) */
+	const char *text;       /* {name}, {n} (the count), {s} (plural), {pct} */
 };
 
 static const struct rule rules[] = {
 	{ DIAG_SERVER, DIM_CLOSER, "server", 80, MIN_FLOWS,
 	  "server closes {pct}% of connections: TIME-WAIT piles up on {name} (HTTP keep-alive off?)" },
 	{ DIAG_SERVER, DIM_SERVER_STATE, "CLOSE-WAIT", 0, 1,
-	  "{n} connections to {name} stuck in CLOSE-WAIT: the application never calls close()" },
+	  "{n} connection{s} to {name} stuck in CLOSE-WAIT: the application never calls close()" },
 	{ DIAG_SERVER, DIM_HANDSHAKE, "no-answer", 10, 1,
 	  "SYNs to {name} unanswered ({pct}%): listener down, firewall, or a full backlog"
 	  " (tcp_max_syn_backlog, tcp_syncookies)" },
 	{ DIAG_SERVER, DIM_HANDSHAKE, "refused", 10, 1,
-	  "{n} connections to {name} refused ({pct}%): nothing listens on that port (RST to SYN)" },
+	  "{n} connection{s} to {name} refused ({pct}%): nothing listens on that port (RST to SYN)" },
 	{ DIAG_SERVER, DIM_CLOSE, "rst", 30, MIN_FLOWS,
 	  "{pct}% of connections to {name} end with RST: an application abort or SO_LINGER 0" },
 	{ DIAG_SERVER, DIM_FINDINGS, "syn-flood", 0, 1,
-	  "SYN flood against {name} ({n} episodes): see `tcpmortem anomalies --kind syn-flood`;"
+	  "SYN flood against {name} ({n} episode{s}): see `tcpmortem anomalies --kind syn-flood`;"
 	  " tcp_syncookies, tcp_max_syn_backlog" },
 	{ DIAG_CLIENT, DIM_CLIENT_STATE, "TIME-WAIT", 80, 50,
 	  "client {name} holds {n} connections in TIME-WAIT ({pct}%): it closes first;"
 	  " reuse connections, or tcp_tw_reuse, ip_local_port_range" },
 	{ DIAG_CLIENT, DIM_CLIENT_STATE, "CLOSE-WAIT", 0, 1,
-	  "client {name} left {n} connections in CLOSE-WAIT: the application never calls close()" },
+	  "client {name} left {n} connection{s} in CLOSE-WAIT: the application never calls close()" },
 	{ DIAG_CLIENT, DIM_FINDINGS, "port-exhaustion-risk", 0, 1,
 	  "client {name} is running out of ephemeral ports (ip_local_port_range, tcp_tw_reuse)" },
 	{ DIAG_CAPTURE, DIM_FINDINGS, "fin-wait-2-timeout", 0, 1,
-	  "{n} connections sat in FIN-WAIT-2 past tcp_fin_timeout: the peer never sent its FIN" },
+	  "{n} connection{s} sat in FIN-WAIT-2 past tcp_fin_timeout: the peer never sent its FIN" },
 	{ DIAG_CAPTURE, DIM_FINDINGS, "fin-lost", 0, 1,
-	  "{n} FINs lost and retransmitted: packet loss on the path (tcp_orphan_retries)" },
+	  "{n} FIN{s} lost and retransmitted: packet loss on the path (tcp_orphan_retries)" },
 };
 
 /* Capture damage that makes the other conclusions less certain. */
@@ -90,14 +90,14 @@ static const struct {
 	enum diag_damage what;
 	const char *text;
 } damage_rules[] = {
-	{ DMG_DROPS, "the kernel dropped {n} packets: some findings may be artefacts"
+	{ DMG_DROPS, "the kernel dropped {n} packet{s}: some findings may be artefacts"
 	  " (capture with a larger buffer, -B)" },
-	{ DMG_TRUNCATED, "{n} packets cut by the snaplen: capture with -s 0" },
-	{ DMG_EVICTED, "{n} flows evicted under the memory limit: their ends are unknown" },
-	{ DMG_FRAGMENTS, "{n} IP fragments skipped: TCP inside them was not analysed" },
+	{ DMG_TRUNCATED, "{n} packet{s} cut by the snaplen: capture with -s 0" },
+	{ DMG_EVICTED, "{n} flow{s} evicted under the memory limit: their ends are unknown" },
+	{ DMG_FRAGMENTS, "{n} IP fragment{s} skipped: TCP inside them was not analysed" },
 };
 
-/* Write TEXT into OUT with {name}, {n} and {pct} replaced. */
+/* Write TEXT into OUT with {name}, {n}, {s} and {pct} replaced. */
 static void
 rule_write(const char *text, const struct diag_group *g, long n, int pct,
     char *out, size_t len)
@@ -112,6 +112,8 @@ rule_write(const char *text, const struct diag_group *g, long n, int pct,
 			sub = g->name, text += 6;
 		else if (strncmp(text, "{n}", 3) == 0)
 			snprintf(num, sizeof(num), "%ld", n), sub = num, text += 3;
+		else if (strncmp(text, "{s}", 3) == 0)
+			sub = n == 1 ? "" : "s", text += 3;
 		else if (strncmp(text, "{pct}", 5) == 0)
 			snprintf(num, sizeof(num), "%d", pct), sub = num, text += 5;
 		if (sub == NULL) {
