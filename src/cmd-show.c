@@ -214,6 +214,10 @@ cmd_show_exec(int argc, char **argv)
 		fputs(show_help, stdout);
 		return EXIT_OK;
 	}
+	if (cli.format == OUTPUT_CSV) {
+		cmd_error("show: -o csv does not fit one flow's ladder; use table or json");
+		return EXIT_USAGE;
+	}
 	if (cli.first_arg != argc - 1) {
 		cmd_error("show: needs exactly one FLOW id; see --help");
 		return EXIT_USAGE;

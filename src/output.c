@@ -295,9 +295,11 @@ shown_columns(const struct output_column *cols, size_t n, enum output_format fmt
 	return k;
 }
 
-/* Column I of the current row as text, formatted for FMT; the caller frees. */
+/* Column I of the current row as text, formatted for FMT, escaped when it
+ * goes to a table or a terminal (TTY); the caller frees. */
 static char *
-cell_text(sqlite3_stmt *st, int i, const struct output_column *c, enum output_format fmt)
+cell_text(sqlite3_stmt *st, int i, const struct output_column *c, enum output_format fmt,
+    int tty)
 {
 	char buf[64];
 	double v;
@@ -315,7 +317,7 @@ cell_text(sqlite3_stmt *st, int i, const struct output_column *c, enum output_fo
 		snprintf(buf, sizeof(buf), "%.6f", v);
 		return xstrdup(buf);
 	}
-	if (fmt == OUTPUT_TABLE)
+	if (fmt == OUTPUT_TABLE || tty)
 		return output_escape((const char *)sqlite3_column_text(st, i));
 	return xstrdup((const char *)sqlite3_column_text(st, i));
 }
@@ -339,7 +341,7 @@ write_json(sqlite3_stmt *st, FILE *out, char *err, size_t errlen)
 
 static long
 write_csv(sqlite3_stmt *st, const struct output_column *cols, const size_t *idx,
-    size_t k, FILE *out, char *err, size_t errlen)
+    size_t k, int tty, FILE *out, char *err, size_t errlen)
 {
 	long rows = 0;
 	int rc;
@@ -351,7 +353,7 @@ write_csv(sqlite3_stmt *st, const struct output_column *cols, const size_t *idx,
 	fputc('\n', out);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (size_t j = 0; j < k; j++) {
-			char *s = cell_text(st, (int)j, &cols[idx[j]], OUTPUT_CSV);
+			char *s = cell_text(st, (int)j, &cols[idx[j]], OUTPUT_CSV, tty);
 
 			fputs(j ? "," : "", out);
 			output_csv_field(out, s);
@@ -481,7 +483,7 @@ write_table(sqlite3_stmt *st, const struct output_column *cols, const size_t *id
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (size_t j = 0; j < k; j++) {
 			grow_array((void **)&t.cells, &t.cap, t.nrows * k + j + 1, sizeof(char *));
-			t.cells[t.nrows * k + j] = cell_text(st, (int)j, &cols[idx[j]], OUTPUT_TABLE);
+			t.cells[t.nrows * k + j] = cell_text(st, (int)j, &cols[idx[j]], OUTPUT_TABLE, 1);
 		}
 		t.nrows++;
 	}
@@ -506,7 +508,7 @@ output_rows(sqlite3_stmt *st, const struct output_column *cols, size_t n,
 	if (fmt == OUTPUT_JSON)
 		rows = write_json(st, out, err, errlen);
 	else if (fmt == OUTPUT_CSV)
-		rows = write_csv(st, cols, idx, k, out, err, errlen);
+		rows = write_csv(st, cols, idx, k, width > 0, out, err, errlen);
 	else
 		rows = write_table(st, cols, idx, k, width, out, err, errlen);
 	free(idx);

@@ -60,8 +60,9 @@ int output_format_parse(const char *s);
 char *output_select(const struct output_column *cols, size_t n, enum output_format fmt);
 
 /* Print every row of ST (prepared from output_select's list) to OUT in
- * format FMT; the table is fitted to WIDTH columns (0: no limit).  Returns
- * the number of rows, or -1 with the reason in ERR. */
+ * format FMT.  WIDTH is output_width(OUT): the table is fitted to it, and
+ * when it is not 0 (a terminal) CSV fields are escaped too; JSON escapes
+ * itself.  Returns the number of rows, or -1 with the reason in ERR. */
 long output_rows(sqlite3_stmt *st, const struct output_column *cols, size_t n,
     enum output_format fmt, int width, FILE *out, char *err, size_t errlen);
 
