@@ -25,11 +25,11 @@ static const struct output_column finding_columns[] = {
 	{ "host", "HOST",
 	  "CASE WHEN a.host IS NULL THEN NULL WHEN instr(a.host, ':') > 0"
 	  " THEN '[' || a.host || ']:' || coalesce(a.port, '*')"
-	  " ELSE a.host || ':' || coalesce(a.port, '*') END", OT_TEXT, OUT_TABLE, 1 },
+	  " ELSE a.host || ':' || coalesce(a.port, '*') END", OT_TEXT, OUT_TABLE, 0 },
 	{ "frames", "FRAMES", "a.frames", OT_JSON, OUT_MACHINE, 0 },
 	{ "frames", "FRAMES",
 	  "(SELECT group_concat(value, ',') FROM json_each(a.frames))", OT_TEXT, OUT_TABLE, 1 },
-	{ "detail", "DETAIL", "a.detail", OT_TEXT, OUT_ALL, 1 },
+	{ "detail", "DETAIL", "a.detail", OT_TEXT, OUT_ALL, 2 },
 	{ "capture", "CAP", "a.capture", OT_INT, OUT_MACHINE, 0 },
 	{ "vantage", "VANTAGE", "a.vantage", OT_TEXT, OUT_MACHINE, 0 },
 	{ "detector", "DETECTOR", "a.detector", OT_TEXT, OUT_MACHINE, 0 },

@@ -377,8 +377,10 @@ struct table {
 	int *right, *shrink;
 };
 
-/* Shorten shrinkable columns, widest first, until the table fits WIDTH or
- * nothing can give more (a column keeps at least 6 columns or its title). */
+/* Shorten shrinkable columns until the table fits WIDTH: those with the
+ * highest shrink priority first, the widest of them first, none below 6
+ * columns or its title.  What cannot give stays whole and the line runs
+ * long: a cut address is worse than a wrapped line. */
 static void
 table_fit(struct table *t, int width)
 {
@@ -388,19 +390,60 @@ table_fit(struct table *t, int width)
 		total += t->width[j] + (j ? 2 : 0);
 	while (width > 0 && total > (size_t)width) {
 		size_t best = t->ncols, bw = 0;
+		int bp = 0;
 
 		for (size_t j = 0; j < t->ncols; j++) {
 			size_t floor = output_strwidth(t->cells[j]);
 
 			floor = floor > 6 ? floor : 6;
-			if (t->shrink[j] && t->width[j] > floor && t->width[j] > bw)
-				best = j, bw = t->width[j];
+			if (t->shrink[j] == 0 || t->width[j] <= floor || t->shrink[j] < bp ||
+			    (t->shrink[j] == bp && t->width[j] <= bw))
+				continue;
+			best = j, bw = t->width[j], bp = t->shrink[j];
 		}
 		if (best == t->ncols)
 			return;
 		t->width[best]--;
 		total--;
 	}
+}
+
+/* Bytes of S that fill at most W terminal columns. */
+static size_t
+prefix_bytes(const char *s, size_t w)
+{
+	const char *p = s;
+
+	for (size_t cols = 0; *p && cols < w; cols++) {
+		p++;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+	}
+	return (size_t)(p - s);
+}
+
+/* Narrower than this, a wrapped last column is a ribbon of single words. */
+#define WRAP_MIN 24
+
+/* Print the last column's S in W columns, wrapping at spaces onto lines
+ * indented by INDENT, so that long details stay whole on a terminal. */
+static void
+table_wrap(FILE *out, const char *s, size_t w, size_t indent)
+{
+	while (output_strwidth(s) > w) {
+		size_t n = prefix_bytes(s, w), cut = n;
+
+		while (cut > 0 && s[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			cut = n;
+		fwrite(s, 1, cut, out);
+		fprintf(out, "\n%*s", (int)indent, "");
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+	fputs(s, out);
 }
 
 /* Print S in W columns; cut with '~' when longer. */
@@ -410,16 +453,7 @@ table_cell(FILE *out, const char *s, size_t w, int right, int last)
 	size_t sw = output_strwidth(s);
 
 	if (sw > w) {
-		size_t cols = 0;
-		const char *p = s;
-
-		while (*p && cols < w - 1) {
-			p++;
-			while ((*p & 0xc0) == 0x80)
-				p++;
-			cols++;
-		}
-		fwrite(s, 1, (size_t)(p - s), out);
+		fwrite(s, 1, prefix_bytes(s, w - 1), out);
 		fputc('~', out);
 		return;
 	}
@@ -433,6 +467,8 @@ table_cell(FILE *out, const char *s, size_t w, int right, int last)
 static void
 table_print(struct table *t, int width, FILE *out)
 {
+	size_t indent = 0;
+
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t j = 0; j < t->ncols; j++) {
 			size_t w = output_strwidth(t->cells[r * t->ncols + j]);
@@ -441,11 +477,20 @@ table_print(struct table *t, int width, FILE *out)
 				t->width[j] = w;
 		}
 	table_fit(t, width);
+	for (size_t j = 0; j + 1 < t->ncols; j++)
+		indent += t->width[j] + 2;
 	for (size_t r = 0; r < t->nrows; r++) {
 		for (size_t j = 0; j < t->ncols; j++) {
+			const char *c = t->cells[r * t->ncols + j];
+
 			fputs(j ? "  " : "", out);
-			table_cell(out, t->cells[r * t->ncols + j], t->width[j],
-			    t->right[j], j + 1 == t->ncols);
+			if (j + 1 == t->ncols && !t->right[j] && t->shrink[j] &&
+			    t->width[j] >= WRAP_MIN)
+				table_wrap(out, c, t->width[j], indent);
+			else if (j + 1 == t->ncols && t->shrink[j])
+				fputs(c, out);  /* too narrow to wrap: let it run */
+			else
+				table_cell(out, c, t->width[j], t->right[j], j + 1 == t->ncols);
 		}
 		fputc('\n', out);
 	}

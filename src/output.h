@@ -15,8 +15,10 @@
  *          spreadsheets both read; RFC 4180 allows it as a local convention).
  *   table  aligned columns under a header line.  On a terminal the table is
  *          fitted to its width (TIOCGWINSZ, else $COLUMNS) by shortening the
- *          columns marked shrinkable; into a pipe or file nothing is cut,
- *          as ss and tcpdump do, so that grep and awk see whole values.
+ *          free-text columns (details, kinds), never addresses or numbers;
+ *          the last column wraps at spaces instead, indented under itself;
+ *          into a pipe or file nothing is cut, as ss and tcpdump do, so
+ *          that grep and awk see whole values.
  *
  * Every string from the database passes output_escape() before it reaches
  * the terminal: control bytes and invalid UTF-8 are shown as \xNN.
@@ -49,7 +51,8 @@ struct output_column {
 	const char *expr;       /* SQL expression */
 	enum output_type type;
 	unsigned where;         /* OUT_* */
-	unsigned shrink;        /* table: may be shortened to fit the width */
+	unsigned shrink;        /* table: 0 never cut; else cut to fit the
+	                         * width, higher numbers first */
 };
 
 /* Parse "table", "csv" or "json"; -1 if unknown. */

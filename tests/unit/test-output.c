@@ -212,8 +212,12 @@ START_TEST(table_fits_the_width_and_escapes_cells)
 	ck_assert_ptr_nonnull(strstr(out, "cannot fit in a narrow terminal at all"));
 	free(out);
 	out = render(db, OUTPUT_TABLE, 30, &rows);
-	ck_assert_ptr_nonnull(strstr(out, " 3  a very long detail senten~\n"));
-	ck_assert_uint_eq(widest(out), 30);
+	/* the last column (26 wide) wraps at spaces, indented under itself */
+	ck_assert_ptr_nonnull(strstr(out, " 3  a very long detail\n"
+	    "    sentence that cannot fit\n"
+	    "    in a narrow terminal at\n"
+	    "    all\n"));
+	ck_assert_uint_le(widest(out), 30);
 	free(out);
 	sqlite3_close(db);
 }
