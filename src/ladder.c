@@ -341,7 +341,7 @@ draw_transition(const struct ladder *l, const struct trans *t, FILE *out)
 	draw_left(l, frame, t->ts, t->server ? NULL : t->new_state, out);
 	fputs(life, out);
 	if (t->server)
-		fprintf(out, "%*s%s", l->arrow_w > w ? l->arrow_w - w - 1 : 0, "", text);
+		fprintf(out, "%*s%s ", l->arrow_w > w ? l->arrow_w - w - 1 : 0, "", text);
 	else
 		fprintf(out, " %s%*s", text, l->arrow_w > w ? l->arrow_w - w - 1 : 0, "");
 	fputs(life, out);
