@@ -71,7 +71,7 @@ static const char summary_help[] =
 "  -o, --format FORMAT    table (a report), csv (scope,group,dimension,name,count)\n"
 "                         or json (one object per group)\n"
 "      --capture ID, --host ADDR, --port N   only those flows\n"
-"      --limit N          at most N servers and N clients (the busiest)\n";
+"      --limit N          the N busiest servers and clients (table default 20)\n";
 
 static int
 group_cmp(const void *a, const void *b)
@@ -95,8 +95,8 @@ prepare_counts(sqlite3 *db, const char *key, const char *what, const char *from,
     const struct query_sql *q, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	char *sql = sqlite3_mprintf("SELECT %s AS k, %s, count(*) FROM %s%s GROUP BY 1%s ORDER BY 1",
-	    key, what, from, q->where, strcmp(what, "NULL") ? ", 2" : "");
+	char *sql = sqlite3_mprintf("SELECT %s AS k, %s, count(*) FROM %s%s GROUP BY 1, 2"
+	    " ORDER BY 1, 3 DESC, 2", key, what, from, q->where);
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
 	    query_bind(st, q) != SQLITE_OK) {
@@ -108,17 +108,21 @@ prepare_counts(sqlite3 *db, const char *key, const char *what, const char *from,
 	return st;
 }
 
-/* Make one group per key of scope S (in key order, so bsearch works). */
+/* Make one group per key of scope S: all of them, or the TOP busiest
+ * (TOP > 0); then order them by key, so that bsearch finds them. */
 static int
-load_groups(sqlite3 *db, enum diag_scope s, struct scope *sc, const struct query_sql *q,
-    char *err, size_t errlen)
+load_groups(sqlite3 *db, enum diag_scope s, long top, struct scope *sc,
+    const struct query_sql *q, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prepare_counts(db, keys[s].flow_key, "NULL", "flows AS f", q, err, errlen);
-	int rc;
+	sqlite3_stmt *st = NULL;
+	char *sql = sqlite3_mprintf("SELECT %s AS k, count(*) FROM flows AS f%s GROUP BY 1"
+	    " ORDER BY 2 DESC, 1 LIMIT ?%d", keys[s].flow_key, q->where, q->nparams + 1);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	sqlite3_free(sql);
+	if (rc == SQLITE_OK && (rc = query_bind(st, q)) == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, q->nparams + 1, top > 0 ? top : -1);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sgroup *g;
 		char *name;
 
@@ -131,12 +135,33 @@ load_groups(sqlite3 *db, enum diag_scope s, struct scope *sc, const struct query
 		snprintf(g->g.name, sizeof(g->g.name), "%s", name);
 		free(name);
 		g->g.scope = s;
-		g->g.flows = sqlite3_column_int64(st, 2);
+		g->g.flows = sqlite3_column_int64(st, 1);
+		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-	return rc == SQLITE_DONE ? 0 : -1;
+		return -1;
+	}
+	qsort(sc->groups, sc->n, sizeof(*sc->groups), group_cmp);
+	return 0;
+}
+
+/* How many groups scope S has in all (to say how many were left out). */
+static long
+count_groups(sqlite3 *db, enum diag_scope s, const struct query_sql *q)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = sqlite3_mprintf("SELECT count(DISTINCT %s) FROM flows AS f%s",
+	    keys[s].flow_key, q->where);
+	long n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    query_bind(st, q) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	return n;
 }
 
 static int
@@ -203,7 +228,8 @@ load_captures(sqlite3 *db, struct scope *sc, char *err, size_t errlen)
 static int
 by_flows(const void *a, const void *b)
 {
-	const struct sgroup *x = a, *y = b;
+	const struct sgroup *x = *(const struct sgroup *const *)a;
+	const struct sgroup *y = *(const struct sgroup *const *)b;
 
 	return x->g.flows != y->g.flows ? (x->g.flows < y->g.flows ? 1 : -1) :
 	    strcmp(x->key, y->key);
@@ -304,36 +330,49 @@ print_group_csv(const struct sgroup *sg, FILE *out)
 		}
 }
 
+/* Print the groups of SC, busiest first; TOTAL groups exist in all. */
 static void
-print_scope(struct scope *sc, const struct query_cli *cli, int s)
+print_scope(struct scope *sc, const struct query_cli *cli, int s, long total)
 {
-	size_t n = sc->n;
+	const struct sgroup **order = xcalloc(sc->n + 1, sizeof(*order));
 
-	qsort(sc->groups, sc->n, sizeof(*sc->groups), by_flows);
-	if (s != DIAG_CAPTURE && cli->filter.limit > 0 && (size_t)cli->filter.limit < n)
-		n = (size_t)cli->filter.limit;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < sc->n; i++)
+		order[i] = &sc->groups[i];
+	qsort(order, sc->n, sizeof(*order), by_flows);
+	for (size_t i = 0; i < sc->n; i++)
 		if (cli->format == OUTPUT_JSON)
-			print_group_json(&sc->groups[i], stdout);
+			print_group_json(order[i], stdout);
 		else if (cli->format == OUTPUT_CSV)
-			print_group_csv(&sc->groups[i], stdout);
+			print_group_csv(order[i], stdout);
 		else
-			print_group_table(&sc->groups[i], stdout);
+			print_group_table(order[i], stdout);
+	if (cli->format == OUTPUT_TABLE && total > (long)sc->n)
+		printf("(the %zu busiest of %ld %ss; --limit N for more)\n\n", sc->n, total,
+		    diag_scope_names[s]);
+	free(order);
 }
+
+/* Per-host groups are many on a big capture: the table shows the busiest
+ * TABLE_TOP unless --limit says otherwise; csv and json show all. */
+#define TABLE_TOP 20
 
 static int
 summary_scope(sqlite3 *db, const struct query_cli *cli, enum diag_scope s,
     const struct query_sql *q, char *err, size_t errlen)
 {
 	struct scope sc = { 0 };
-	int rc = load_groups(db, s, &sc, q, err, errlen);
+	long top = s == DIAG_CAPTURE ? 0 : cli->filter.limit > 0 ? cli->filter.limit :
+	    cli->format == OUTPUT_TABLE ? TABLE_TOP : 0;
+	int rc = load_groups(db, s, top, &sc, q, err, errlen);
 
 	for (int d = 0; rc == 0 && d < DIM_COUNT; d++)
 		rc = load_dim(db, s, (enum diag_dim)d, &sc, q, err, errlen);
 	if (rc == 0 && s == DIAG_CAPTURE)
 		rc = load_captures(db, &sc, err, errlen);
 	if (rc == 0)
-		print_scope(&sc, cli, s);
+		print_scope(&sc, cli, s, top > 0 ? count_groups(db, s, q) : 0);
+	for (size_t i = 0; i < sc.n; i++)
+		diag_free(&sc.groups[i].g);
 	free(sc.groups);
 	return rc;
 }

@@ -8,9 +8,11 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diagnosis.h"
+#include "util.h"
 
 #define MIN_FLOWS 3
 
@@ -34,15 +36,27 @@ diag_count(const struct diag_group *g, enum diag_dim dim, const char *name)
 void
 diag_add(struct diag_group *g, enum diag_dim dim, const char *name, long n)
 {
+	struct diag_count *c;
+
 	for (size_t i = 0; i < g->ncounts[dim]; i++)
 		if (strcmp(g->counts[dim][i].name, name) == 0) {
 			g->counts[dim][i].n += n;
 			return;
 		}
-	if (g->ncounts[dim] == DIAG_MAX_NAMES)
-		return;
-	snprintf(g->counts[dim][g->ncounts[dim]].name, sizeof(g->counts[dim][0].name), "%s", name);
-	g->counts[dim][g->ncounts[dim]++].n = n;
+	grow_array((void **)&g->counts[dim], &g->cap[dim], g->ncounts[dim] + 1, sizeof(*c));
+	c = &g->counts[dim][g->ncounts[dim]++];
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->n = n;
+}
+
+void
+diag_free(struct diag_group *g)
+{
+	for (int d = 0; d < DIM_COUNT; d++) {
+		free(g->counts[d]);
+		g->counts[d] = NULL;
+		g->ncounts[d] = g->cap[d] = 0;
+	}
 }
 
 /* A rule: its scope, what it counts, and the share (percent) or count at

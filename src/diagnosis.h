@@ -27,19 +27,18 @@ enum diag_damage {
 	DMG_FRAGMENTS, DMG_TRUNCATED, DMG_MALFORMED, DMG_DROPS, DMG_EVICTED, DMG_COUNT
 };
 
-#define DIAG_MAX_NAMES 24
-
 struct diag_count {
 	char name[32];
 	long n;
 };
 
+/* One group's counts; zero it to start, diag_free it when done. */
 struct diag_group {
 	enum diag_scope scope;
 	char name[96];          /* "1", "10.0.0.2:80", "10.0.0.1" (escaped) */
 	long flows;
-	struct diag_count counts[DIM_COUNT][DIAG_MAX_NAMES];
-	size_t ncounts[DIM_COUNT];
+	struct diag_count *counts[DIM_COUNT];
+	size_t ncounts[DIM_COUNT], cap[DIM_COUNT];
 	long damage[DMG_COUNT]; /* capture scope only */
 };
 
@@ -51,9 +50,11 @@ extern const char *const diag_damage_names[DMG_COUNT];
 /* How many flows of G have NAME in dimension DIM (0 if none). */
 long diag_count(const struct diag_group *g, enum diag_dim dim, const char *name);
 
-/* Add N to NAME's count in dimension DIM of G (names past DIAG_MAX_NAMES
- * are dropped). */
+/* Add N to NAME's count in dimension DIM of G. */
 void diag_add(struct diag_group *g, enum diag_dim dim, const char *name, long n);
+
+/* Free G's counts (not G). */
+void diag_free(struct diag_group *g);
 
 /* Write up to MAX sentences about G into OUT (each LEN bytes); how many. */
 size_t diagnosis_run(const struct diag_group *g, char *out, size_t len, size_t max);

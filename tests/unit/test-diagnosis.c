@@ -41,6 +41,7 @@ START_TEST(server_closing_most_connections_means_time_wait_piles_up)
 	ck_assert_uint_eq(run(&g, d), 1);
 	ck_assert_str_eq(d[0], "server closes 97% of connections: TIME-WAIT piles up on "
 	    "10.0.0.2:80 (HTTP keep-alive off?)");
+	diag_free(&g);
 }
 END_TEST
 
@@ -54,10 +55,12 @@ START_TEST(close_wait_on_the_server_blames_the_application)
 	ck_assert_uint_eq(run(&g, d), 1);
 	ck_assert_str_eq(d[0], "12 connections to 10.0.0.2:8080 stuck in CLOSE-WAIT: "
 	    "the application never calls close()");
+	diag_free(&g);
 	g = server("10.0.0.2:8080", 1);
 	diag_add(&g, DIM_SERVER_STATE, "CLOSE-WAIT", 1);
 	ck_assert_uint_eq(run(&g, d), 1);
 	ck_assert_ptr_nonnull(strstr(d[0], "1 connection to"));
+	diag_free(&g);
 }
 END_TEST
 
@@ -71,6 +74,7 @@ START_TEST(unanswered_syns_name_the_backlog_knobs)
 	ck_assert_uint_eq(run(&g, d), 1);
 	ck_assert_str_eq(d[0], "SYNs to 10.0.0.2:443 unanswered (38%): listener down, firewall,"
 	    " or a full backlog (tcp_max_syn_backlog, tcp_syncookies)");
+	diag_free(&g);
 }
 END_TEST
 
@@ -84,9 +88,11 @@ START_TEST(healthy_or_tiny_groups_get_no_diagnosis)
 	diag_add(&g, DIM_HANDSHAKE, "complete", 99);
 	diag_add(&g, DIM_HANDSHAKE, "no-answer", 1);
 	ck_assert_uint_eq(run(&g, d), 0);
+	diag_free(&g);
 	g = server("10.0.0.2:80", 2);   /* two flows are not a pattern */
 	diag_add(&g, DIM_CLOSER, "server", 2);
 	ck_assert_uint_eq(run(&g, d), 0);
+	diag_free(&g);
 }
 END_TEST
 
@@ -117,6 +123,7 @@ START_TEST(counts_accumulate_per_name)
 	ck_assert_int_eq(diag_count(&g, DIM_CLOSE, "fin"), 5);
 	ck_assert_int_eq(diag_count(&g, DIM_CLOSE, "rst"), 1);
 	ck_assert_int_eq(diag_count(&g, DIM_CLOSE, "none"), 0);
+	diag_free(&g);
 }
 END_TEST
 
