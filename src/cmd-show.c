@@ -140,7 +140,8 @@ print_findings(sqlite3 *db, int64_t id, FILE *out)
 	sqlite3_finalize(st);
 }
 
-/* Run SQL (?1 = ID) and hand its single row to EMIT; 0, 1 if no row, -1. */
+/* Run SQL (?1 = ID) and print its single row: the JSON line, or the
+ * header of the flow.  0, 1 if there is no such flow, -1 with ERR. */
 static int
 show_row(sqlite3 *db, const char *sql, int64_t id, int json, FILE *out, char *err,
     size_t errlen)
