@@ -111,7 +111,7 @@ anomaly-fin-ack-lost|Router nftables drops the server's ACK of the client FIN (w
 anomaly-syn-retransmit|Router nftables drops the client's first SYN once; the kernel retransmits it 1 s later.
 anomaly-synack-retransmit|Router nftables drops the server's first SYN-ACK once; both ends retransmit.
 anomaly-handshake-ack-lost|Router nftables drops the client's third handshake ACK once; the client stays silent 1.5 s, so the server retransmits its SYN-ACK.
-anomaly-handshake-timeout|Router nftables drops every SYN-ACK; client tcp_syn_retries=2 (gives up after ~7 s), server tcp_synack_retries=2.
+anomaly-handshake-timeout|Router nftables drops every SYN-ACK; client tcp_syn_retries=2 and tcp_syn_linear_timeouts=0 (SYNs at 0, 1, 3 s, gives up at ~7 s), server tcp_synack_retries=2; ss taken once the server request socket had expired too.
 anomaly-connection-refused|Same as refused: SYN to 10.0.2.2:9 where nothing listens, answered by RST/ACK.
 anomaly-close-wait-stuck|Client closes; the server reads EOF but never calls close(); capture ends 7 s later (server CLOSE-WAIT, client FIN-WAIT-2).
 negative-close-wait-stuck|Negative for close-wait-stuck: legitimate half-close, the server sends a chunk every second for 8 s in CLOSE-WAIT, then closes.

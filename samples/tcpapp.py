@@ -107,12 +107,12 @@ def router_drop(name, match, once=True):
     """
     if once:
         rule = ("add set inet tm %s { type inet_service; flags dynamic; }\n"
-                "add rule inet tm fwd %s tcp sport != @%s "
+                "add rule inet tm lose %s tcp sport != @%s "
                 "add @%s { tcp sport } counter drop\n" % (name, match, name, name))
     else:
-        rule = "add rule inet tm fwd %s counter drop\n" % match
+        rule = "add rule inet tm lose %s counter drop\n" % match
     nft("add table inet tm\n"
-        "add chain inet tm fwd { type filter hook forward priority 0; policy accept; }\n"
+        "add chain inet tm lose { type filter hook forward priority 0; policy accept; }\n"
         + rule)
 
 
@@ -596,9 +596,11 @@ def sc_handshake_ack_lost(ctx):
 
 def sc_handshake_timeout(ctx):
     sysctl("client", "net.ipv4.tcp_syn_retries", 2)
+    sysctl("client", "net.ipv4.tcp_syn_linear_timeouts", 0)    # classic 1, 2, 4 s backoff
     sysctl("server", "net.ipv4.tcp_synack_retries", 2)
     router_drop("synack", "ip saddr %s tcp flags & (syn|ack) == syn|ack" % S4, once=False)
-    ctx.notes.append("router drops every SYN-ACK; client tcp_syn_retries=2, server tcp_synack_retries=2")
+    ctx.notes.append("router drops every SYN-ACK; client tcp_syn_retries=2 tcp_syn_linear_timeouts=0, "
+                     "server tcp_synack_retries=2; snapshot once the server's SYN-RECV is gone too")
     listener(ctx)
     capture_start(ctx)
     c = client_sock(sport=40106)
@@ -609,8 +611,18 @@ def sc_handshake_timeout(ctx):
     except OSError:
         pass                # ETIMEDOUT after about 7 s
     c.close()
-    settle(2)
+    wait_state("server", (S4, PORT), (C4, 40106), "CLOSED", 30)
     finish(ctx)
+
+
+def wait_state(role, local, peer, state, limit):
+    """Poll ss (at most LIMIT seconds) until ROLE's socket LOCAL-PEER is in STATE."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if ss_find(ss_lines(role), hostport(*local), hostport(*peer))[0] == state:
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def sc_close_wait_stuck(ctx):
@@ -754,11 +766,7 @@ def sc_rst_after_time_wait(ctx):
     ctx.notes.append("router drops every pure ACK from the client after wave 2; server uses shutdown(SHUT_WR) "
                      "so its FIN is retried past the client's 60 s TIME-WAIT")
     s.shutdown(socket.SHUT_WR)
-    deadline = time.time() + 150
-    while time.time() < deadline:
-        if ss_find(ss_lines("server"), "%s:%d" % (S4, PORT), "%s:%d" % (C4, 40115))[0] == "CLOSED":
-            break
-        time.sleep(1)
+    wait_state("server", (S4, PORT), (C4, 40115), "CLOSED", 150)
     settle()
     finish(ctx)
 
