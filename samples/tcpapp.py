@@ -738,8 +738,8 @@ def sc_syn_with_data(ctx):
     capture_start(ctx)
     for sport in (40113, 40114):
         c = client_sock(sport=sport)
+        c.sendto(b"GET /tfo\r\n", MSG_FASTOPEN, (S4, PORT))   # blocking: waits for the handshake
         c.settimeout(10)
-        c.sendto(b"GET /tfo\r\n", MSG_FASTOPEN, (S4, PORT))
         lst.settimeout(10)
         s, _ = lst.accept()
         s.settimeout(10)
