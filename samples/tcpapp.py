@@ -755,6 +755,10 @@ def sc_syn_with_data(ctx):
 
 
 def sc_rst_after_time_wait(ctx):
+    # Every repeated FIN restarts the client's TIME-WAIT, so the server's
+    # next retry must come more than 60 s after the previous one: a route
+    # rto_min of 61 s makes its very first FIN retransmission that late.
+    nsrun("server", "ip", "route", "replace", "10.0.1.0/24", "via", "10.0.2.1", "rto_min", "61s")
     lst = listener(ctx)
     capture_start(ctx)
     c, s = pair(ctx, 40115, lst)
@@ -763,10 +767,10 @@ def sc_rst_after_time_wait(ctx):
     wait_eof(s)
     settle(0.3)
     router_drop("w4", "ip saddr %s tcp flags == ack" % C4, once=False)
-    ctx.notes.append("router drops every pure ACK from the client after wave 2; server uses shutdown(SHUT_WR) "
-                     "so its FIN is retried past the client's 60 s TIME-WAIT")
+    ctx.notes.append("router drops every pure ACK from the client after wave 2; server route rto_min 61s, "
+                     "so its first FIN retransmission comes after the client's 60 s TIME-WAIT")
     s.shutdown(socket.SHUT_WR)
-    wait_state("server", (S4, PORT), (C4, 40115), "CLOSED", 150)
+    wait_state("server", (S4, PORT), (C4, 40115), "CLOSED", 90)
     settle()
     finish(ctx)
 
@@ -810,7 +814,7 @@ def sc_syn_flood(ctx):
     from scapy.all import IP, TCP
     sysctl("server", "net.ipv4.tcp_synack_retries", 1)
     lst = listener(ctx)
-    capture_start(ctx)
+    capture_start(ctx, ifaces=[IF_RC, IF_RS, "sk"])     # sk: the link to the sink
     enter("sink")
     try:
         raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -892,14 +896,15 @@ def sc_old_duplicate_syn(ctx):
                      "the client kernel answers the SYN-ACK with RST, then its retransmitted SYN connects")
     lst = listener(ctx)
     capture_start(ctx)
+    old = scapy_tcp(C4, S4, sport=40132, dport=PORT, flags="S", seq=123456789, window=64240)
     c = client_sock(sport=40132)
     c.setblocking(False)
     try:
         c.connect((S4, PORT))
     except BlockingIOError:
         pass
-    inject("client", scapy_tcp(C4, S4, sport=40132, dport=PORT, flags="S",
-                               seq=123456789, window=64240))
+    settle(0.1)             # the real SYN is dropped; its retransmission is 1 s away
+    inject("client", old)
     select.select([], [c], [], 10)
     c.setblocking(True)
     c.settimeout(10)
