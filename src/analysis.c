@@ -227,6 +227,8 @@ periodic(struct analysis *a, struct reader *r)
 		show_progress(a, r, 0);
 		a->next_progress = now + 0.5;
 	}
+	if (a->o->status != NULL)
+		a->o->status(a->o->status_ctx, a->res, flowtab_count(a->tab));
 }
 
 /* --- the loop ------------------------------------------------------------ */
@@ -257,6 +259,8 @@ read_loop(struct analysis *a, struct reader *r)
 	for (;;) {
 		if (a->o->stop != NULL && *a->o->stop)
 			break;
+		if (a->o->max_packets != 0 && a->res->info.packets >= a->o->max_packets)
+			break;
 		st = reader_next(r, &fr, a->res->damage, sizeof(a->res->damage));
 		if (st == READER_END)
 			break;
@@ -279,7 +283,9 @@ read_loop(struct analysis *a, struct reader *r)
 		}
 		if (a->failed)
 			break;
-		if ((fr.number & 0xfff) == 0 || st == READER_TIMEOUT)
+		/* Live traffic may never be idle long enough for a timeout:
+		 * check the wall clock on every frame then. */
+		if ((fr.number & 0xfff) == 0 || st == READER_TIMEOUT || a->o->checkpoint_interval > 0)
 			periodic(a, r);
 	}
 }
