@@ -75,7 +75,7 @@ flows_level(int width)
 		for (w = 0, i = 0; i < NCOLUMNS; i++)
 			if (columns[i].level <= level)
 				w += columns[i].width + 1;
-		if (w + 4 <= width)
+		if (w + 3 <= width)
 			break;
 	}
 	return level;

@@ -173,8 +173,10 @@ filter_word(const char *w, struct tui_qspec *q, char *err, size_t errlen)
 		k = filter_guess(w);
 	if (filter_value(k, w, &b) < 0 || q->nbinds + fwords[k].nbind > TUI_MAX_BINDS ||
 	    strlen(q->where) + strlen(fwords[k].sql) + 8 > sizeof q->where) {
-		snprintf(err, errlen, "%s: not a %s", w, fwords[k].prefix);
-		err[strlen(err) - 1] = '\0';
+		if (err && errlen > 0) {        /* "99999: not a port" */
+			snprintf(err, errlen, "%s: not a %.*s", w,
+			    (int)strlen(fwords[k].prefix) - 1, fwords[k].prefix);
+		}
 		return -1;
 	}
 	if (q->where[0])

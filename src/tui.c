@@ -387,10 +387,14 @@ frame_act(struct tui *t, enum tui_action a)
 		break;
 	case ACT_NEXT_SCREEN: frame_switch(t, (t->cur_top + 1) % NTOP); break;
 	case ACT_REFRESH: frame_reload(t); tui_message(t, "reread"); break;
-	case ACT_SEARCH:
-		if (tui_prompt(t, "/", t->search, sizeof t->search, NULL, NULL))
+	case ACT_SEARCH: {       /* a fresh pattern, as in less; Esc keeps the old */
+		char pat[sizeof t->search] = "";
+		if (tui_prompt(t, "/", pat, sizeof pat, NULL, NULL) && pat[0]) {
+			memcpy(t->search, pat, sizeof pat);
 			f->ops->act(t, f->st, ACT_SEARCH_NEXT);
+		}
 		break;
+	}
 	case ACT_RESIZE: clearok(curscr, TRUE); break;
 	default: break;
 	}
