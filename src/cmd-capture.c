@@ -203,11 +203,13 @@ effective_caps(void)
 	return caps;
 }
 
-/* Why an unprivileged open failed, in words; "" when privileges are not it. */
+/* Why an unprivileged open failed, in words; "" when privileges are not
+ * it or when the reader's message (WHY) already says so. */
 static const char *
-missing_rights(void)
+missing_rights(const char *why)
 {
-	if (geteuid() == 0 || (effective_caps() >> CAP_BIT_NET_RAW & 1))
+	if (geteuid() == 0 || (effective_caps() >> CAP_BIT_NET_RAW & 1) ||
+	    strstr(why, "CAP_NET_RAW") != NULL)
 		return "";
 	return " (capturing needs root or the CAP_NET_RAW capability, "
 	    "e.g. setcap cap_net_raw,cap_net_admin=eip on the tcpmortem binary)";
@@ -223,7 +225,7 @@ drop_privileges(const char *user, const char *write_path, char *err, size_t errl
 	gid_t gid;
 
 	if (pw == NULL) {
-		snprintf(err, errlen, "-Z %s: no such user", user);
+		snprintf(err, errlen, "-Z %s: the user has gone", user);
 		return -1;
 	}
 	uid = pw->pw_uid;
@@ -254,7 +256,7 @@ print_counts(const char *label, const uint64_t *counts, int n, const char *(*nam
 {
 	int first = 1;
 
-	printf("  %-10s", label);
+	printf("  %-11s", label);
 	for (int i = 0; i < n; i++) {
 		if (counts[i] == 0)
 			continue;
@@ -325,6 +327,8 @@ live_options(struct runopts *ro, struct capopts *co, struct reader *r)
 	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
 	ro->analysis.status = status_print;
 	ro->analysis.status_ctx = r;
+	if (co->write_path != NULL && strcmp(co->write_path, "-") == 0)
+		ro->quiet = 1;  /* standard output carries the packets */
 }
 
 static int
@@ -343,7 +347,7 @@ run(struct capopts *co, struct runopts *ro)
 		return EXIT_USAGE;
 	}
 	if ((r = reader_open_live(co->iface, &rdo, err, sizeof(err))) == NULL) {
-		cmd_error("%s%s", err, missing_rights());
+		cmd_error("%s%s", err, missing_rights(err));
 		return EXIT_IO;
 	}
 	if (co->user != NULL && drop_privileges(co->user, co->write_path, err, sizeof(err)) != 0) {
@@ -425,7 +429,7 @@ list_interfaces(void)
 	char err[512];
 
 	if (reader_list_interfaces(stdout, err, sizeof(err)) != 0) {
-		cmd_error("capture: %s%s", err, missing_rights());
+		cmd_error("capture: %s%s", err, missing_rights(err));
 		return EXIT_IO;
 	}
 	return EXIT_OK;
@@ -462,6 +466,10 @@ cmd_capture_exec(int argc, char **argv)
 	}
 	if (co.list)
 		return list_interfaces();
+	if (co.user != NULL && getpwnam(co.user) == NULL) {
+		cmd_error("capture: -Z %s: no such user", co.user);
+		return EXIT_USAGE;
+	}
 	if (co.iface == NULL) {
 		cmd_error("capture: no interface given (tcpmortem capture -i IFACE; -D lists them)");
 		return EXIT_USAGE;
