@@ -300,6 +300,7 @@ info_start(struct capture_info *ci, struct reader *r, const struct analysis_opti
 	ci->size = reader_file_size(r);
 	ci->mtime = (ci->size >= 0 && stat(ci->path, &sb) == 0) ? (int64_t)sb.st_mtime : 0;
 	ci->source = reader_fileno(r) >= 0 ? "live" : "file";
+	ci->interface = reader_fileno(r) >= 0 ? reader_path(r) : NULL;
 	ci->profile = o->profile.name;
 	ci->vantage = vantage_name(o->vantage);
 	ci->link_types = reader_link_types(r);
