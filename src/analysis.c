@@ -23,6 +23,7 @@
 #include "util.h"
 
 #define GRACE_SECONDS 5.0
+#define CLOCK_LEAP (3600 * TM_NSEC_PER_SEC)
 
 struct analysis {
 	struct store *store;
@@ -34,6 +35,7 @@ struct analysis {
 	int64_t capture;
 	uint64_t next_id;
 	tm_time_t now, next_tick;
+	tm_time_t leap;                 /* an unconfirmed jump of the clock */
 	double next_checkpoint, next_progress;
 	int failed;
 	char err[512];
@@ -146,11 +148,31 @@ process(struct analysis *a, const struct packet *p)
 	flowtab_touch(a->tab, f);
 }
 
+/* Whether TS may move the capture clock.  A leap of more than CLOCK_LEAP
+ * (a broken timestamp, a record from 2106) would expire every live
+ * connection at once, so it moves the clock only when the next packet
+ * confirms it. */
+static int
+clock_trusts(struct analysis *a, tm_time_t ts)
+{
+	if (a->now == 0 || ts - a->now <= CLOCK_LEAP) {
+		a->leap = 0;
+		return 1;
+	}
+	if (a->leap != 0 && ts >= a->leap - CLOCK_LEAP) {
+		a->leap = 0;
+		return 1;
+	}
+	a->leap = ts;
+	a->res->info.clock_leaps++;
+	return 0;
+}
+
 /* Capture time moved on: let out what ended, tick the detectors. */
 static void
 clock_advance(struct analysis *a, tm_time_t ts)
 {
-	if (ts <= a->now)
+	if (ts <= a->now || !clock_trusts(a, ts))
 		return;
 	a->now = ts;
 	if (a->next_tick == 0)
@@ -247,6 +269,15 @@ count_frame(struct analysis *a, const struct frame *fr, enum decode_verdict v)
 		ci->last_ts = fr->ts;
 }
 
+/* Damage inside frames is data: count it, remember the first. */
+static void
+note_bad_frame(struct analysis *a, const struct frame *fr, const char *why)
+{
+	if (a->res->bad_frames++ == 0)
+		snprintf(a->res->first_bad, sizeof(a->res->first_bad), "frame %llu: %s",
+		    (unsigned long long)fr->number, why);
+}
+
 /* Read until the end, damage, a stop request or a database failure. */
 static void
 read_loop(struct analysis *a, struct reader *r)
@@ -273,6 +304,8 @@ read_loop(struct analysis *a, struct reader *r)
 			    fr.wirelen, &p, why, sizeof(why));
 
 			count_frame(a, &fr, v);
+			if (v == DECODE_MALFORMED || v == DECODE_UNSUPPORTED)
+				note_bad_frame(a, &fr, why);
 			if (v == DECODE_TCP) {
 				a->res->info.tcp_packets++;
 				p.frame = fr.number;
@@ -370,7 +403,7 @@ finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 		store_abort_capture(a->store);
 		return ANALYSIS_FAILED;
 	}
-	return a->res->damaged ? ANALYSIS_DAMAGED : ANALYSIS_OK;
+	return a->res->damaged || a->res->bad_frames ? ANALYSIS_DAMAGED : ANALYSIS_OK;
 }
 
 enum analysis_status
