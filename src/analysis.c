@@ -37,6 +37,7 @@ struct analysis {
 	tm_time_t now, next_tick;
 	tm_time_t leap;                 /* an unconfirmed jump of the clock */
 	double next_checkpoint, next_progress;
+	tm_time_t checkpoint_ts;        /* capture time of the last checkpoint */
 	int failed;
 	char err[512];
 };
@@ -218,7 +219,15 @@ write_open_flow(void *ctx, struct flow *f)
 {
 	struct analysis *a = ctx;
 
-	flow_finish(f, a->now, &a->o->profile, NULL);
+	/* Rewriting every open flow each time would cost O(open flows) a
+	 * second: a busy server keeps a minute of TIME-WAITs in the table. */
+	if (f->stored && f->v.last_ts < a->checkpoint_ts)
+		return;
+	/* Not flow_finish(): its timers (reported to no detector) and its
+	 * verdict on a server yet to answer would change a flow that goes
+	 * on, and the live result would differ from the same packets read
+	 * from a file.  The checkpoint shows the flow as of its last packet. */
+	flow_classify(f);
 	f->v.end_reason = TM_END_OPEN;
 	write_flow(a, f);
 }
@@ -231,6 +240,7 @@ checkpoint(struct analysis *a, struct reader *r)
 	a->res->info.drops = reader_kernel_drops(r);
 	detect_set_drops(a->detect, a->res->info.drops);
 	flowtab_foreach(a->tab, write_open_flow, a);
+	a->checkpoint_ts = a->now;
 	a->res->info.last_ts = a->now;
 	if (!a->failed && store_checkpoint(a->store, a->capture, &a->res->info, err, sizeof(err)) != 0)
 		fail(a, err);
@@ -333,6 +343,7 @@ info_start(struct capture_info *ci, struct reader *r, const struct analysis_opti
 	ci->size = reader_file_size(r);
 	ci->mtime = (ci->size >= 0 && stat(ci->path, &sb) == 0) ? (int64_t)sb.st_mtime : 0;
 	ci->source = reader_fileno(r) >= 0 ? "live" : "file";
+	ci->interface = reader_fileno(r) >= 0 ? reader_path(r) : NULL;
 	ci->profile = o->profile.name;
 	ci->vantage = vantage_name(o->vantage);
 	ci->link_types = reader_link_types(r);

@@ -727,6 +727,13 @@ classify_close(struct flow *f)
 }
 
 void
+flow_classify(struct flow *f)
+{
+	f->handshake = classify_handshake(f);
+	classify_close(f);
+}
+
+void
 flow_finish(struct flow *f, tm_time_t now, const struct tm_profile *prof,
     const struct flow_events *ev)
 {
@@ -734,6 +741,5 @@ flow_finish(struct flow *f, tm_time_t now, const struct tm_profile *prof,
 	/* A server that never answered acts as if it never got the SYN. */
 	if (f->v.ep[TM_SERVER].packets == 0 && f->v.ep[TM_SERVER].state == TM_SYN_RECEIVED)
 		revise(f, TM_SERVER, TM_CLOSED);
-	f->handshake = classify_handshake(f);
-	classify_close(f);
+	flow_classify(f);
 }

@@ -146,4 +146,8 @@ int flow_is_done(const struct flow *f);
 void flow_finish(struct flow *f, tm_time_t now, const struct tm_profile *prof,
     const struct flow_events *ev);
 
+/* Decide handshake, close and closer from what was seen so far, changing
+ * nothing else: a live checkpoint's view of a flow that goes on. */
+void flow_classify(struct flow *f);
+
 #endif
