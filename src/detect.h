@@ -56,7 +56,9 @@ enum tm_vantage detect_vantage(const struct detect *d);
 /* End the capture: on_capture_end, then fini. */
 void detect_end(struct detect *d, tm_time_t end);
 
-/* For `tcpmortem plugins`: each loaded detector, its file, kinds, options. */
+/* For `tcpmortem plugins`: each loaded detector, its file, kinds, options,
+ * as a table or as one JSON object per line. */
+enum { DETECT_LIST_TABLE = 0, DETECT_LIST_JSON = 1 };
 void detect_list(const struct detect *d, FILE *out, int format);
 size_t detect_count(const struct detect *d);
 const struct tm_detector *detect_get(const struct detect *d, size_t i, const char **path);

@@ -53,6 +53,7 @@ struct reader *reader_open_live(const char *iface, const struct reader_options *
 /* Next frame.  On READER_DAMAGED/READER_ERROR, ERR says where and why,
  * naming the file and frame. */
 enum reader_status reader_next(struct reader *r, struct frame *f, char *err, size_t errlen);
+/* After READER_DAMAGED, further calls return READER_END. */
 
 /* Statistics and identity. */
 uint64_t reader_frames(const struct reader *r);
@@ -61,6 +62,7 @@ int64_t reader_file_size(const struct reader *r);    /* -1 if not a regular file
 const char *reader_path(const struct reader *r);
 const char *reader_link_types(const struct reader *r); /* "EN10MB,LINUX_SLL2" */
 uint64_t reader_digest(const struct reader *r);      /* identity of what was read */
+uint64_t reader_ts_backwards(const struct reader *r); /* frames older than the one before */
 uint64_t reader_kernel_drops(struct reader *r);      /* live: pcap_stats */
 int reader_fileno(struct reader *r);                 /* live: for poll(); -1 offline */
 void reader_break(struct reader *r);                 /* live: stop from a signal handler */

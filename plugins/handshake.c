@@ -1,0 +1,371 @@
+/*
+ * handshake.c: what goes wrong in the three-way handshake, per connection.
+ *
+ *   client                         server
+ *     |  SYN            (1)            |   lost or unanswered: syn-retransmit,
+ *     |------------------------------->|   handshake-timeout (SYN-SENT gives up)
+ *     |  SYN,ACK        (2)            |   repeated: synack-retransmit
+ *     |<-------------------------------|   RST,ACK instead: connection-refused
+ *     |  ACK            (3)            |   lost: the server repeats (2) after
+ *     |------------------------------->|   it, handshake-ack-lost
+ *
+ * Retransmissions are counted while they happen and reported once, when
+ * the sender leaves its opening state (or the flow ends), so the finding
+ * carries the whole series: count, gaps, evidence frames.  Everything is
+ * per flow, in the slot; the detector keeps no global state.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin.h"
+
+#define MAX_SENDS 12
+
+enum hs_kind { K_SYN_RETX, K_SYNACK_RETX, K_ACK_LOST, K_TIMEOUT, K_REFUSED, K_SYN_DATA,
+	K_SIM_OPEN, K_OLD_DUP, K_COUNT };
+
+static const char *const kinds[] = {
+	[K_SYN_RETX] = "syn-retransmit", [K_SYNACK_RETX] = "synack-retransmit",
+	[K_ACK_LOST] = "handshake-ack-lost", [K_TIMEOUT] = "handshake-timeout",
+	[K_REFUSED] = "connection-refused", [K_SYN_DATA] = "syn-with-data",
+	[K_SIM_OPEN] = "simultaneous-open", [K_OLD_DUP] = "old-duplicate-syn",
+	[K_COUNT] = NULL,
+};
+
+/* The transmissions of one opening segment (SYN or SYN-ACK). */
+struct sends {
+	unsigned n;
+	uint64_t frame[MAX_SENDS];
+	tm_time_t ts[MAX_SENDS];
+};
+
+struct hs_flow {
+	struct sends syn[2];    /* SYN (client) / SYN-ACK (server), per side */
+	uint64_t third_ack;     /* the client's ACK of the SYN-ACK */
+	uint64_t bad_synack;    /* a SYN-ACK acknowledging a seq never sent */
+	uint32_t bad_ack;
+	uint64_t refused_rst;
+	uint8_t sim_open[2];    /* side went SYN-SENT -> SYN-RECEIVED */
+	uint8_t done[K_COUNT];  /* reported already */
+	uint8_t retx_reported[2];
+};
+
+struct hs_state {
+	struct plugin_base b;
+};
+
+static struct hs_flow *
+slot_get(void **slot)
+{
+	if (*slot == NULL)
+		*slot = calloc(1, sizeof(struct hs_flow));
+	return *slot;
+}
+
+static void
+report(struct hs_state *st, struct hs_flow *h, enum hs_kind k, struct tm_finding *f)
+{
+	if (h->done[k])
+		return;
+	h->done[k] = 1;
+	st->b.host->report(st->b.ctx, f);
+}
+
+static void
+evidence_sends(struct tm_finding *f, const struct sends *s)
+{
+	for (unsigned i = 0; i < s->n && i < MAX_SENDS; i++)
+		plugin_evidence(f, s->frame[i]);
+}
+
+static void
+note_send(struct sends *s, const struct tm_segment *seg)
+{
+	if (s->n < MAX_SENDS) {
+		s->frame[s->n] = seg->frame;
+		s->ts[s->n] = seg->ts;
+	}
+	s->n++;
+}
+
+/* --- syn-retransmit, synack-retransmit ----------------------------------- */
+
+static void
+report_retx(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h, enum tm_side s)
+{
+	const struct sends *sn = &h->syn[s];
+	char detail[256], gaps[160], times[16];
+	struct tm_finding f;
+
+	if (sn->n < 2 || h->retx_reported[s])
+		return;
+	h->retx_reported[s] = 1;
+	plugin_gaps(sn->ts, sn->n < MAX_SENDS ? sn->n : MAX_SENDS, gaps, sizeof(gaps));
+	snprintf(detail, sizeof(detail), s == TM_CLIENT ?
+	    "SYN retransmitted %s (gaps %s): the SYN or its SYN-ACK was lost, or the server's "
+	    "accept queue was full (tcp_syn_retries, tcp_max_syn_backlog)" :
+	    "SYN-ACK retransmitted %s (gaps %s): the SYN-ACK or the client's ACK was lost "
+	    "(tcp_synack_retries)", plugin_times(sn->n - 1, times, sizeof(times)), gaps);
+	plugin_flow_finding(&f, kinds[s == TM_CLIENT ? K_SYN_RETX : K_SYNACK_RETX], fl, s,
+	    sn->ts[1], detail);
+	evidence_sends(&f, sn);
+	report(st, h, s == TM_CLIENT ? K_SYN_RETX : K_SYNACK_RETX, &f);
+}
+
+/* --- syn-with-data --------------------------------------------------------- */
+
+static void
+check_syn_data(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
+    const struct tm_segment *seg)
+{
+	char detail[256];
+	struct tm_finding f;
+
+	if (seg->len == 0 || seg->is_retransmission)
+		return;
+	if (seg->has_tfo)
+		snprintf(detail, sizeof(detail), "%s with %u bytes of data and a TCP Fast Open "
+		    "option (cookie of %u bytes): TFO (RFC 7413, net.ipv4.tcp_fastopen)",
+		    (seg->flags & TM_TH_ACK) ? "SYN-ACK" : "SYN", seg->len, seg->tfo_cookie_len);
+	else
+		snprintf(detail, sizeof(detail), "%s with %u bytes of data and no Fast Open "
+		    "option: not TFO; a crafted or unusual stack (the data must be held until "
+		    "the handshake completes)", (seg->flags & TM_TH_ACK) ? "SYN-ACK" : "SYN",
+		    seg->len);
+	plugin_flow_finding(&f, kinds[K_SYN_DATA], fl, seg->from, seg->ts, detail);
+	plugin_evidence(&f, seg->frame);
+	report(st, h, K_SYN_DATA, &f);
+}
+
+/* --- connection-refused, old-duplicate-syn, handshake-ack-lost ------------ */
+
+static void
+check_rst(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
+    const struct tm_segment *seg)
+{
+	char detail[256], ep[80];
+	struct tm_finding f;
+	enum tm_side s = seg->from;
+
+	if (s == TM_SERVER && fl->ep[TM_CLIENT].state == TM_SYN_SENT &&
+	    fl->ep[TM_SERVER].syn_count == 0 && (seg->flags & TM_TH_ACK)) {
+		snprintf(detail, sizeof(detail), "%s refused the connection (RST,ACK in reply "
+		    "to SYN): nothing listens on the port, or a firewall rejects with tcp-reset",
+		    plugin_endpoint(&st->b, &fl->addr[TM_SERVER], fl->port[TM_SERVER], ep, sizeof(ep)));
+		plugin_flow_finding(&f, kinds[K_REFUSED], fl, TM_SERVER, seg->ts, detail);
+		evidence_sends(&f, &h->syn[TM_CLIENT]);
+		plugin_evidence(&f, seg->frame);
+		report(st, h, K_REFUSED, &f);
+	} else if (s == TM_CLIENT && h->bad_synack != 0 && seg->seq == h->bad_ack) {
+		snprintf(detail, sizeof(detail), "SYN-ACK acknowledged %u, a sequence number the "
+		    "client never sent (an old duplicate SYN reached the server); the client "
+		    "reset it as the third handshake step is meant to (RFC 9293 3.5)", h->bad_ack);
+		plugin_flow_finding(&f, kinds[K_OLD_DUP], fl, TM_CLIENT, seg->ts, detail);
+		evidence_sends(&f, &h->syn[TM_CLIENT]);
+		plugin_evidence(&f, h->bad_synack);
+		plugin_evidence(&f, seg->frame);
+		report(st, h, K_OLD_DUP, &f);
+	}
+}
+
+static void
+report_ack_lost(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
+    const struct tm_segment *seg, const char *how)
+{
+	char detail[320];
+	struct tm_finding f;
+	enum tm_vantage v = st->b.host->vantage(st->b.ctx);
+
+	snprintf(detail, sizeof(detail), "the client's handshake ACK never reached the server: "
+	    "%s%s (packet loss on the client-to-server path)", how,
+	    v == TM_VANTAGE_SERVER ? "; seen next to the server, so it was lost before the tap" : "");
+	plugin_flow_finding(&f, kinds[K_ACK_LOST], fl, TM_CLIENT, seg->ts, detail);
+	f.vantage = v;
+	plugin_evidence(&f, h->syn[TM_SERVER].frame[0]);
+	plugin_evidence(&f, h->third_ack);
+	plugin_evidence(&f, seg->frame);
+	report(st, h, K_ACK_LOST, &f);
+}
+
+static void
+on_synack(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
+    const struct tm_segment *seg)
+{
+	const struct tm_endpoint *c = &fl->ep[TM_CLIENT];
+
+	note_send(&h->syn[TM_SERVER], seg);
+	if (h->third_ack != 0)
+		report_ack_lost(st, fl, h, seg, "the server repeated its SYN-ACK after the ACK");
+	if (c->isn_known && c->syn_count > 0 && seg->ack != c->isn + 1 && h->bad_synack == 0) {
+		h->bad_synack = seg->frame;
+		h->bad_ack = seg->ack;
+	}
+}
+
+static void
+on_client_ack(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
+    const struct tm_segment *seg)
+{
+	const struct tm_endpoint *c = &fl->ep[TM_CLIENT], *s = &fl->ep[TM_SERVER];
+
+	if (!(seg->flags & TM_TH_ACK) || !s->isn_known || seg->ack != s->isn + 1)
+		return;
+	if (c->state == TM_ESTABLISHED && h->third_ack == 0 && seg->len == 0)
+		h->third_ack = seg->frame;
+	/* Data while the server still waits, after it had to repeat its SYN-ACK. */
+	if (seg->len > 0 && s->state == TM_SYN_RECEIVED && h->syn[TM_SERVER].n >= 2)
+		report_ack_lost(st, fl, h, seg, "the client's first data arrived while the server, "
+		    "having repeated its SYN-ACK, was still in SYN-RECEIVED");
+}
+
+static void
+hs_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, void **slot)
+{
+	struct hs_state *st = state;
+	struct hs_flow *h;
+
+	if (fl->midstream && !(seg->flags & TM_TH_SYN))
+		return;
+	if ((h = slot_get(slot)) == NULL)
+		return;
+	if (seg->flags & TM_TH_RST) {
+		check_rst(st, fl, h, seg);
+		return;
+	}
+	if (seg->flags & TM_TH_SYN) {
+		check_syn_data(st, fl, h, seg);
+		if (seg->flags & TM_TH_ACK)
+			on_synack(st, fl, h, seg);
+		else if (seg->from == TM_CLIENT || h->syn[TM_SERVER].n == 0)
+			note_send(&h->syn[seg->from], seg);
+		return;
+	}
+	if (seg->from == TM_CLIENT)
+		on_client_ack(st, fl, h, seg);
+}
+
+/* --- transitions: simultaneous open, give-ups ------------------------------- */
+
+static void
+report_timeout(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
+    enum tm_side s, tm_time_t ts, int unfinished)
+{
+	char detail[320], ep[80];
+	struct tm_finding f;
+	const struct sends *sn = &h->syn[s];
+
+	plugin_endpoint(&st->b, &fl->addr[TM_SERVER], fl->port[TM_SERVER], ep, sizeof(ep));
+	if (s == TM_CLIENT && unfinished)
+		snprintf(detail, sizeof(detail), "no SYN-ACK from %s by the end of the capture "
+		    "after %u SYN(s): unfinished (server down, filtered, or its backlog full)",
+		    ep, sn->n);
+	else if (s == TM_CLIENT)
+		snprintf(detail, sizeof(detail), "client gave up after %u SYN(s) without a "
+		    "SYN-ACK from %s: server down, filtered, or its backlog full "
+		    "(tcp_syn_retries)", sn->n, ep);
+	else
+		snprintf(detail, sizeof(detail), "%s sent %u SYN-ACK(s) and %s the handshake "
+		    "ACK: a spoofed SYN, or the ACK was lost (tcp_synack_retries)", ep, sn->n,
+		    unfinished ? "had not got, by the end of the capture," : "gave up without");
+	plugin_flow_finding(&f, kinds[K_TIMEOUT], fl, s, ts, detail);
+	evidence_sends(&f, sn);
+	report(st, h, K_TIMEOUT, &f);
+}
+
+static void
+report_sim_open(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h, tm_time_t ts)
+{
+	struct tm_finding f;
+
+	plugin_flow_finding(&f, kinds[K_SIM_OPEN], fl, TM_NO_SIDE, ts,
+	    "both sides sent a SYN without ACK and both passed SYN-RECEIVED: simultaneous "
+	    "open (peer-to-peer NAT traversal, or a self-connect on one host)");
+	evidence_sends(&f, &h->syn[TM_CLIENT]);
+	evidence_sends(&f, &h->syn[TM_SERVER]);
+	report(st, h, K_SIM_OPEN, &f);
+}
+
+static void
+hs_transition(void *state, const struct tm_flow *fl, const struct tm_transition *t, void **slot)
+{
+	struct hs_state *st = state;
+	struct hs_flow *h = *slot;
+
+	if (h == NULL)
+		return;
+	if (t->from == TM_SYN_SENT && t->to == TM_SYN_RECEIVED) {
+		h->sim_open[t->side] = 1;
+		if (h->sim_open[!t->side])
+			report_sim_open(st, fl, h, t->ts);
+	}
+	if (t->from == TM_SYN_SENT || t->from == TM_SYN_RECEIVED)
+		report_retx(st, fl, h, t->side);
+	if (strcmp(t->cause, "timer SYN-SENT") == 0)
+		report_timeout(st, fl, h, TM_CLIENT, t->ts, 0);
+	else if (strcmp(t->cause, "timer SYN-RECEIVED") == 0 && h->syn[TM_SERVER].n > 0)
+		report_timeout(st, fl, h, TM_SERVER, t->ts, 0);
+}
+
+static void
+hs_flow_end(void *state, const struct tm_flow *fl, void **slot)
+{
+	struct hs_state *st = state;
+	struct hs_flow *h = *slot;
+
+	if (h == NULL)
+		return;
+	report_retx(st, fl, h, TM_CLIENT);
+	report_retx(st, fl, h, TM_SERVER);
+	if (fl->end_reason == TM_END_CAPTURE_END) {
+		if (fl->ep[TM_CLIENT].state == TM_SYN_SENT && h->syn[TM_CLIENT].n > 0)
+			report_timeout(st, fl, h, TM_CLIENT, fl->end_ts, 1);
+		else if (fl->ep[TM_SERVER].state == TM_SYN_RECEIVED && h->syn[TM_SERVER].n > 0)
+			report_timeout(st, fl, h, TM_SERVER, fl->end_ts, 1);
+	}
+	free(h);
+	*slot = NULL;
+}
+
+static int
+hs_init(struct tm_context *ctx, const struct tm_host *host, const struct tm_profile *profile,
+    void **state)
+{
+	struct hs_state *st = calloc(1, sizeof(*st));
+
+	if (st == NULL)
+		return -1;
+	plugin_base_init(&st->b, ctx, host, profile);
+	*state = st;
+	return 0;
+}
+
+static void
+hs_fini(void *state)
+{
+	free(state);
+}
+
+static const struct tm_detector handshake_detector = {
+	.abi_version = TM_DETECTOR_ABI_VERSION,
+	.struct_size = sizeof(struct tm_detector),
+	.name = "handshake",
+	.version = "1.0",
+	.summary = "lost, repeated, refused, crossed and timed-out handshakes",
+	.kinds = kinds,
+	.options = NULL,
+	.init = hs_init,
+	.fini = hs_fini,
+	.on_segment = hs_segment,
+	.on_transition = hs_transition,
+	.on_flow_end = hs_flow_end,
+};
+
+static const struct tm_detector *const detectors[] = { &handshake_detector, NULL };
+
+const struct tm_detector *const *tm_detector_entry(void);
+
+const struct tm_detector *const *
+tm_detector_entry(void)
+{
+	return detectors;
+}

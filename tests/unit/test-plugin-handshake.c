@@ -1,0 +1,211 @@
+/* test-plugin-handshake.c: the handshake's anomalies, ladder by ladder.
+ * Client 10.0.0.1:40000 (ISN 1000), server 10.0.0.2:80 (ISN 5000). */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+
+#include "play.h"
+
+START_TEST(normal_open_reports_nothing)
+{
+	play_start();
+	play_open(0);
+	play(pkt_at(C, ACK | PSH, 1001, 5001, 10, 0.02));
+	play_end(1);
+	dump_findings();
+	ck_assert_uint_eq(nfindings, 0);
+}
+END_TEST
+
+START_TEST(syn_retransmitted_twice_with_doubling_gaps)
+{
+	const struct found *f;
+
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0.0));                 /* 1 */
+	play(pkt_at(C, SYN, 1000, 0, 0, 1.0));                 /* 2 */
+	play(pkt_at(C, SYN, 1000, 0, 0, 3.0));                 /* 3 */
+	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 3.01));
+	play(pkt_at(C, ACK, 1001, 5001, 0, 3.02));
+	play_end(5);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("syn-retransmit"));
+	ck_assert_int_eq(f->side, TM_CLIENT);
+	ck_assert_ptr_nonnull(strstr(f->detail, "twice (gaps 1.00 s, 2.00 s)"));
+	ck_assert(has_frame(f, 1) && has_frame(f, 2) && has_frame(f, 3));
+	ck_assert_ptr_null(found("handshake-timeout"));
+}
+END_TEST
+
+START_TEST(synack_retransmitted_before_the_ack)
+{
+	const struct found *f;
+
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.01));       /* 2 */
+	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 1.01));       /* 3 */
+	play(pkt_at(C, ACK, 1001, 5001, 0, 1.02));
+	play_end(5);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("synack-retransmit"));
+	ck_assert_int_eq(f->side, TM_SERVER);
+	ck_assert(has_frame(f, 2) && has_frame(f, 3));
+	ck_assert_ptr_null(found("handshake-ack-lost"));
+}
+END_TEST
+
+START_TEST(handshake_ack_lost_when_synack_repeats_after_it)
+{
+	const struct found *f;
+
+	play_start();
+	play_open(0);                                           /* 1-3 */
+	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 1.01));       /* 4 */
+	play(pkt_at(C, ACK, 1001, 5001, 0, 1.02));
+	play_end(5);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("handshake-ack-lost"));
+	ck_assert_int_eq(f->side, TM_CLIENT);
+	ck_assert(has_frame(f, 3) && has_frame(f, 4));
+}
+END_TEST
+
+START_TEST(handshake_timeout_when_client_gives_up)
+{
+	const struct found *f;
+	double t[] = { 0, 1, 3, 7, 15, 31, 63 };
+
+	play_start();
+	for (size_t i = 0; i < 7; i++)
+		play(pkt_at(C, SYN, 1000, 0, 0, t[i]));
+	play_end(200);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("handshake-timeout"));
+	ck_assert_int_eq(f->side, TM_CLIENT);
+	ck_assert_ptr_nonnull(strstr(f->detail, "gave up after 7 SYN"));
+	ck_assert(has_frame(f, 1) && has_frame(f, 7));
+	ck_assert_ptr_nonnull(found("syn-retransmit"));
+}
+END_TEST
+
+START_TEST(handshake_unfinished_at_capture_end)
+{
+	const struct found *f;
+
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));
+	play_end(2);
+	ck_assert_ptr_nonnull(f = found("handshake-timeout"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "unfinished"));
+}
+END_TEST
+
+START_TEST(connection_refused_by_rst_ack)
+{
+	const struct found *f;
+
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));                   /* 1 */
+	play(pkt_at(S, RST | ACK, 0, 1001, 0, 0.001));         /* 2 */
+	play_end(2);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("connection-refused"));
+	ck_assert_int_eq(f->side, TM_SERVER);
+	ck_assert(has_frame(f, 1) && has_frame(f, 2));
+	ck_assert_ptr_null(found("abortive-close"));
+	ck_assert_ptr_null(found("handshake-timeout"));
+}
+END_TEST
+
+START_TEST(syn_with_data_and_tfo_option_says_tfo)
+{
+	struct packet p = pkt_at(C, SYN, 1000, 0, 100, 0);
+	const struct found *f;
+
+	p.has_tfo = 1;
+	p.tfo_cookie_len = 8;
+	play_start();
+	play(p);
+	play(pkt_at(S, SYN | ACK, 5000, 1101, 0, 0.01));
+	play(pkt_at(C, ACK, 1101, 5001, 0, 0.02));
+	play_end(1);
+	ck_assert_ptr_nonnull(f = found("syn-with-data"));
+	ck_assert_int_eq(f->side, TM_CLIENT);
+	ck_assert_ptr_nonnull(strstr(f->detail, "TFO (RFC 7413"));
+	ck_assert(has_frame(f, 1));
+}
+END_TEST
+
+START_TEST(syn_with_data_without_tfo_says_not_tfo)
+{
+	const struct found *f;
+
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 20, 0));
+	play_end(1);
+	ck_assert_ptr_nonnull(f = found("syn-with-data"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "not TFO"));
+}
+END_TEST
+
+START_TEST(simultaneous_open_when_both_send_syn)
+{
+	const struct found *f;
+
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));                   /* 1 */
+	play(pkt_at(S, SYN, 5000, 0, 0, 0.001));               /* 2 */
+	play(pkt_at(C, SYN | ACK, 1000, 5001, 0, 0.002));
+	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.003));
+	play_end(1);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("simultaneous-open"));
+	ck_assert(has_frame(f, 1) && has_frame(f, 2));
+	ck_assert_int_eq(found_count("simultaneous-open"), 1);
+}
+END_TEST
+
+START_TEST(old_duplicate_syn_reset_by_client)
+{
+	const struct found *f;
+
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));                   /* 1 */
+	play(pkt_at(S, SYN | ACK, 5000, 777, 0, 0.01));        /* 2: acks an old SYN */
+	play(pkt_at(C, RST, 777, 0, 0, 0.011));                /* 3 */
+	play_end(1);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("old-duplicate-syn"));
+	ck_assert_int_eq(f->side, TM_CLIENT);
+	ck_assert(has_frame(f, 1) && has_frame(f, 2) && has_frame(f, 3));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("plugin-handshake");
+	TCase *tc = tcase_create("open");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, normal_open_reports_nothing);
+	tcase_add_test(tc, syn_retransmitted_twice_with_doubling_gaps);
+	tcase_add_test(tc, synack_retransmitted_before_the_ack);
+	tcase_add_test(tc, handshake_ack_lost_when_synack_repeats_after_it);
+	tcase_add_test(tc, handshake_timeout_when_client_gives_up);
+	tcase_add_test(tc, handshake_unfinished_at_capture_end);
+	tcase_add_test(tc, connection_refused_by_rst_ack);
+	tcase_add_test(tc, syn_with_data_and_tfo_option_says_tfo);
+	tcase_add_test(tc, syn_with_data_without_tfo_says_not_tfo);
+	tcase_add_test(tc, simultaneous_open_when_both_send_syn);
+	tcase_add_test(tc, old_duplicate_syn_reset_by_client);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,132 @@
+/* test-plugin-hostlevel.c: TIME-WAIT storms and ephemeral port exhaustion. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+
+#include "play.h"
+
+/* N connections from 10.0.0.1 to 10.0.0.2:80, one every 0.1 s; the server
+ * closes first (SERVER_CLOSES) or the client does. */
+static void
+connections(int n, int server_closes)
+{
+	for (int i = 0; i < n; i++) {
+		uint16_t port = (uint16_t)(41000 + i);
+		double t = 0.1 * i;
+		int a = server_closes ? S : C, b = !a;
+		uint32_t sa = a == C ? 1001 : 5001, sb = a == C ? 5001 : 1001;
+
+		play(play_pkt(1, port, C, SYN, 1000, 0, 0, t));
+		play(play_pkt(1, port, S, SYN | ACK, 5000, 1001, 0, t + 0.001));
+		play(play_pkt(1, port, C, ACK, 1001, 5001, 0, t + 0.002));
+		play(play_pkt(1, port, a, FIN | ACK, sa, sb, 0, t + 0.01));
+		play(play_pkt(1, port, b, ACK, sb, sa + 1, 0, t + 0.011));
+		play(play_pkt(1, port, b, FIN | ACK, sb, sa + 1, 0, t + 0.012));
+		play(play_pkt(1, port, a, ACK, sa + 1, sb + 1, 0, t + 0.013));
+	}
+}
+
+START_TEST(time_wait_storm_on_a_server_that_closes)
+{
+	const char *set[] = { "time-wait-storm.min-count=20", NULL };
+	const struct found *f;
+
+	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
+	connections(30, 1);
+	play_end(100);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("time-wait-storm"));
+	ck_assert_int_eq(f->side, TM_NO_SIDE);
+	ck_assert_uint_eq(f->flow, 0);
+	ck_assert_ptr_nonnull(strstr(f->detail, "10.0.0.2 held 30 connections in TIME-WAIT"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "began 100% of its 30 closes"));
+	ck_assert_uint_gt(f->nframes, 0);
+	ck_assert_int_eq(found_count("time-wait-storm"), 1);
+}
+END_TEST
+
+START_TEST(few_time_waits_are_no_storm)
+{
+	play_start();
+	connections(30, 1);
+	play_end(100);
+	ck_assert_ptr_null(found("time-wait-storm"));
+}
+END_TEST
+
+static void
+narrow_range(struct tm_profile *p)
+{
+	p->ephemeral_low = 41000;
+	p->ephemeral_high = 41039;      /* 40 ports */
+}
+
+START_TEST(port_exhaustion_risk_when_time_waits_fill_the_range)
+{
+	const struct found *f;
+
+	play_tweak = narrow_range;
+	play_start();
+	play_tweak = NULL;
+	connections(30, 0);
+	play_end(100);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("port-exhaustion-risk"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "client 10.0.0.1 held 30 connections to "
+	    "10.0.0.2:80 in TIME-WAIT"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "75% of its 40 ephemeral ports"));
+}
+END_TEST
+
+START_TEST(no_port_exhaustion_with_the_default_range)
+{
+	play_start();
+	connections(30, 0);
+	play_end(100);
+	ck_assert_ptr_null(found("port-exhaustion-risk"));
+}
+END_TEST
+
+START_TEST(time_waits_that_expired_do_not_add_up)
+{
+	const char *set[] = { "time-wait-storm.min-count=20", NULL };
+
+	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
+	for (int i = 0; i < 30; i++) {      /* one every 70 s: never two at once */
+		uint16_t port = (uint16_t)(41000 + i);
+		double t = 70.0 * i;
+
+		play(play_pkt(1, port, C, SYN, 1000, 0, 0, t));
+		play(play_pkt(1, port, S, SYN | ACK, 5000, 1001, 0, t + 0.001));
+		play(play_pkt(1, port, C, ACK, 1001, 5001, 0, t + 0.002));
+		play(play_pkt(1, port, S, FIN | ACK, 5001, 1001, 0, t + 0.01));
+		play(play_pkt(1, port, C, ACK, 1001, 5002, 0, t + 0.011));
+		play(play_pkt(1, port, C, FIN | ACK, 1001, 5002, 0, t + 0.012));
+		play(play_pkt(1, port, S, ACK, 5002, 1002, 0, t + 0.013));
+	}
+	play_end(3000);
+	ck_assert_ptr_null(found("time-wait-storm"));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("plugin-hostlevel");
+	TCase *tc = tcase_create("hostlevel");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, time_wait_storm_on_a_server_that_closes);
+	tcase_add_test(tc, few_time_waits_are_no_storm);
+	tcase_add_test(tc, port_exhaustion_risk_when_time_waits_fill_the_range);
+	tcase_add_test(tc, no_port_exhaustion_with_the_default_range);
+	tcase_add_test(tc, time_waits_that_expired_do_not_add_up);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
