@@ -35,6 +35,9 @@
  * Everything comes from one seeded PRNG and the simulation is sequential,
  * so the output is a function of the options alone.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
