@@ -50,15 +50,64 @@ struct hs_flow {
 	uint8_t retx_reported[2];
 };
 
-struct hs_state {
-	struct plugin_base b;
+/* Per server address: handshake-timeout findings so far, and how many
+ * more were folded into one summary (scans and floods would otherwise
+ * give one finding per SYN). */
+#define MAX_SERVERS 1024
+
+struct hs_server {
+	struct tm_addr addr;
+	uint8_t used;
+	uint64_t reported, folded;
+	tm_time_t first_folded;
+	uint64_t frames[TM_MAX_EVIDENCE];
+	size_t nframes;
 };
 
+struct hs_state {
+	struct plugin_base b;
+	double max_per_host;
+	struct hs_server servers[MAX_SERVERS];
+};
+
+static const struct tm_option options[] = {
+	{ "handshake-timeout.max-per-host", 20,
+	  "handshake timeouts listed one by one per server address; the rest are summed up" },
+	{ NULL, 0, NULL }
+};
+
+/* A connection that is one SYN so far (most of a SYN flood) gets no
+ * record: the SYN is the flow's first frame.  This view stands in. */
 static struct hs_flow *
-slot_get(void **slot)
+lone_syn(const struct tm_flow *fl, struct hs_flow *tmp)
 {
-	if (*slot == NULL)
-		*slot = calloc(1, sizeof(struct hs_flow));
+	memset(tmp, 0, sizeof(*tmp));
+	if (fl->ep[TM_CLIENT].syn_count == 0)
+		return NULL;
+	tmp->syn[TM_CLIENT].n = 1;
+	tmp->syn[TM_CLIENT].frame[0] = fl->first_frame;
+	tmp->syn[TM_CLIENT].ts[0] = fl->first_ts;
+	return tmp;
+}
+
+static struct hs_flow *
+slot_view(void **slot, const struct tm_flow *fl, struct hs_flow *tmp)
+{
+	return *slot != NULL ? *slot : lone_syn(fl, tmp);
+}
+
+/* The record of this flow, made on its second handshake segment. */
+static struct hs_flow *
+slot_get(void **slot, const struct tm_flow *fl)
+{
+	struct hs_flow tmp, *seed;
+
+	if (*slot != NULL)
+		return *slot;
+	if ((*slot = malloc(sizeof(struct hs_flow))) == NULL)
+		return NULL;
+	seed = lone_syn(fl, &tmp);
+	memcpy(*slot, seed != NULL ? seed : &tmp, sizeof(tmp));
 	return *slot;
 }
 
@@ -81,6 +130,8 @@ evidence_sends(struct tm_finding *f, const struct sends *s)
 static void
 note_send(struct sends *s, const struct tm_segment *seg)
 {
+	if (s->n > 0 && s->n <= MAX_SENDS && plugin_is_duplicate(s->ts[s->n - 1], seg->ts))
+		return;
 	if (s->n < MAX_SENDS) {
 		s->frame[s->n] = seg->frame;
 		s->ts[s->n] = seg->ts;
@@ -226,7 +277,10 @@ hs_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 
 	if (fl->midstream && !(seg->flags & TM_TH_SYN))
 		return;
-	if ((h = slot_get(slot)) == NULL)
+	if (*slot == NULL && seg->frame == fl->first_frame && seg->from == TM_CLIENT &&
+	    (seg->flags & (TM_TH_SYN | TM_TH_ACK | TM_TH_RST)) == TM_TH_SYN && seg->len == 0)
+		return;                 /* a lone SYN so far: see lone_syn() */
+	if ((h = slot_get(slot, fl)) == NULL)
 		return;
 	if (seg->flags & TM_TH_RST) {
 		check_rst(st, fl, h, seg);
@@ -246,6 +300,73 @@ hs_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 
 /* --- transitions: simultaneous open, give-ups ------------------------------- */
 
+static struct hs_server *
+server_get(struct hs_state *st, const struct tm_addr *a)
+{
+	size_t i = (size_t)(plugin_hash_addr(a, 0) % MAX_SERVERS);
+
+	for (size_t n = 0; n < 16; n++, i = (i + 1) % MAX_SERVERS) {
+		struct hs_server *v = &st->servers[i];
+
+		if (!v->used) {
+			v->used = 1;
+			v->addr = *a;
+			return v;
+		}
+		if (plugin_addr_eq(&v->addr, a))
+			return v;
+	}
+	return NULL;
+}
+
+/* Whether this timeout is listed on its own; if not it is counted. */
+static int
+timeout_listed(struct hs_state *st, const struct tm_flow *fl, const struct hs_flow *h,
+    enum tm_side s, tm_time_t ts)
+{
+	struct hs_server *v = server_get(st, &fl->addr[TM_SERVER]);
+
+	if (v == NULL || (double)v->reported < st->max_per_host) {
+		if (v != NULL)
+			v->reported++;
+		return 1;
+	}
+	if (v->folded++ == 0)
+		v->first_folded = ts;
+	if (v->nframes < TM_MAX_EVIDENCE && h->syn[s].n > 0)
+		v->frames[v->nframes++] = h->syn[s].frame[0];
+	return 0;
+}
+
+static void
+hs_capture_end(void *state, tm_time_t end)
+{
+	struct hs_state *st = state;
+	char detail[320], addr[64];
+	struct tm_finding f;
+
+	for (size_t i = 0; i < MAX_SERVERS; i++) {
+		const struct hs_server *v = &st->servers[i];
+
+		if (!v->used || v->folded == 0)
+			continue;
+		st->b.host->addr_str(&v->addr, addr, sizeof(addr));
+		snprintf(detail, sizeof(detail), "%llu more handshakes with %s timed out or were "
+		    "unfinished, summed up here (a scan or a flood?); the first %llu are listed "
+		    "one by one (handshake-timeout.max-per-host)", (unsigned long long)v->folded,
+		    addr, (unsigned long long)v->reported);
+		memset(&f, 0, sizeof(f));
+		f.kind = kinds[K_TIMEOUT];
+		f.side = TM_NO_SIDE;
+		f.ts = v->first_folded;
+		f.host = v->addr;
+		f.nframes = v->nframes;
+		memcpy(f.frames, v->frames, sizeof(f.frames));
+		f.detail = detail;
+		st->b.host->report(st->b.ctx, &f);
+	}
+}
+
 static void
 report_timeout(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
     enum tm_side s, tm_time_t ts, int unfinished)
@@ -254,6 +375,10 @@ report_timeout(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 	struct tm_finding f;
 	const struct sends *sn = &h->syn[s];
 
+	if (h->done[K_TIMEOUT] || !timeout_listed(st, fl, h, s, ts)) {
+		h->done[K_TIMEOUT] = 1;
+		return;
+	}
 	plugin_endpoint(&st->b, &fl->addr[TM_SERVER], fl->port[TM_SERVER], ep, sizeof(ep));
 	if (s == TM_CLIENT && unfinished)
 		snprintf(detail, sizeof(detail), "no SYN-ACK from %s by the end of the capture "
@@ -289,7 +414,7 @@ static void
 hs_transition(void *state, const struct tm_flow *fl, const struct tm_transition *t, void **slot)
 {
 	struct hs_state *st = state;
-	struct hs_flow *h = *slot;
+	struct hs_flow tmp, *h = slot_view(slot, fl, &tmp);
 
 	if (h == NULL)
 		return;
@@ -302,7 +427,8 @@ hs_transition(void *state, const struct tm_flow *fl, const struct tm_transition 
 		report_retx(st, fl, h, t->side);
 	if (strcmp(t->cause, "timer SYN-SENT") == 0)
 		report_timeout(st, fl, h, TM_CLIENT, t->ts, 0);
-	else if (strcmp(t->cause, "timer SYN-RECEIVED") == 0 && h->syn[TM_SERVER].n > 0)
+	else if (strcmp(t->cause, "timer SYN-RECEIVED") == 0 && h->syn[TM_SERVER].n > 0 &&
+	    h->syn[TM_CLIENT].n > 0)
 		report_timeout(st, fl, h, TM_SERVER, t->ts, 0);
 }
 
@@ -310,7 +436,7 @@ static void
 hs_flow_end(void *state, const struct tm_flow *fl, void **slot)
 {
 	struct hs_state *st = state;
-	struct hs_flow *h = *slot;
+	struct hs_flow tmp, *h = slot_view(slot, fl, &tmp);
 
 	if (h == NULL)
 		return;
@@ -319,10 +445,11 @@ hs_flow_end(void *state, const struct tm_flow *fl, void **slot)
 	if (fl->end_reason == TM_END_CAPTURE_END) {
 		if (fl->ep[TM_CLIENT].state == TM_SYN_SENT && h->syn[TM_CLIENT].n > 0)
 			report_timeout(st, fl, h, TM_CLIENT, fl->end_ts, 1);
-		else if (fl->ep[TM_SERVER].state == TM_SYN_RECEIVED && h->syn[TM_SERVER].n > 0)
+		else if (fl->ep[TM_SERVER].state == TM_SYN_RECEIVED && h->syn[TM_SERVER].n > 0 &&
+		    h->syn[TM_CLIENT].n > 0)     /* unsolicited SYN-ACKs are backscatter */
 			report_timeout(st, fl, h, TM_SERVER, fl->end_ts, 1);
 	}
-	free(h);
+	free(*slot);
 	*slot = NULL;
 }
 
@@ -335,6 +462,7 @@ hs_init(struct tm_context *ctx, const struct tm_host *host, const struct tm_prof
 	if (st == NULL)
 		return -1;
 	plugin_base_init(&st->b, ctx, host, profile);
+	st->max_per_host = host->option(ctx, "handshake-timeout.max-per-host", 20);
 	*state = st;
 	return 0;
 }
@@ -352,12 +480,13 @@ static const struct tm_detector handshake_detector = {
 	.version = "1.0",
 	.summary = "lost, repeated, refused, crossed and timed-out handshakes",
 	.kinds = kinds,
-	.options = NULL,
+	.options = options,
 	.init = hs_init,
 	.fini = hs_fini,
 	.on_segment = hs_segment,
 	.on_transition = hs_transition,
 	.on_flow_end = hs_flow_end,
+	.on_capture_end = hs_capture_end,
 };
 
 static const struct tm_detector *const detectors[] = { &handshake_detector, NULL };

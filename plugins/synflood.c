@@ -11,7 +11,8 @@
  *
  * An episode starts when the window holds at least min-syns SYNs of which
  * at most max-completion completed, and ends when either falls back by
- * half (hysteresis, so one episode is not reported as ten).  Memory is
+ * half for a whole window (hysteresis, so one episode with lulls is not
+ * reported as ten).  Memory is
  * bounded whatever the attacker does: at most MAX_TARGETS targets, a fixed
  * ring and a fixed 256-byte sketch each, and no per-flow allocation (the
  * flow's slot only marks "counted as half-open").  The detector keeps its
@@ -57,6 +58,7 @@ struct episode {
 	uint64_t syns, synacks, completed;
 	uint64_t peak_half_open;
 	uint64_t full_syns, full_synacks; /* while half-open >= backlog */
+	tm_time_t quiet_since;  /* below the end thresholds since; 0 if not */
 	uint64_t frames[TM_MAX_EVIDENCE];
 	size_t nframes;
 };
@@ -177,7 +179,10 @@ window_sums(const struct sf_state *st, const struct target *t, tm_time_t now,
 static void
 describe_cookies(const struct sf_state *st, const struct episode *e, char *buf, size_t len)
 {
-	if (e->full_syns == 0)
+	if (e->synacks == 0)
+		snprintf(buf, len, "SYN cookies cannot be judged: no SYN-ACK from the server in "
+		    "the capture (down, filtered, or its replies not captured)");
+	else if (e->full_syns == 0)
 		snprintf(buf, len, "SYN cookies unknown: half-open never reached %.0f "
 		    "(syn-flood.backlog)", st->backlog);
 	else if (e->full_synacks * 10 >= e->full_syns * 9)
@@ -261,9 +266,15 @@ episode_update(struct sf_state *st, struct target *t, tm_time_t now)
 	if (!t->ep.active && syns >= st->min_syns && completed <= st->max_completion * syns)
 		episode_start(st, t, now, syns, completed);
 	else if (t->ep.active && (2 * syns < st->min_syns ||
-	    completed > 2 * st->max_completion * syns))
-		episode_report(st, t);
-	else if (!t->ep.active && syns == 0)
+	    completed > 2 * st->max_completion * syns)) {
+		/* A lull shorter than the window does not end the episode. */
+		if (t->ep.quiet_since == 0)
+			t->ep.quiet_since = now;
+		else if (now - t->ep.quiet_since >= (tm_time_t)st->window * TM_NSEC_PER_SEC)
+			episode_report(st, t);
+	} else if (t->ep.active)
+		t->ep.quiet_since = 0;
+	else if (syns == 0)
 		memset(t->hll, 0, sizeof(t->hll)); /* quiet: forget old sources */
 }
 

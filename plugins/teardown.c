@@ -71,7 +71,6 @@ struct td_side {
 
 struct td_flow {
 	struct td_side side[2];
-	uint64_t last_frame[2]; /* last segment from each side */
 	uint8_t done[K_COUNT][2];
 	uint8_t closing[2];     /* passed CLOSING */
 };
@@ -91,6 +90,8 @@ struct td_state {
 	struct service *svc;    /* MAX_SERVICES, open addressing */
 };
 
+/* Records are made only for connections that close or reset: a SYN
+ * flood's connections cost this detector nothing. */
 static struct td_flow *
 slot_get(void **slot)
 {
@@ -132,6 +133,8 @@ note_fin(const struct tm_flow *fl, struct td_side *sd, const struct tm_segment *
 	const struct tm_endpoint *me = &fl->ep[seg->from], *peer = &fl->ep[!seg->from];
 	struct fin_series *fs = &sd->fin;
 
+	if (fs->n > 0 && fs->n <= MAX_FINS && plugin_is_duplicate(fs->ts[fs->n - 1], seg->ts))
+		return;
 	if (fs->n == 0)
 		fs->wave = peer->fin_sent ? 3 : 1;
 	else if (fs->n == 1) {
@@ -155,8 +158,8 @@ report_fins(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, en
 	char detail[512], gaps[200], times[16];
 	struct tm_finding f;
 
-	if (fs->n < 2)
-		return;
+	if (fs->n < 2 || fl->ep[!s].packets == 0)
+		return;                 /* the receiver's direction is not in the capture */
 	plugin_gaps(fs->ts, fs->n < MAX_FINS ? fs->n : MAX_FINS, gaps, sizeof(gaps));
 	if (fs->acked_before_retx)
 		snprintf(detail, sizeof(detail), "wave %d FIN retransmitted %s (gaps %s) although "
@@ -185,6 +188,14 @@ synchronised(enum tm_state s)
 	return s >= TM_ESTABLISHED && s <= TM_LAST_ACK;
 }
 
+/* RFC 9293 3.10.7: a segment with an unacceptable ACK is answered with
+ * <SEQ=SEG.ACK><CTL=RST>; such a reset is out of window by design. */
+static int
+answers_bad_ack(const struct tm_flow *fl, const struct tm_segment *seg)
+{
+	return fl->ep[seg->from].snd_una != 0 && seg->seq == fl->ep[seg->from].snd_una;
+}
+
 static void
 on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
     const struct tm_segment *seg)
@@ -199,13 +210,14 @@ on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
 		    "answered the old connection's segment with RST, so the peer ends with "
 		    "'connection reset' (lost final ACK; TIME-WAIT shorter than the peer's "
 		    "retransmissions)", plugin_side(s), plugin_seconds(seg->ts - t->side[s].tw_expired));
-		quick(st, fl, t, K_RST_AFTER_TW, s, seg->ts, t->last_frame[!s], seg->frame, detail);
-	} else if (!seg->in_window && peer != TM_TIME_WAIT) {
+		quick(st, fl, t, K_RST_AFTER_TW, s, seg->ts, fl->last_frame, seg->frame, detail);
+	} else if (!seg->in_window && peer != TM_TIME_WAIT && !answers_bad_ack(fl, seg)) {
 		snprintf(detail, sizeof(detail), "RST 'from' the %s with sequence %u outside the "
 		    "receiver's window: forged by a middlebox or an attacker, or a stale reset",
 		    plugin_side(s), seg->seq);
 		quick(st, fl, t, K_RST_INJECT, s, seg->ts, seg->frame, 0, detail);
-	} else if (synchronised(mine) && peer != TM_TIME_WAIT && mine != TM_TIME_WAIT) {
+	} else if (synchronised(mine) && peer != TM_TIME_WAIT && mine != TM_TIME_WAIT &&
+	    fl->ep[0].packets + fl->ep[1].packets > 0) {    /* a lone RST is backscatter */
 		snprintf(detail, sizeof(detail), "the %s reset the connection in %s instead of "
 		    "closing it (SO_LINGER with l_linger 0, an application abort, or close() "
 		    "with unread data)", plugin_side(s), st->b.host->state_name(mine));
@@ -236,12 +248,14 @@ static void
 td_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, void **slot)
 {
 	struct td_state *st = state;
-	struct td_flow *t = slot_get(slot);
+	struct td_flow *t = *slot;
 	enum tm_side s = seg->from;
 	const struct tm_endpoint *me = &fl->ep[s];
 	char detail[256];
 
-	if (t == NULL)
+	if (t == NULL && (seg->flags & (TM_TH_FIN | TM_TH_RST)) == 0)
+		return;
+	if ((t = slot_get(slot)) == NULL)
 		return;
 	if (seg->flags & TM_TH_RST)
 		on_rst(st, fl, t, seg);
@@ -261,7 +275,6 @@ td_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 			quick(st, fl, t, K_DATA_AFTER_FIN, s, seg->ts, me->fin_frame, seg->frame, detail);
 		}
 	}
-	t->last_frame[s] = seg->frame;
 }
 
 /* --- close-wait-stuck ------------------------------------------------------------- */
@@ -298,8 +311,8 @@ report_cw(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, enum
 		return;
 	plugin_endpoint(&st->b, &fl->addr[s], fl->port[s], ep, sizeof(ep));
 	snprintf(detail, sizeof(detail), at_end ?
-	    "%s %s never called close(): still CLOSE-WAIT at capture end, %.1f s after the "
-	    "peer's FIN (application leak; check its connection handling)" :
+	    "%s %s never called close(): still CLOSE-WAIT at its last packet or the capture's "
+	    "end, %.1f s after the peer's FIN (application leak; check its connection handling)" :
 	    "%s %s called close() late: CLOSE-WAIT for %.1f s (the application left the "
 	    "socket open after the peer's FIN)", plugin_side(s), ep, secs);
 	quick(st, fl, t, K_CW_STUCK, s, sd->cw_since, sd->cw_frame, 0, detail);
@@ -377,17 +390,19 @@ static void
 td_transition(void *state, const struct tm_flow *fl, const struct tm_transition *tr, void **slot)
 {
 	struct td_state *st = state;
-	struct td_flow *t = slot_get(slot);
+	struct td_flow *t = *slot;
 	struct td_side *sd;
 
-	if (t == NULL)
+	if (t == NULL && tr->to < TM_FIN_WAIT_1 && tr->from < TM_FIN_WAIT_1)
+		return;                 /* nothing of the close yet */
+	if ((t = slot_get(slot)) == NULL)
 		return;
 	sd = &t->side[tr->side];
 	if (tr->to == TM_CLOSE_WAIT) {
 		sd->in_cw = 1;
 		sd->cw_since = tr->ts;
 		sd->cw_frame = tr->frame;
-	} else if (tr->from == TM_CLOSE_WAIT) {
+	} else if (tr->from == TM_CLOSE_WAIT && sd->in_cw) {
 		sd->in_cw = 0;
 		report_cw(st, fl, t, tr->side, tr->ts, 0);
 	}
@@ -415,9 +430,9 @@ td_flow_end(void *state, const struct tm_flow *fl, void **slot)
 		return;
 	for (int s = 0; s < 2; s++) {
 		report_fins(st, fl, t, (enum tm_side)s);
-		if (t->side[s].in_cw && fl->ep[s].state == TM_CLOSE_WAIT)
-			report_cw(st, fl, t, (enum tm_side)s, fl->end_ts,
-			    fl->end_reason == TM_END_CAPTURE_END);
+		if (t->side[s].in_cw && fl->ep[s].state == TM_CLOSE_WAIT && fl->ep[s].packets > 0)
+			report_cw(st, fl, t, (enum tm_side)s, fl->end_reason == TM_END_CAPTURE_END ?
+			    fl->end_ts : fl->last_ts, 1);
 	}
 	free(t);
 	*slot = NULL;

@@ -227,6 +227,8 @@ periodic(struct analysis *a, struct reader *r)
 		show_progress(a, r, 0);
 		a->next_progress = now + 0.5;
 	}
+	if (a->o->status != NULL)
+		a->o->status(a->o->status_ctx, a->res, flowtab_count(a->tab));
 }
 
 /* --- the loop ------------------------------------------------------------ */
@@ -245,6 +247,15 @@ count_frame(struct analysis *a, const struct frame *fr, enum decode_verdict v)
 		ci->last_ts = fr->ts;
 }
 
+/* Damage inside frames is data: count it, remember the first. */
+static void
+note_bad_frame(struct analysis *a, const struct frame *fr, const char *why)
+{
+	if (a->res->bad_frames++ == 0)
+		snprintf(a->res->first_bad, sizeof(a->res->first_bad), "frame %llu: %s",
+		    (unsigned long long)fr->number, why);
+}
+
 /* Read until the end, damage, a stop request or a database failure. */
 static void
 read_loop(struct analysis *a, struct reader *r)
@@ -256,6 +267,8 @@ read_loop(struct analysis *a, struct reader *r)
 
 	for (;;) {
 		if (a->o->stop != NULL && *a->o->stop)
+			break;
+		if (a->o->max_packets != 0 && a->res->info.packets >= a->o->max_packets)
 			break;
 		st = reader_next(r, &fr, a->res->damage, sizeof(a->res->damage));
 		if (st == READER_END)
@@ -269,6 +282,8 @@ read_loop(struct analysis *a, struct reader *r)
 			    fr.wirelen, &p, why, sizeof(why));
 
 			count_frame(a, &fr, v);
+			if (v == DECODE_MALFORMED || v == DECODE_UNSUPPORTED)
+				note_bad_frame(a, &fr, why);
 			if (v == DECODE_TCP) {
 				a->res->info.tcp_packets++;
 				p.frame = fr.number;
@@ -279,7 +294,9 @@ read_loop(struct analysis *a, struct reader *r)
 		}
 		if (a->failed)
 			break;
-		if ((fr.number & 0xfff) == 0 || st == READER_TIMEOUT)
+		/* Live traffic may never be idle long enough for a timeout:
+		 * check the wall clock on every frame then. */
+		if ((fr.number & 0xfff) == 0 || st == READER_TIMEOUT || a->o->checkpoint_interval > 0)
 			periodic(a, r);
 	}
 }
@@ -363,7 +380,7 @@ finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 		store_abort_capture(a->store);
 		return ANALYSIS_FAILED;
 	}
-	return a->res->damaged ? ANALYSIS_DAMAGED : ANALYSIS_OK;
+	return a->res->damaged || a->res->bad_frames ? ANALYSIS_DAMAGED : ANALYSIS_OK;
 }
 
 enum analysis_status

@@ -20,6 +20,8 @@
 #include "reader.h"
 #include "store.h"
 
+struct analysis_result;
+
 struct analysis_options {
 	struct tm_profile profile;
 	enum tm_vantage vantage;        /* stated, or TM_VANTAGE_UNKNOWN = auto */
@@ -29,6 +31,11 @@ struct analysis_options {
 	int progress;                   /* a progress line on standard error */
 	int force;                      /* analyse even if already stored */
 	volatile sig_atomic_t *stop;    /* live: set by a signal handler */
+	uint64_t max_packets;           /* live: stop after this many frames; 0 = no limit */
+	/* live: called from the periodic path (checkpoints, idle polls) with
+	 * the counts so far and the connections open; may print. */
+	void (*status)(void *ctx, const struct analysis_result *res, size_t open_flows);
+	void *status_ctx;
 };
 
 /* What one run produced, for the command's summary line. */
@@ -41,6 +48,8 @@ struct analysis_result {
 	uint64_t closes[CLOSE_COUNT];   /* flows by close type */
 	int damaged;                    /* the input ended in damage */
 	char damage[512];
+	uint64_t bad_frames;            /* malformed or of an unsupported link type */
+	char first_bad[320];            /* "frame N: why" of the first of them */
 };
 
 enum analysis_status {

@@ -1,13 +1,186 @@
-/* cmd-analyze.c: placeholder until the command is written. */
+/*
+ * cmd-analyze.c: tcpmortem analyze [OPTIONS] FILE...
+ *
+ * Each file (or "-", standard input) is one capture, analysed in its own
+ * transaction; a file already stored is skipped.  The exit status is the
+ * worst of the files': damage is 1, a file or database that cannot be
+ * opened or written is 3.
+ */
 #include "config.h"
 
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis.h"
 #include "cmd.h"
+#include "names.h"
+#include "profile.h"
+#include "runopts.h"
+
+#define BUSY_MS 10000
+
+static const struct option longopts[] = {
+	RUNOPTS_LONG,
+	{ "read", required_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+help(FILE *out)
+{
+	cmd_usage(&cmd_analyze_entry, out);
+	fputs("\nOptions:\n  -r, --read FILE        a capture to read (as tcpdump -r); repeatable\n", out);
+	runopts_help(out);
+	fputs("  -h, --help             this help; man tcpmortem-analyze for more\n", out);
+}
+
+/* "3 complete, 1 refused" from a count per outcome. */
+static void
+print_counts(const char *label, const uint64_t *counts, int n, const char *(*name)(int))
+{
+	int first = 1;
+
+	printf("  %-11s", label);
+	for (int i = 0; i < n; i++) {
+		if (counts[i] == 0)
+			continue;
+		printf("%s%llu %s", first ? "" : ", ", (unsigned long long)counts[i], name(i));
+		first = 0;
+	}
+	printf("%s\n", first ? "-" : "");
+}
+
+static const char *hs_name(int i) { return handshake_name((enum handshake)i); }
+static const char *cl_name(int i) { return close_name((enum close_type)i); }
+
+static void
+report(const char *db, const struct analysis_result *res)
+{
+	const struct capture_info *ci = &res->info;
+
+	if (res->capture_id == 0) {
+		printf("%s: already analysed as capture %lld in %s (--force to analyse it again)\n",
+		    ci->path, (long long)res->duplicate_of, db);
+		return;
+	}
+	printf("%s: capture %lld in %s: %llu packets (%llu TCP), %llu connections, %llu findings\n",
+	    ci->path, (long long)res->capture_id, db, (unsigned long long)ci->packets,
+	    (unsigned long long)ci->tcp_packets, (unsigned long long)ci->flows,
+	    (unsigned long long)res->findings);
+	print_counts("handshake:", res->handshakes, HS_COUNT, hs_name);
+	print_counts("close:", res->closes, CLOSE_COUNT, cl_name);
+}
+
+/* Analyse one file; returns its exit status. */
+static int
+analyze_one(const char *path, struct store *st, struct detect *d, struct runopts *ro)
+{
+	struct reader_options rdo = { 0 };
+	struct analysis_result res;
+	struct reader *r;
+	char err[512];
+	enum analysis_status s;
+
+	if ((r = reader_open_file(path, &rdo, err, sizeof(err))) == NULL) {
+		cmd_error("%s", err);
+		return EXIT_IO;
+	}
+	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
+	s = analysis_run(st, d, r, &ro->analysis, &res, err, sizeof(err));
+	if (s == ANALYSIS_FAILED)
+		cmd_error("%s", err);
+	else {
+		if (res.damaged)
+			cmd_error("%s", res.damage);
+		if (res.bad_frames > 0)
+			cmd_error("%s: %s (%llu such frames skipped)", res.info.path,
+			    res.first_bad, (unsigned long long)res.bad_frames);
+		if (!ro->quiet)
+			report(cmd_db_path(ro->db), &res);
+	}
+	reader_close(r);                /* res.info.path points into it */
+	if (s == ANALYSIS_FAILED)
+		return EXIT_IO;
+	return s == ANALYSIS_DAMAGED ? EXIT_DAMAGED : EXIT_OK;
+}
+
+static int
+worst(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+static int
+run(char **files, int nfiles, struct runopts *ro)
+{
+	struct detect_options dopt;
+	struct detect *d;
+	struct store *st;
+	char err[512];
+	int status = EXIT_OK;
+
+	if (runopts_finish(ro, &dopt, err, sizeof(err)) != 0) {
+		cmd_error("analyze: %s", err);
+		return EXIT_USAGE;
+	}
+	if ((d = detect_load(&dopt, err, sizeof(err))) == NULL) {
+		cmd_error("%s", err);
+		return EXIT_USAGE;
+	}
+	if ((st = store_open(cmd_db_path(ro->db), STORE_WRITE, BUSY_MS, err, sizeof(err))) == NULL) {
+		detect_free(d);
+		cmd_error("%s", err);
+		return EXIT_IO;
+	}
+	for (int i = 0; i < nfiles; i++)
+		status = worst(status, analyze_one(files[i], st, d, ro));
+	store_close(st);
+	detect_free(d);
+	return status;
+}
 
 static int
 cmd_analyze_exec(int argc, char **argv)
 {
-	cmd_error("analyze: not implemented yet");
-	return EXIT_USAGE;
+	struct runopts ro;
+	char *files[256];
+	int nfiles = 0, opt, r;
+	char err[256];
+
+	runopts_init(&ro);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, RUNOPTS_SHORT "r:h", longopts, NULL)) != -1) {
+		if ((r = runopts_parse(&ro, opt, optarg, err, sizeof(err))) < 0) {
+			cmd_error("analyze: %s", err);
+			return EXIT_USAGE;
+		}
+		if (r > 0)
+			continue;
+		if (opt == 'h') {
+			help(stdout);
+			return EXIT_OK;
+		}
+		if (opt != 'r' || nfiles >= 256) {
+			help(stderr);
+			return EXIT_USAGE;
+		}
+		files[nfiles++] = optarg;
+	}
+	if (ro.list_profiles) {
+		profile_list(stdout);
+		return EXIT_OK;
+	}
+	for (; optind < argc && nfiles < 256; optind++)
+		files[nfiles++] = argv[optind];
+	if (nfiles == 0) {
+		cmd_error("analyze: no capture given (tcpmortem analyze FILE..., or - for standard input)");
+		return EXIT_USAGE;
+	}
+	return run(files, nfiles, &ro);
 }
 
 const struct cmd_entry cmd_analyze_entry = {

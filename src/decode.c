@@ -32,7 +32,8 @@
  * OpenBSD, and files may also carry the LINKTYPE_ values. */
 enum {
 	LT_NULL = 0, LT_EN10MB = 1, LT_RAW12 = 12, LT_RAW14 = 14, LT_RAW101 = 101,
-	LT_LOOP = 108, LT_SLL = 113, LT_IPV4 = 228, LT_IPV6 = 229, LT_SLL2 = 276
+	LT_LOOP = 108, LT_SLL = 113, LT_IPV4 = 228, LT_IPV6 = 229, LT_SLL2 = 276,
+	LT_PPP = 9, LT_PPP_HDLC = 50, LT_C_HDLC = 104, LT_NFLOG = 239, LT_IPOIB = 242
 };
 
 #define ETH_IPV4        0x0800
@@ -468,6 +469,70 @@ static enum decode_verdict link_null(struct cut *c)
 	}
 }
 
+/* PPP in HDLC-like framing (address 0xff, control 0x03) or with both
+ * compressed away; protocol numbers of RFC 1332 and 5072. */
+static enum decode_verdict link_ppp(struct cut *c)
+{
+	uint32_t off = have(c, 0, 2) && c->p[0] == 0xff && c->p[1] == 0x03 ? 2 : 0;
+	uint16_t proto;
+
+	if (!have(c, off, 2))
+		return short_header(c, "PPP header", off, 2);
+	proto = rd16(c->p + off);
+	if (proto == 0x0021)
+		return decode_ipv4(c, off + 2);
+	if (proto == 0x0057)
+		return decode_ipv6(c, off + 2);
+	return say(c, DECODE_NOT_IP, "PPP protocol 0x%04x", proto);
+}
+
+/* Cisco HDLC: address, control, then an ethertype. */
+static enum decode_verdict link_c_hdlc(struct cut *c)
+{
+	if (!have(c, 0, 4))
+		return short_header(c, "Cisco HDLC header", 0, 4);
+	return decode_ethertype(c, 4, rd16(c->p + 2));
+}
+
+/* IP over InfiniBand (RFC 4391): an ethertype and two reserved bytes. */
+static enum decode_verdict link_ipoib(struct cut *c)
+{
+	if (!have(c, 0, 4))
+		return short_header(c, "IPoIB header", 0, 4);
+	return decode_tags(c, rd16(c->p), 4);
+}
+
+/*
+ * Linux NFLOG: family, version, resource id, then TLVs whose 16-bit length
+ * and type are in the capturing host's byte order (little-endian unless the
+ * length read that way cannot be right).  Type 9 holds the IP packet.
+ */
+static enum decode_verdict link_nflog(struct cut *c)
+{
+	uint32_t off = 4, len;
+	uint16_t type;
+
+	if (!have(c, 0, 4))
+		return short_header(c, "NFLOG header", 0, 4);
+	while (have(c, off, 4)) {
+		len = c->p[off] | (uint32_t)c->p[off + 1] << 8;
+		type = (uint16_t)(c->p[off + 2] | c->p[off + 3] << 8);
+		if (len < 4 || !have(c, off, len)) {
+			len = rd16(c->p + off);
+			type = rd16(c->p + off + 2);
+		}
+		if (len < 4)
+			return say(c, DECODE_MALFORMED, "NFLOG TLV length %u at offset %u", len, off);
+		if (type == 9)
+			return c->p[0] == 10 ? decode_ipv6(c, off + 4) :
+			    c->p[0] == 2 ? decode_ipv4(c, off + 4) :
+			    say(c, DECODE_NOT_IP, "NFLOG family %u", c->p[0]);
+		off += (len + 3) & ~3u;
+	}
+	return say(c, c->caplen < c->wirelen ? DECODE_TRUNCATED : DECODE_NOT_IP,
+	    "NFLOG record without a captured payload");
+}
+
 static const struct link {
 	int dlt;
 	enum decode_verdict (*fn)(struct cut *c);
@@ -482,6 +547,11 @@ static const struct link {
 	{ LT_IPV6, link_ipv6 },
 	{ LT_NULL, link_null },
 	{ LT_LOOP, link_null },
+	{ LT_PPP, link_ppp },
+	{ LT_PPP_HDLC, link_ppp },
+	{ LT_C_HDLC, link_c_hdlc },
+	{ LT_NFLOG, link_nflog },
+	{ LT_IPOIB, link_ipoib },
 };
 
 static const struct link *link_find(int dlt)

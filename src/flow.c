@@ -555,6 +555,25 @@ note_data(struct flow *f, enum tm_side s, const struct packet *p)
 		f->data_after_own_fin[s] = 1;
 }
 
+/* The same packet seen twice by the tap: identical to the side's last
+ * segment and far sooner than any retransmission timer could fire. */
+static int
+is_capture_duplicate(struct flow *f, enum tm_side s, const struct packet *p)
+{
+	int dup = f->v.ep[s].packets > 0 && p->ts - f->last[s].ts < DUPLICATE_WINDOW &&
+	    p->ts >= f->last[s].ts && p->seq == f->last[s].seq && p->ack == f->last[s].ack &&
+	    p->len == f->last[s].len && p->flags == f->last[s].flags &&
+	    p->tsval == f->last[s].tsval;
+
+	f->last[s].ts = p->ts;
+	f->last[s].seq = p->seq;
+	f->last[s].ack = p->ack;
+	f->last[s].len = p->len;
+	f->last[s].flags = p->flags;
+	f->last[s].tsval = p->tsval;
+	return dup;
+}
+
 void
 flow_segment(struct flow *f, const struct packet *p, const struct tm_profile *prof,
     const struct flow_events *ev)
@@ -565,6 +584,12 @@ flow_segment(struct flow *f, const struct packet *p, const struct tm_profile *pr
 
 	if (s == TM_NO_SIDE)
 		return;
+	if (is_capture_duplicate(f, s, p)) {
+		f->duplicates++;
+		f->packets++;
+		f->v.last_frame = p->frame;
+		return;
+	}
 	flow_advance(f, p->ts, prof, ev);
 	if (f->v.midstream && !(p->flags & TM_TH_SYN))
 		infer_midstream(f, p, ev);

@@ -39,6 +39,7 @@
 struct flow;
 
 #define FLOW_LADDER_MAX 256
+#define DUPLICATE_WINDOW (10 * 1000 * 1000) /* ns: far below any RTO */
 
 /* One line of the ladder: a control segment, or a run of data segments
  * (count > 1) from one side. */
@@ -89,6 +90,12 @@ struct flow {
 	uint8_t rst_before_fins; /* a RST came before both FINs: close is rst */
 	tm_time_t syn_ts, synack_ts; /* handshake timing, for the vantage */
 	uint32_t rel_base[2];   /* first sequence number seen, when no ISN */
+	struct {                /* each side's last segment, to spot duplicates */
+		tm_time_t ts;
+		uint32_t seq, ack, len, tsval;
+		uint8_t flags;
+	} last[2];
+	uint64_t duplicates;    /* the same packet captured twice (not resent) */
 	enum tm_side first_fin; /* TM_NO_SIDE until a FIN */
 	enum tm_side first_rst;
 	uint64_t packets, bytes;
@@ -113,7 +120,9 @@ void flow_free(struct flow *f);
 /* The side that sent P, or TM_NO_SIDE if P does not belong to F. */
 enum tm_side flow_side_of(const struct flow *f, const struct packet *p);
 
-/* Apply timers up to NOW, then process P: events, timeline, ladder. */
+/* Apply timers up to NOW, then process P: events, timeline, ladder.  A
+ * copy of the side's previous segment seen within DUPLICATE_WINDOW (the
+ * tap saw the same packet twice) is counted and otherwise ignored. */
 void flow_segment(struct flow *f, const struct packet *p, const struct tm_profile *prof,
     const struct flow_events *ev);
 

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ struct reader {
 	int live;
 	int nano;               /* timestamps come in nanoseconds */
 	int done;               /* END or damage seen: nothing more */
+	volatile sig_atomic_t stop; /* reader_break() was called */
 	int dlt;
 	int fd;                 /* live: selectable fd, or -1 */
 	int64_t file_size;
@@ -420,6 +422,10 @@ reader_failed(struct reader *r, char *err, size_t errlen)
 	if (strstr(why, "truncated dump file") != NULL)
 		snprintf(err, errlen, "%s: frame %llu: the file ends inside this record (%s)",
 		    r->path, (unsigned long long)r->frames + 1, why);
+	else if (strstr(why, "different from the") != NULL)
+		snprintf(err, errlen, "%s: frame %llu: libpcap reads only pcapng files whose "
+		    "interfaces share one link type and snaplen (%s)",
+		    r->path, (unsigned long long)r->frames + 1, why);
 	else
 		snprintf(err, errlen, "%s: frame %llu: %s", r->path,
 		    (unsigned long long)r->frames + 1, why);
@@ -433,7 +439,7 @@ reader_next(struct reader *r, struct frame *f, char *err, size_t errlen)
 	const u_char *data;
 	int rc;
 
-	if (r->done)
+	if (r->done || r->stop)
 		return READER_END;
 	rc = pcap_next_ex(r->pcap, &hdr, &data);
 	if (rc == 0 && r->live) {
@@ -475,10 +481,15 @@ reader_kernel_drops(struct reader *r)
 	return (uint64_t)st.ps_drop + st.ps_ifdrop;
 }
 
+/* Async-signal-safe: a flag we check, and libpcap's own (which also wakes
+ * a blocked read on platforms where it can). */
 void
 reader_break(struct reader *r)
 {
-	if (r != NULL && r->pcap != NULL)
+	if (r == NULL)
+		return;
+	r->stop = 1;
+	if (r->pcap != NULL)
 		pcap_breakloop(r->pcap);
 }
 

@@ -1,2 +1,792 @@
-/* store.c: not written yet. */
+/*
+ * store.c: the SQLite writer behind store.h.
+ *
+ * Opening is careful before it is fast.  A file we did not create may be
+ * someone else's SQLite database or not SQLite at all, and the pragmas we
+ * want (WAL above all) rewrite the file header, so an existing file is first
+ * only read: is it SQLite, does meta say 'tcpmortem', is user_version one we
+ * know.  Only then do the writing pragmas run.
+ *
+ *   store_open ──> check the path (stat, access)
+ *              ──> sqlite3_open_v2
+ *              ──> classify: empty | tcpmortem vN | refused (file untouched)
+ *              ──> WAL, synchronous=NORMAL, foreign_keys=ON
+ *              ──> create the schema if empty (one transaction)
+ *              ──> prepare every write statement once
+ *
+ * Writing is then nothing but binding values to the prepared statements
+ * inside the capture's one transaction: no SELECT, no per-flow transaction.
+ * The only reads on the write path are the flow id base at
+ * store_begin_capture and the findings count, one UPDATE per commit.
+ *
+ * Every SQLite failure goes through store_error(), which turns the result
+ * code into the one line the user sees, naming the database path.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "names.h"
+#include "schema.h"
+#include "store.h"
+#include "util.h"
+
+enum stmt {
+	ST_INSERT_CAPTURE,
+	ST_UPDATE_CAPTURE,
+	ST_INSERT_FLOW,
+	ST_DELETE_TRANSITIONS,
+	ST_DELETE_SEGMENTS,
+	ST_INSERT_TRANSITION,
+	ST_INSERT_SEGMENT,
+	ST_INSERT_FINDING,
+	ST_COUNT_FINDINGS,
+	ST_COUNT
+};
+
+/* The capture row's columns, in the order capture_bind() binds them; both
+ * the INSERT and the UPDATE are built from this list. */
+static const char *const capture_columns[] = {
+	"path", "source", "interface", "size", "mtime", "digest", "link_types",
+	"profile", "vantage", "status", "damage", "packets", "tcp_packets",
+	"bytes", "first_ts", "last_ts", "fragments", "truncated", "malformed",
+	"unsupported", "non_tcp", "drops", "flows", "flows_evicted",
+	"peak_flows", "analysed_at", "tool_version", NULL
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_INSERT_CAPTURE] = NULL,     /* built from capture_columns */
+	[ST_UPDATE_CAPTURE] = NULL,
+	[ST_INSERT_FLOW] =
+	    "INSERT OR REPLACE INTO flows (id, capture, family, client,"
+	    " client_port, server, server_port, first_ts, last_ts, duration,"
+	    " first_frame, last_frame, packets, bytes, client_packets,"
+	    " client_bytes, server_packets, server_bytes, handshake, close,"
+	    " closer, client_state, server_state, client_isn, server_isn,"
+	    " incarnation, previous, end_reason, findings)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
+	[ST_DELETE_TRANSITIONS] = "DELETE FROM transitions WHERE flow = ?",
+	[ST_DELETE_SEGMENTS] = "DELETE FROM segments WHERE flow = ?",
+	[ST_INSERT_TRANSITION] =
+	    "INSERT INTO transitions (flow, side, seq, ts, old_state,"
+	    " new_state, frame, cause) VALUES (?,?,?,?,?,?,?,?)",
+	[ST_INSERT_SEGMENT] =
+	    "INSERT INTO segments (flow, seq, frame, last_frame, ts, last_ts,"
+	    " sender, flags, rel_seq, rel_ack, len, win, count, retransmission)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_INSERT_FINDING] =
+	    "INSERT INTO findings (capture, kind, flow, side, ts, host, port,"
+	    " frames, detail, vantage, detector) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_COUNT_FINDINGS] =
+	    "UPDATE flows SET findings = (SELECT count(*) FROM findings"
+	    " WHERE findings.flow = flows.id) WHERE capture = ?",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	enum store_mode mode;
+	int busy_ms;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+/* --- errors ------------------------------------------------------------ */
+
+/* Turn SQLite result RC, met while doing WHAT, into the user's line. */
+static int
+store_error(struct store *s, int rc, const char *what, char *err, size_t errlen)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		snprintf(err, errlen, "%s: database is locked by another writer (waited %g s)",
+		    s->path, s->busy_ms / 1000.0);
+		break;
+	case SQLITE_FULL:
+		snprintf(err, errlen, "%s: disk full while %s; the capture was rolled back",
+		    s->path, what);
+		break;
+	case SQLITE_READONLY:
+		snprintf(err, errlen, "%s: database is read-only (%s)", s->path,
+		    sqlite3_errmsg(s->db));
+		break;
+	default:
+		snprintf(err, errlen, "%s: %s: %s", s->path, what,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		break;
+	}
+	return -1;
+}
+
+/* --- binding ----------------------------------------------------------- */
+
+/* Binds the columns of one statement in order, remembering the first
+ * failure so that callers bind a whole row and check once. */
+struct binder {
+	sqlite3_stmt *st;
+	int i, rc;
+};
+
+static struct binder
+bind_start(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	return (struct binder){ .st = st, .i = 1, .rc = SQLITE_OK };
+}
+
+static void
+bind_rc(struct binder *b, int rc)
+{
+	if (b->rc == SQLITE_OK)
+		b->rc = rc;
+	b->i++;
+}
+
+static void bind_int(struct binder *b, int64_t v)
+{ bind_rc(b, sqlite3_bind_int64(b->st, b->i, v)); }
+static void bind_real(struct binder *b, double v)
+{ bind_rc(b, sqlite3_bind_double(b->st, b->i, v)); }
+static void bind_null(struct binder *b)
+{ bind_rc(b, sqlite3_bind_null(b->st, b->i)); }
+static void bind_ts(struct binder *b, tm_time_t t) { bind_real(b, ts_seconds(t)); }
+
+/* Text that SQLite copies: the values are often stack buffers. */
+static void
+bind_text(struct binder *b, const char *v)
+{
+	if (v == NULL)
+		bind_null(b);
+	else
+		bind_rc(b, sqlite3_bind_text(b->st, b->i, v, -1, SQLITE_TRANSIENT));
+}
+
+/* An integer where 0 means "unknown": NULL. */
+static void
+bind_known(struct binder *b, int64_t v)
+{
+	if (v == 0)
+		bind_null(b);
+	else
+		bind_int(b, v);
+}
+
+/* Step a bound statement that returns no row. */
+static int
+bind_step(struct binder *b)
+{
+	int rc = b->rc;
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(b->st)) == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_reset(b->st);
+	return rc;
+}
+
+/* --- opening ----------------------------------------------------------- */
+
+/* The directory part of PATH, in BUF. */
+static const char *
+dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+	return buf;
+}
+
+/* What the file system says before SQLite does: SQLite's own messages
+ * ("unable to open database file") do not say which of these it was. */
+static int
+check_path(const char *path, enum store_mode mode, char *err, size_t errlen)
+{
+	struct stat sb;
+	char dir[4096];
+
+	if (stat(path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode))
+			return snprintf(err, errlen, "%s: is a directory", path), -1;
+		if (access(path, mode == STORE_WRITE ? R_OK | W_OK : R_OK) != 0)
+			return snprintf(err, errlen, "%s: cannot %s: %s", path,
+			    mode == STORE_WRITE ? "write" : "read", strerror(errno)), -1;
+	} else if (errno != ENOENT) {
+		return snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1;
+	} else if (mode == STORE_READ) {
+		return snprintf(err, errlen, "no database at %s; run 'tcpmortem analyze' first",
+		    path), -1;
+	}
+	if (mode == STORE_READ)
+		return 0;
+	dir_of(path, dir, sizeof(dir));
+	if (stat(dir, &sb) != 0)
+		return snprintf(err, errlen, "%s: directory %s does not exist", path, dir), -1;
+	if (access(dir, W_OK | X_OK) != 0)
+		return snprintf(err, errlen, "%s: directory %s is not writable (%s); "
+		    "the database needs it for its -wal and -shm files", path, dir,
+		    strerror(errno)), -1;
+	return 0;
+}
+
+/* The single integer (or text) answer of SQL, or an SQLite error code. */
+static int
+query_one(sqlite3 *db, const char *sql, int64_t *num, char *text, size_t textlen)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (num != NULL)
+			*num = sqlite3_column_int64(st, 0);
+		if (text != NULL)
+			snprintf(text, textlen, "%s", sqlite3_column_text(st, 0) ?
+			    (const char *)sqlite3_column_text(st, 0) : "");
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_NOTFOUND;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum kind { DB_EMPTY, DB_OURS, DB_REFUSED };
+
+/* Read only: is this an empty file, a tcpmortem database we can use, or
+ * something to refuse (and leave alone)? */
+static enum kind
+classify(struct store *s, char *err, size_t errlen)
+{
+	int64_t version = 0, objects = 0;
+	char app[64] = "";
+	int rc = query_one(s->db, "PRAGMA user_version", &version, NULL, 0);
+
+	if (rc == SQLITE_OK)
+		rc = query_one(s->db, "SELECT count(*) FROM sqlite_master", &objects, NULL, 0);
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		return snprintf(err, errlen, "%s: not a tcpmortem database (not an SQLite file); "
+		    "left untouched", s->path), DB_REFUSED;
+	if (rc != SQLITE_OK)
+		return store_error(s, rc, "reading the schema", err, errlen), DB_REFUSED;
+	if (objects == 0 && version == 0)
+		return DB_EMPTY;
+	if (query_one(s->db, "SELECT value FROM meta WHERE key = 'application'",
+	    NULL, app, sizeof(app)) != SQLITE_OK || strcmp(app, "tcpmortem") != 0 || version < 1)
+		return snprintf(err, errlen, "%s: not a tcpmortem database (an SQLite database "
+		    "of another application); left untouched", s->path), DB_REFUSED;
+	if (version > STORE_SCHEMA_VERSION)
+		return snprintf(err, errlen, "%s: database schema version %" PRId64 " is newer "
+		    "than this tcpmortem's (version %d); use a newer tcpmortem", s->path,
+		    version, STORE_SCHEMA_VERSION), DB_REFUSED;
+	return DB_OURS;
+}
+
+/* The writing pragmas, then the schema if the file is new.  Another
+ * process may be creating it too: the check is repeated under the lock. */
+static int
+prepare_file(struct store *s, enum kind kind, char *err, size_t errlen)
+{
+	int64_t objects = 1;
+	char sql[64];
+	int rc;
+
+	sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	if (s->mode == STORE_READ)
+		return 0;
+	rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+	    " PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	if (rc != SQLITE_OK || kind != DB_EMPTY)
+		return rc == SQLITE_OK ? 0 : store_error(s, rc, "setting WAL mode", err, errlen);
+	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return store_error(s, rc, "creating the schema", err, errlen);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	rc = query_one(s->db, "SELECT count(*) FROM sqlite_master", &objects, NULL, 0);
+	if (rc == SQLITE_OK && objects == 0 &&
+	    (rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL)) == SQLITE_OK)
+		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		store_error(s, rc, "creating the schema", err, errlen);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* "INSERT INTO captures (a, b) VALUES (?, ?)" or "UPDATE captures SET
+ * a = ?, b = ? WHERE id = ?", from capture_columns. */
+static char *
+capture_sql(int update)
+{
+	char *sql = xmalloc(2048);
+	size_t n = 0;
+
+	n += snprintf(sql + n, 2048 - n, update ? "UPDATE captures SET " : "INSERT INTO captures (");
+	for (int i = 0; capture_columns[i] != NULL; i++)
+		n += snprintf(sql + n, 2048 - n, "%s%s%s", i ? ", " : "", capture_columns[i],
+		    update ? " = ?" : "");
+	n += snprintf(sql + n, 2048 - n, update ? " WHERE id = ?" : ") VALUES (");
+	for (int i = 0; !update && capture_columns[i] != NULL; i++)
+		n += snprintf(sql + n, 2048 - n, "%s?", i ? ", " : "");
+	snprintf(sql + n, 2048 - n, update ? "" : ")");
+	return sql;
+}
+
+static int
+prepare_statements(struct store *s, char *err, size_t errlen)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		char *built = NULL;
+		const char *sql = stmt_sql[i];
+		int rc;
+
+		if (i == ST_INSERT_CAPTURE || i == ST_UPDATE_CAPTURE)
+			sql = built = capture_sql(i == ST_UPDATE_CAPTURE);
+		rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+		free(built);
+		if (rc != SQLITE_OK)
+			return store_error(s, rc, "preparing statements", err, errlen);
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, enum store_mode mode, int busy_ms, char *err, size_t errlen)
+{
+	struct store *s;
+	int flags = mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+	    : SQLITE_OPEN_READONLY;
+	enum kind kind;
+	int rc;
+
+	if (check_path(path, mode, err, errlen) != 0)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	s->mode = mode;
+	s->busy_ms = busy_ms;
+	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		store_error(s, rc, "opening", err, errlen);
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, busy_ms);
+	sqlite3_extended_result_codes(s->db, 1);
+	if ((kind = classify(s, err, errlen)) == DB_REFUSED)
+		goto fail;
+	if (kind == DB_EMPTY && mode == STORE_READ) {
+		snprintf(err, errlen, "no database at %s; run 'tcpmortem analyze' first", path);
+		goto fail;
+	}
+	if (prepare_file(s, kind, err, errlen) != 0 ||
+	    (mode == STORE_WRITE && prepare_statements(s, err, errlen) != 0))
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	store_abort_capture(s);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+sqlite3 *store_db(struct store *s) { return s->db; }
+
+/* --- captures ---------------------------------------------------------- */
+
+static void
+digest_text(uint64_t digest, char *buf, size_t len)
+{
+	snprintf(buf, len, "%016" PRIx64, digest);
+}
+
+int64_t
+store_find_capture(struct store *s, const char *path, int64_t size, int64_t mtime,
+    uint64_t digest)
+{
+	const char *sql = digest != 0 ? "SELECT id FROM captures WHERE digest = ?1 ORDER BY id"
+	    : "SELECT id FROM captures WHERE path = ?1 AND size = ?2 AND mtime = ?3 ORDER BY id";
+	sqlite3_stmt *st;
+	char hex[17];
+	int64_t id = 0;
+
+	if (digest == 0 && (path == NULL || size < 0 || mtime == 0))
+		return 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	digest_text(digest, hex, sizeof(hex));
+	if (digest != 0) {
+		sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, size);
+		sqlite3_bind_int64(st, 3, mtime);
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* Bind CI in capture_columns order. */
+static void
+capture_bind(struct binder *b, const struct capture_info *ci)
+{
+	const uint64_t *v = ci->verdicts;
+	char hex[17];
+
+	digest_text(ci->digest, hex, sizeof(hex));
+	bind_text(b, ci->path);
+	bind_text(b, ci->source != NULL ? ci->source : "file");
+	bind_text(b, ci->interface);
+	if (ci->size < 0)
+		bind_null(b);
+	else
+		bind_int(b, ci->size);
+	bind_known(b, ci->mtime);
+	bind_text(b, ci->digest != 0 ? hex : NULL);
+	bind_text(b, ci->link_types);
+	bind_text(b, ci->profile != NULL ? ci->profile : "linux");
+	bind_text(b, ci->vantage);
+	bind_text(b, ci->status != NULL ? ci->status : "running");
+	bind_text(b, ci->damage);
+	bind_int(b, (int64_t)ci->packets);
+	bind_int(b, (int64_t)ci->tcp_packets);
+	bind_int(b, (int64_t)ci->bytes);
+	if (ci->packets == 0) {
+		bind_null(b);
+		bind_null(b);
+	} else {
+		bind_ts(b, ci->first_ts);
+		bind_ts(b, ci->last_ts);
+	}
+	bind_int(b, (int64_t)v[DECODE_FRAGMENT]);
+	bind_int(b, (int64_t)v[DECODE_TRUNCATED]);
+	bind_int(b, (int64_t)v[DECODE_MALFORMED]);
+	bind_int(b, (int64_t)v[DECODE_UNSUPPORTED]);
+	bind_int(b, (int64_t)(v[DECODE_NOT_TCP] + v[DECODE_NOT_IP]));
+	bind_int(b, (int64_t)ci->drops);
+	bind_int(b, (int64_t)ci->flows);
+	bind_int(b, (int64_t)ci->flows_evicted);
+	bind_int(b, (int64_t)ci->peak_flows);
+	bind_real(b, (double)time(NULL));
+	bind_text(b, PACKAGE_VERSION);
+}
+
+int
+store_begin_capture(struct store *s, const struct capture_info *ci, int64_t *id,
+    uint64_t *flow_id_base, char *err, size_t errlen)
+{
+	struct binder b;
+	int64_t base = 0;
+	int rc;
+
+	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return store_error(s, rc, "starting the capture's transaction", err, errlen);
+	b = bind_start(s->st[ST_INSERT_CAPTURE]);
+	capture_bind(&b, ci);
+	rc = bind_step(&b);
+	if (rc == SQLITE_OK)
+		rc = query_one(s->db, "SELECT coalesce(max(id), 0) FROM flows", &base, NULL, 0);
+	if (rc != SQLITE_OK) {
+		store_error(s, rc, "storing the capture", err, errlen);
+		store_abort_capture(s);
+		return -1;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	*flow_id_base = (uint64_t)base;
+	return 0;
+}
+
+/* Update the capture row and the flows' findings counts. */
+static int
+capture_update(struct store *s, int64_t capture, const struct capture_info *ci,
+    char *err, size_t errlen)
+{
+	struct binder b = bind_start(s->st[ST_UPDATE_CAPTURE]);
+	int rc;
+
+	capture_bind(&b, ci);
+	bind_int(&b, capture);
+	if ((rc = bind_step(&b)) != SQLITE_OK)
+		return store_error(s, rc, "updating the capture", err, errlen);
+	b = bind_start(s->st[ST_COUNT_FINDINGS]);
+	bind_int(&b, capture);
+	if ((rc = bind_step(&b)) != SQLITE_OK)
+		return store_error(s, rc, "counting findings", err, errlen);
+	return 0;
+}
+
+int
+store_checkpoint(struct store *s, int64_t capture, const struct capture_info *ci,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	if (capture_update(s, capture, ci, err, errlen) != 0)
+		return -1;
+	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+		return store_error(s, rc, "committing a checkpoint", err, errlen);
+	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return store_error(s, rc, "starting the next checkpoint", err, errlen);
+	return 0;
+}
+
+int
+store_end_capture(struct store *s, int64_t capture, const struct capture_info *ci,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	if (capture_update(s, capture, ci, err, errlen) != 0)
+		return -1;
+	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+		return store_error(s, rc, "committing the capture", err, errlen);
+	return 0;
+}
+
+void
+store_abort_capture(struct store *s)
+{
+	/* SQLite may already have rolled back by itself (SQLITE_FULL, ...). */
+	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* --- flows ------------------------------------------------------------- */
+
+static void
+flow_bind_endpoints(struct binder *b, const struct flow *f)
+{
+	char buf[2][64];
+
+	bind_int(b, f->v.addr[TM_CLIENT].family);
+	for (int side = TM_CLIENT; side <= TM_SERVER; side++) {
+		bind_text(b, addr_str(&f->v.addr[side], buf[side], sizeof(buf[side])));
+		bind_int(b, f->v.port[side]);
+	}
+	bind_ts(b, f->v.first_ts);
+	bind_ts(b, f->v.last_ts);
+	bind_real(b, ts_seconds(f->v.last_ts - f->v.first_ts));
+	bind_int(b, (int64_t)f->v.first_frame);
+	bind_int(b, (int64_t)f->v.last_frame);
+	bind_int(b, (int64_t)f->packets);
+	bind_int(b, (int64_t)f->bytes);
+	for (int side = TM_CLIENT; side <= TM_SERVER; side++) {
+		bind_int(b, (int64_t)f->v.ep[side].packets);
+		bind_int(b, (int64_t)f->v.ep[side].bytes);
+	}
+}
+
+static void
+flow_bind_outcome(struct binder *b, const struct flow *f)
+{
+	bind_text(b, handshake_name(f->handshake));
+	bind_text(b, close_name(f->close));
+	bind_text(b, closer_name(f->closer));
+	bind_text(b, state_name(f->v.ep[TM_CLIENT].state));
+	bind_text(b, state_name(f->v.ep[TM_SERVER].state));
+	for (int side = TM_CLIENT; side <= TM_SERVER; side++) {
+		if (f->v.ep[side].isn_known)
+			bind_int(b, f->v.ep[side].isn);
+		else
+			bind_null(b);
+	}
+	bind_int(b, f->v.incarnation);
+	bind_known(b, f->v.previous != NULL ? (int64_t)f->v.previous->flow_id : 0);
+	bind_text(b, end_reason_name(f->v.end_reason));
+}
+
+/* Whether transition A comes before B in the merged timeline: by time;
+ * within one frame the sender's change first, as the flow made them. */
+static int
+transition_before(const struct tm_transition *a, const struct tm_transition *b)
+{
+	if (a->ts != b->ts)
+		return a->ts < b->ts;
+	if (a->frame != b->frame || a->frame == 0)
+		return a->frame <= b->frame;
+	return strncmp(b->cause, "send", 4) != 0 || strncmp(a->cause, "send", 4) == 0;
+}
+
+static int
+write_transition(struct store *s, int64_t flow, int seq, const struct tm_transition *t)
+{
+	struct binder b = bind_start(s->st[ST_INSERT_TRANSITION]);
+
+	bind_int(&b, flow);
+	bind_text(&b, side_name(t->side));
+	bind_int(&b, seq);
+	bind_ts(&b, t->ts);
+	bind_text(&b, state_name(t->from));
+	bind_text(&b, state_name(t->to));
+	bind_known(&b, (int64_t)t->frame);
+	bind_text(&b, t->cause != NULL ? t->cause : "");
+	return bind_step(&b);
+}
+
+/* Both timelines, merged in time order, numbered from 1. */
+static int
+write_timelines(struct store *s, const struct flow *f)
+{
+	const struct timeline *c = &f->tl[TM_CLIENT], *sv = &f->tl[TM_SERVER];
+	size_t i = 0, j = 0;
+	int seq = 1, rc = SQLITE_OK;
+
+	while (rc == SQLITE_OK && (i < c->n || j < sv->n)) {
+		const struct tm_transition *t;
+
+		if (j >= sv->n || (i < c->n && transition_before(&c->items[i], &sv->items[j])))
+			t = &c->items[i++];
+		else
+			t = &sv->items[j++];
+		rc = write_transition(s, (int64_t)f->v.id, seq++, t);
+	}
+	return rc;
+}
+
+/* tcpdump's spelling of FLAGS: its letters in its order, "." for ACK. */
+static const char *
+flags_text(uint8_t flags, char *buf)
+{
+	static const struct { uint8_t bit; char letter; } letters[] = {
+		{ TM_TH_FIN, 'F' }, { TM_TH_SYN, 'S' }, { TM_TH_RST, 'R' },
+		{ TM_TH_PSH, 'P' }, { TM_TH_ACK, '.' }, { TM_TH_URG, 'U' },
+		{ TM_TH_ECE, 'E' }, { TM_TH_CWR, 'W' },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]); i++)
+		if (flags & letters[i].bit)
+			buf[n++] = letters[i].letter;
+	buf[n] = '\0';
+	return n > 0 ? buf : "none";
+}
+
+static int
+write_segment(struct store *s, int64_t flow, int seq, const struct ladder_entry *e)
+{
+	struct binder b = bind_start(s->st[ST_INSERT_SEGMENT]);
+	char flags[9];
+
+	bind_int(&b, flow);
+	bind_int(&b, seq);
+	bind_int(&b, (int64_t)e->frame);
+	bind_int(&b, (int64_t)(e->last_frame ? e->last_frame : e->frame));
+	bind_ts(&b, e->ts);
+	bind_ts(&b, e->last_ts ? e->last_ts : e->ts);
+	bind_text(&b, side_name(e->from));
+	bind_text(&b, flags_text(e->flags, flags));
+	bind_int(&b, e->rel_seq);
+	bind_int(&b, e->rel_ack);
+	bind_int(&b, e->len);
+	bind_int(&b, e->window);
+	bind_int(&b, e->count ? e->count : 1);
+	bind_int(&b, e->retransmission);
+	return bind_step(&b);
+}
+
+/* A flow checkpointed before is rewritten whole: drop its old children. */
+static int
+forget_children(struct store *s, int64_t flow)
+{
+	struct binder b = bind_start(s->st[ST_DELETE_TRANSITIONS]);
+	int rc;
+
+	bind_int(&b, flow);
+	if ((rc = bind_step(&b)) != SQLITE_OK)
+		return rc;
+	b = bind_start(s->st[ST_DELETE_SEGMENTS]);
+	bind_int(&b, flow);
+	return bind_step(&b);
+}
+
+int
+store_write_flow(struct store *s, int64_t capture, const struct flow *f,
+    char *err, size_t errlen)
+{
+	struct binder b = bind_start(s->st[ST_INSERT_FLOW]);
+	int64_t id = (int64_t)f->v.id;
+	int rc = f->stored ? forget_children(s, id) : SQLITE_OK;
+
+	bind_int(&b, id);
+	bind_int(&b, capture);
+	flow_bind_endpoints(&b, f);
+	flow_bind_outcome(&b, f);
+	if (rc == SQLITE_OK)
+		rc = bind_step(&b);
+	if (rc == SQLITE_OK)
+		rc = write_timelines(s, f);
+	for (size_t i = 0; rc == SQLITE_OK && i < f->nladder; i++)
+		rc = write_segment(s, id, (int)i + 1, &f->ladder[i]);
+	if (rc != SQLITE_OK) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "writing flow %" PRId64, id);
+		return store_error(s, rc, what, err, errlen);
+	}
+	return 0;
+}
+
+/* --- findings ---------------------------------------------------------- */
+
+/* "[8,11]" */
+static const char *
+frames_json(const struct tm_finding *fd, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "[");
+
+	for (size_t i = 0; i < fd->nframes && i < TM_MAX_EVIDENCE && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%" PRIu64, i ? "," : "", fd->frames[i]);
+	if (n < len)
+		snprintf(buf + n, len - n, "]");
+	return buf;
+}
+
+int
+store_write_finding(struct store *s, int64_t capture, const struct tm_finding *fd,
+    const char *detector, char *err, size_t errlen)
+{
+	struct binder b = bind_start(s->st[ST_INSERT_FINDING]);
+	char host[64], frames[TM_MAX_EVIDENCE * 21 + 3];
+	int known = fd->host.family == 4 || fd->host.family == 6;
+	int rc;
+
+	bind_int(&b, capture);
+	bind_text(&b, fd->kind);
+	bind_known(&b, (int64_t)fd->flow_id);
+	bind_text(&b, side_name(fd->side));
+	bind_ts(&b, fd->ts);
+	bind_text(&b, known ? addr_str(&fd->host, host, sizeof(host)) : NULL);
+	bind_known(&b, known ? fd->port : 0);
+	bind_text(&b, frames_json(fd, frames, sizeof(frames)));
+	bind_text(&b, fd->detail != NULL ? fd->detail : "");
+	bind_text(&b, fd->vantage != TM_VANTAGE_UNKNOWN ? vantage_name(fd->vantage) : NULL);
+	bind_text(&b, detector != NULL ? detector : "?");
+	if ((rc = bind_step(&b)) != SQLITE_OK)
+		return store_error(s, rc, "writing a finding", err, errlen);
+	return 0;
+}

@@ -260,6 +260,43 @@ START_TEST(vantage_majority_survives_a_few_outliers)
 }
 END_TEST
 
+/* Under a SYN flood most connections are one SYN: no detector may allocate
+ * for them (the synflood detector only marks its slot). */
+START_TEST(lone_syn_costs_no_detector_memory)
+{
+	struct flow *f;
+
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));
+	f = play_flows[0];
+	for (size_t i = 0; i < detect_slots(play_det); i++)
+		ck_assert_msg(f->slots[i] == NULL || f->slots[i] == (void *)1,
+		    "detector %s allocated for a lone SYN", detect_get(play_det, i, NULL)->name);
+	play_end(1);
+}
+END_TEST
+
+START_TEST(example_detector_reports_a_zero_window_held_two_seconds)
+{
+	struct packet zero;
+	const struct found *f;
+
+	play_start();
+	play_open(0);
+	play(pkt_at(C, ACK | PSH, 1001, 5001, 100, 0.5));
+	zero = pkt_at(S, ACK, 5001, 1101, 0, 1.0);
+	zero.window = 0;
+	play(zero);                                             /* 5 */
+	play(pkt_at(S, ACK, 5001, 1101, 0, 3.0));              /* 6: open again */
+	play_end(4);
+	ck_assert_ptr_nonnull(f = found("zero-window"));
+	ck_assert_str_eq(f->detector, "example");
+	ck_assert_int_eq(f->side, TM_SERVER);
+	ck_assert(has_frame(f, 5) && has_frame(f, 6));
+	ck_assert_ptr_nonnull(strstr(f->detail, "for 2.0 s"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -282,6 +319,8 @@ main(void)
 	tcase_add_test(tc, list_json_has_file_version_kinds_and_option_defaults);
 	tcase_add_test(tc, vantage_is_inferred_from_handshake_gaps);
 	tcase_add_test(tc, vantage_majority_survives_a_few_outliers);
+	tcase_add_test(tc, lone_syn_costs_no_detector_memory);
+	tcase_add_test(tc, example_detector_reports_a_zero_window_held_two_seconds);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -257,6 +257,19 @@ START_TEST(retransmitted_syn_and_fin_do_not_advance_twice)
 }
 END_TEST
 
+START_TEST(the_same_packet_captured_twice_is_not_a_retransmission)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.000016));
+	ck_assert_int_eq(f->v.ep[TM_CLIENT].syn_count, 1);
+	ck_assert_int_eq(f->duplicates, 1);
+	ck_assert_int_eq(f->packets, 2);
+	feed(pkt_at(C, SYN, 1000, 0, 0, 1.0));    /* a real retransmission */
+	ck_assert_int_eq(f->v.ep[TM_CLIENT].syn_count, 2);
+	ck_assert_int_eq(f->duplicates, 1);
+}
+END_TEST
+
 START_TEST(repeated_fin_restarts_time_wait)
 {
 	handshake();
@@ -428,6 +441,7 @@ main(void)
 	tcase_add_test(tc, rst_of_half_closed_connection_is_rst_close);
 	tcase_add_test(tc, out_of_window_rst_is_not_accepted);
 	tcase_add_test(tc, retransmitted_syn_and_fin_do_not_advance_twice);
+	tcase_add_test(tc, the_same_packet_captured_twice_is_not_a_retransmission);
 	tcase_add_test(tc, repeated_fin_restarts_time_wait);
 	tcase_add_test(tc, midstream_connection_is_inferred_established);
 	tcase_add_test(tc, midstream_client_is_the_higher_port);

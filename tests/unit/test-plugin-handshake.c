@@ -183,6 +183,30 @@ START_TEST(old_duplicate_syn_reset_by_client)
 }
 END_TEST
 
+START_TEST(timeouts_beyond_the_per_host_limit_are_summed_up)
+{
+	int listed = 0, summary = 0;
+
+	play_start();
+	for (int i = 0; i < 30; i++)            /* a scan: 30 unanswered SYNs */
+		play(play_pkt(1, (uint16_t)(41000 + i), C, SYN, 1000u + 7u * (uint32_t)i * (uint32_t)i,
+		    0, 0, 0.01 * i));
+	play_end(2);
+	for (size_t i = 0; i < nfindings; i++) {
+		if (strcmp(findings[i].kind, "handshake-timeout") != 0)
+			continue;
+		if (findings[i].side == TM_NO_SIDE) {
+			summary++;
+			ck_assert_ptr_nonnull(strstr(findings[i].detail, "10 more handshakes with 10.0.0.2"));
+			ck_assert_uint_eq(findings[i].nframes, 10);
+		} else
+			listed++;
+	}
+	ck_assert_int_eq(listed, 20);
+	ck_assert_int_eq(summary, 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -202,6 +226,7 @@ main(void)
 	tcase_add_test(tc, syn_with_data_without_tfo_says_not_tfo);
 	tcase_add_test(tc, simultaneous_open_when_both_send_syn);
 	tcase_add_test(tc, old_duplicate_syn_reset_by_client);
+	tcase_add_test(tc, timeouts_beyond_the_per_host_limit_are_summed_up);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

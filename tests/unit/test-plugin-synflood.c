@@ -89,12 +89,25 @@ START_TEST(unanswered_flood_says_no_cookies)
 	play_start();
 	for (uint32_t i = 0; i < 600; i++) {
 		play(spoofed(i, SYN, 1, 0.01 * i));
-		if (i < 100)
+		if (i < 200)
 			play(spoofed(i, SYN | ACK, 0, 0.01 * i + 0.0001));
 	}
 	play_end(20);
 	ck_assert_ptr_nonnull(f = found("syn-flood"));
 	ck_assert_ptr_nonnull(strstr(f->detail, "no SYN cookies seen"));
+}
+END_TEST
+
+START_TEST(flood_without_any_synack_cannot_judge_cookies)
+{
+	const struct found *f;
+
+	play_start();
+	for (uint32_t i = 0; i < 600; i++)
+		play(spoofed(i, SYN, 1, 0.01 * i));
+	play_end(20);
+	ck_assert_ptr_nonnull(f = found("syn-flood"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "SYN cookies cannot be judged"));
 }
 END_TEST
 
@@ -202,6 +215,7 @@ main(void)
 	tcase_add_test(tc, syn_flood_one_episode_with_sources_and_cookies);
 	tcase_add_test(tc, busy_service_whose_handshakes_complete_is_no_flood);
 	tcase_add_test(tc, unanswered_flood_says_no_cookies);
+	tcase_add_test(tc, flood_without_any_synack_cannot_judge_cookies);
 	tcase_add_test(tc, million_spoofed_syns_keep_memory_bounded);
 	tcase_add_test(tc, million_syns_to_many_services_keep_the_table_bounded);
 	suite_add_tcase(s, tc);

@@ -346,6 +346,64 @@ START_TEST(close_wait_stuck_aggregates_per_service)
 }
 END_TEST
 
+/* RFC 9293: an unacceptable ACK in SYN-SENT is answered <SEQ=SEG.ACK><CTL=RST>. */
+START_TEST(reset_answering_an_unacceptable_ack_is_not_injection)
+{
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));
+	play(pkt_at(S, ACK, 777777, 3058576675u, 0, 0.01));
+	play(pkt_at(C, RST, 3058576675u, 0, 0, 0.011));
+	play_end(1);
+	dump_findings();
+	ck_assert_ptr_null(found("rst-injection-suspect"));
+	ck_assert_ptr_null(found("abortive-close"));
+}
+END_TEST
+
+START_TEST(lone_rst_of_an_unseen_connection_is_not_abortive_close)
+{
+	play_start();
+	play(pkt_at(S, RST | ACK, 5001, 1001, 0, 0));
+	play_end(1);
+	dump_findings();
+	ck_assert_ptr_null(found("abortive-close"));
+}
+END_TEST
+
+START_TEST(fin_seen_twice_within_a_millisecond_is_a_capture_duplicate)
+{
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0002));
+	play(pkt_at(S, ACK, 5001, 1002, 0, 1.01));
+	play(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.02));
+	play(pkt_at(C, ACK, 1002, 5002, 0, 1.03));
+	play_end(100);
+	dump_findings();
+	ck_assert_ptr_null(found("fin-lost"));
+	ck_assert_ptr_null(found("fin-ack-lost"));
+}
+END_TEST
+
+START_TEST(fin_lost_closer_gave_up_after_orphan_retries)
+{
+	const struct found *f;
+
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.2));
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.6));
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 2.4));
+	play_end(300);                  /* past the orphan give-up (102.2 s) */
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("fin-lost"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "3 times"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "gave up (tcp_orphan_retries)"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -372,6 +430,10 @@ main(void)
 	tcase_add_test(tc, rst_out_of_window_is_injection_suspect);
 	tcase_add_test(tc, reset_side_that_keeps_sending_is_injection_suspect);
 	tcase_add_test(tc, close_wait_stuck_aggregates_per_service);
+	tcase_add_test(tc, reset_answering_an_unacceptable_ack_is_not_injection);
+	tcase_add_test(tc, lone_rst_of_an_unseen_connection_is_not_abortive_close);
+	tcase_add_test(tc, fin_seen_twice_within_a_millisecond_is_a_capture_duplicate);
+	tcase_add_test(tc, fin_lost_closer_gave_up_after_orphan_retries);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
