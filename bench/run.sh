@@ -12,18 +12,23 @@ here=$(cd "$(dirname "$0")" && pwd)
 srcdir=${top_srcdir:-$(dirname "$here")}
 builddir=${top_builddir:-$srcdir}
 out=${BENCH_OUT:-$builddir/bench/out}
-quick=0 runs="" budget="" install=1 only=""
+gen_only=0 quick=0 runs="" budget="" timeout_s="" mem_mib=8192 install=1 only=""
 command_line="bench/run.sh $*"
 
 usage() {
 	cat <<EOF
-usage: bench/run.sh [--quick] [--runs N] [--budget SECS] [--only NAMES] [--no-install]
+usage: bench/run.sh [--quick] [--runs N] [--budget SECS] [--timeout SECS]
+                    [--mem-limit MIB] [--only NAMES] [--no-install]
   --quick         small captures, 3 runs: a sanity run of about a minute
   --runs N        runs per tool and capture, median reported (default 5, quick 3)
   --budget SECS   a tool whose first run shows that N runs would exceed SECS on
-                  one capture gets fewer runs, at least one (default 120, quick 30);
+                  one capture gets fewer runs, at least one (default 60, quick 30);
                   the table says how many it got
+  --timeout SECS  a run taking longer is killed and reported (default 150, quick 30)
+  --mem-limit MIB address-space limit for tshark, tcptrace and argus (default 8192),
+                  so that a tool that grows without bound fails instead of the machine
   --only NAMES    comma-separated capture names (c10k,c1m,flood,reuse)
+  --generate-only write the captures and stop
   --no-install    never apt-get install a missing tool; skip its column
 Environment: top_srcdir, top_builddir, TCPMORTEM, TCPMORTEM_PLUGIN_PATH,
 BENCH_OUT (output directory), BENCH_NO_BUILD=1 (do not run make).
@@ -38,16 +43,20 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1 ;;
 	--runs) runs=${2:?--runs needs a number}; shift ;;
 	--budget) budget=${2:?--budget needs seconds}; shift ;;
+	--timeout) timeout_s=${2:?--timeout needs seconds}; shift ;;
+	--mem-limit) mem_mib=${2:?--mem-limit needs MiB}; shift ;;
 	--only) only=${2:?--only needs names}; shift ;;
 	--no-install) install=0 ;;
+	--generate-only) gen_only=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 	shift
 done
 [ -n "$runs" ] || runs=$([ $quick = 1 ] && echo 3 || echo 5)
-[ -n "$budget" ] || budget=$([ $quick = 1 ] && echo 30 || echo 120)
-case $runs$budget in *[!0-9.]*) die "--runs and --budget take numbers" ;; esac
+[ -n "$budget" ] || budget=$([ $quick = 1 ] && echo 30 || echo 60)
+[ -n "$timeout_s" ] || timeout_s=$([ $quick = 1 ] && echo 30 || echo 150)
+case $runs$budget$timeout_s$mem_mib in *[!0-9.]*) die "--runs, --budget, --timeout and --mem-limit take numbers" ;; esac
 
 TCPMORTEM=${TCPMORTEM:-$builddir/src/tcpmortem}
 GEN=$builddir/bench/gen-capture
@@ -113,6 +122,9 @@ want_tool() {
 tools=(loop loop-stdio tcpmortem tcpmortem-1core)
 db=$out/bench.db
 
+# The other tools run under an address-space limit (ulimit -v).
+limited() { CMD=(bash -c "ulimit -v $((mem_mib * 1024)) && exec \"\$@\"" "$1" "$@"); }
+
 # The command line of TOOL on FILE, into the array CMD.
 tool_cmd() {
 	local file=$2
@@ -121,9 +133,9 @@ tool_cmd() {
 	loop-stdio) CMD=("$LOOP" --stdio "$file") ;;
 	tcpmortem) CMD=("$TCPMORTEM" analyze -q --no-progress -d "$db" "$file") ;;
 	tcpmortem-1core) CMD=(taskset -c 0 "$TCPMORTEM" analyze -q --no-progress -d "$db" "$file") ;;
-	tshark) CMD=(tshark -n -q -z "conv,tcp" -r "$file") ;;
-	tcptrace) CMD=(tcptrace -n "$file") ;;
-	argus) CMD=(argus -r "$file" -w /dev/null) ;;
+	tshark) limited tshark -n -q -z "conv,tcp" -r "$file" ;;
+	tcptrace) limited tcptrace -n "$file" ;;
+	argus) limited argus -r "$file" -w /dev/null ;;
 	esac
 }
 
@@ -135,46 +147,57 @@ tool_prep() {
 # ---- measuring ----------------------------------------------------------------
 median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# One run of CMD: sets secs (wall clock) and rss_kb; returns the exit status.
+# One run of CMD: sets secs (wall clock), cpu (user + system seconds) and
+# rss_kb; returns the exit status.
 run_once() {
 	local t0 t1 rc
 	t0=$(date +%s%N)
-	/usr/bin/time -o "$out/time.out" -f '%e %M' "${CMD[@]}" >"$out/last.stdout" 2>"$out/last.stderr"
+	: >"$out/time.out"
+	timeout -k 5 "$timeout_s" /usr/bin/time -o "$out/time.out" -f '%e %M %U %S' "${CMD[@]}" \
+	    >"$out/last.stdout" 2>"$out/last.stderr"
 	rc=$?
 	t1=$(date +%s%N)
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	rss_kb=$(tail -n 1 "$out/time.out" | awk '{ print $2 }')
+	cpu=$(tail -n 1 "$out/time.out" | awk '{ printf "%.2f", $3 + $4 }')
 	return $rc
 }
 
 # Time TOOL on capture NAME; append a line to results.tsv.
 measure() {
-	local tool=$1 name=$2 file=$out/$tag$2.pcap n=$runs i rc ts="" peak=0 status=ok
+	local tool=$1 name=$2 file=$out/$tag$2.pcap n=$runs i rc ts="" cs="" peak=0 status=ok
 	tool_cmd "$tool" "$file"
 	cat "$file" >/dev/null                  # into the page cache
 	for ((i = 1; i <= n; i++)); do
 		tool_prep "$tool"
 		run_once; rc=$?
 		# tcpmortem's 1 means "done, input damaged": still a full run.
-		if [ $rc != 0 ] && ! { [[ $tool == tcpmortem* ]] && [ $rc = 1 ]; }; then
-			status="failed (exit $rc: $(head -c 160 "$out/last.stderr" | head -n 1))"
+		if [ $rc = 124 ] || [ $rc = 137 ]; then
+			status="killed after the ${timeout_s} s timeout"
+			break
+		elif [ $rc != 0 ] && ! { [[ $tool == tcpmortem* ]] && [ $rc = 1 ]; }; then
+			status="failed (exit $rc: $(grep -v '^Running as user' "$out/last.stderr" | head -n 1 | cut -c1-120))"
+			[[ $tool == tcpmortem* ]] || status="$status under a $mem_mib MiB address-space limit"
 			break
 		fi
-		ts="$ts $secs"
+		ts="$ts $secs" cs="$cs $cpu"
 		[ "${rss_kb:-0}" -gt "$peak" ] && peak=$rss_kb
-		say "$name: $tool run $i/$n: $secs s, $((rss_kb / 1024)) MiB"
+		say "$name: $tool run $i/$n: $secs s, CPU $cpu s, $((rss_kb / 1024)) MiB"
 		if [ $i = 1 ] && awk -v s="$secs" -v n="$n" -v b="$budget" 'BEGIN { exit !(s * n > b) }'; then
 			n=$(awk -v s="$secs" -v b="$budget" -v r="$runs" 'BEGIN { k = int(b / s); print k < 1 ? 1 : k > r ? r : k }')
 		fi
 	done
-	local med="" got=0
+	local med="" cmed="" got=0
 	if [ -n "$ts" ]; then
 		# shellcheck disable=SC2086 # one word per run
 		med=$(printf '%s\n' $ts | median)
 		# shellcheck disable=SC2086
+		cmed=$(printf '%s\n' $cs | median)
+		# shellcheck disable=SC2086
 		got=$(printf '%s\n' $ts | wc -l)
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$tool" "$got" "$med" "$peak" "$status" >>"$out/results.tsv"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$tool" "$got" "$med" "$peak" "$status" "$cmed" \
+	    >>"$out/results.tsv"
 }
 
 # ---- captures ---------------------------------------------------------------
@@ -203,25 +226,25 @@ loop_secs() {
 }
 
 table() {
-	echo "| capture | packets | tool | runs | median s | packets/s | vs bare loop | peak RSS MiB |"
-	echo "|---|---:|---|---:|---:|---:|---:|---:|"
+	echo "| capture | packets | tool | runs | median s | packets/s | vs bare loop | peak RSS MiB | CPU s |"
+	echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
 	local c t
 	for c in "${all_caps[@]}"; do
 		for t in "${tools[@]}"; do
-			local runs_ secs rss st base
+			local runs_ secs rss st base cpu
 			st=$(get "$c" "$t" 6)
 			[ -n "$st" ] || continue
-			runs_=$(get "$c" "$t" 3) secs=$(get "$c" "$t" 4) rss=$(get "$c" "$t" 5)
+			runs_=$(get "$c" "$t" 3) secs=$(get "$c" "$t" 4) rss=$(get "$c" "$t" 5) cpu=$(get "$c" "$t" 7)
 			base=$(loop_secs "$c")
 			if [ "$st" != ok ]; then
-				echo "| $c | ${packets[$c]} | $t | $runs_ | $st | | | |"
+				echo "| $c | ${packets[$c]} | $t | $runs_ | $st | | | | |"
 				continue
 			fi
 			awk -v c="$c" -v p="${packets[$c]}" -v t="$t" -v r="$runs_" -v s="$secs" \
-			    -v m="$rss" -v b="$base" 'BEGIN {
+			    -v m="$rss" -v b="$base" -v u="$cpu" 'BEGIN {
 				pps = s > 0 ? p / s : 0; vs = s > 0 ? b / s : 0
-				printf "| %s | %d | %s | %d | %.3f | %.0f | %.2f | %.1f |\n",
-				    c, p, t, r, s, pps, vs, m / 1024 }'
+				printf "| %s | %d | %s | %d | %.3f | %.0f | %.2f | %.1f | %.2f |\n",
+				    c, p, t, r, s, pps, vs, m / 1024, u }'
 		done
 	done
 }
@@ -284,7 +307,8 @@ flatness() {
 machine() {
 	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), nproc $(nproc)"
 	echo "- memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-	echo "- kernel: $(uname -sr); date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- kernel: $(uname -sr); run: $started to $(date -u '+%H:%M UTC')"
+	echo "- load average (1 min) at the start: $load_start; at the end: $(cut -d' ' -f1 /proc/loadavg)"
 	echo "- tcpmortem: $("$TCPMORTEM" --version 2>&1 | head -n 1); $(git -C "$srcdir" describe --always --dirty 2>/dev/null || echo 'no git')"
 	if ldd "$TCPMORTEM" 2>/dev/null | grep -q libasan; then
 		echo "- **warning: tcpmortem is a sanitizer build; its times are not representative**"
@@ -298,9 +322,14 @@ machine() {
 
 commands() {
 	local t
-	echo "    $command_line   (runs $runs, budget $budget s per tool and capture)"
-	for t in "${tools[@]}"; do tool_cmd "$t" FILE; echo "    ${CMD[*]}"; done
-	echo "    each under: /usr/bin/time -f '%e %M' (peak RSS); wall time from date +%s%N around it"
+	echo "    $command_line   (runs $runs, budget $budget s per tool and capture, timeout $timeout_s s per run)"
+	for t in "${tools[@]}"; do
+		tool_cmd "$t" FILE
+		[ "${CMD[0]}" = bash ] && CMD=("${CMD[@]:4}")   # shown without the ulimit wrapper
+		echo "    ${CMD[*]}"
+	done
+	echo "    each under: timeout $timeout_s /usr/bin/time -f '%e %M' (peak RSS); wall time from date +%s%N around it"
+	echo "    tshark, tcptrace, argus: under ulimit -v $((mem_mib * 1024)) (KiB)"
 	echo "    tcpmortem: TCPMORTEM_PLUGIN_PATH=$TCPMORTEM_PLUGIN_PATH; database deleted before every run"
 	for c in "${all_caps[@]}"; do echo "    gen-capture ${gen_args[$c]} -o $tag$c.pcap"; done
 }
@@ -322,6 +351,8 @@ report() {
 	echo
 	echo "\"vs bare loop\": the bare loop's time (the faster of loop and loop-stdio) divided by"
 	echo "the tool's, so 1.00 means as fast as reading the file with libpcap and nothing else."
+	echo "\"CPU s\": median user + system time; unlike wall time, it does not grow when"
+	echo "other work shares the cores."
 	echo
 	table
 	echo
@@ -349,6 +380,9 @@ want_tool tcptrace tcptrace && tools+=(tcptrace)
 want_tool argus argus-server && tools+=(argus)
 
 for c in "${all_caps[@]}"; do generate "$c"; done
+[ $gen_only = 1 ] && exit 0
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_start=$(cut -d' ' -f1 /proc/loadavg)
 : >"$out/results.tsv"
 for c in "${captures[@]}"; do
 	for t in "${tools[@]}"; do measure "$t" "$c"; done
