@@ -63,7 +63,9 @@ static void count(struct counts *c, const struct pcap_pkthdr *h, const unsigned 
 	c->rst += (f & 0x04) != 0;
 }
 
-static pcap_t *open_capture(const char *path, int use_stdio, char *err)
+/* Open PATH; with USE_STDIO through a stream whose buffer *BUF (to be freed
+ * after pcap_close) is 1 MiB.  On failure the reason is in ERR. */
+static pcap_t *open_capture(const char *path, int use_stdio, char **buf, char *err)
 {
 	FILE *f;
 	pcap_t *pc;
@@ -71,13 +73,13 @@ static pcap_t *open_capture(const char *path, int use_stdio, char *err)
 	if (!use_stdio)
 		return pcap_open_offline(path, err);
 	f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+	*buf = malloc(STDIO_BUFFER);
+	if (!f || !*buf || setvbuf(f, *buf, _IOFBF, STDIO_BUFFER) != 0) {
+		snprintf(err, PCAP_ERRBUF_SIZE, "%s", f ? "no 1 MiB buffer" : strerror(errno));
+		if (f)
+			fclose(f);
 		return NULL;
 	}
-	/* The buffer must outlive the stream; it lives until the process ends. */
-	if (setvbuf(f, malloc(STDIO_BUFFER), _IOFBF, STDIO_BUFFER) != 0)
-		snprintf(err, PCAP_ERRBUF_SIZE, "setvbuf failed");
 	pc = pcap_fopen_offline(f, err);
 	if (!pc)
 		fclose(f);
@@ -86,7 +88,7 @@ static pcap_t *open_capture(const char *path, int use_stdio, char *err)
 
 int main(int argc, char **argv)
 {
-	char err[PCAP_ERRBUF_SIZE] = "";
+	char err[PCAP_ERRBUF_SIZE] = "", *buf = NULL;
 	struct counts c = { 0 };
 	struct pcap_pkthdr *h;
 	const unsigned char *p;
@@ -97,14 +99,21 @@ int main(int argc, char **argv)
 		fputs("usage: pcaploop [--stdio] FILE\n", stderr);
 		return 2;
 	}
-	pcap_t *pc = open_capture(argv[argc - 1], use_stdio, err);
+	pcap_t *pc = open_capture(argv[argc - 1], use_stdio, &buf, err);
 	if (!pc) {
-		fprintf(stderr, "pcaploop: %s: %s\n", argv[argc - 1], err);
+		/* libpcap names the file in some of its messages, not in all */
+		if (strncmp(err, argv[argc - 1], strlen(argv[argc - 1])) == 0)
+			fprintf(stderr, "pcaploop: %s\n", err);
+		else
+			fprintf(stderr, "pcaploop: %s: %s\n", argv[argc - 1], err);
+		free(buf);
 		return 3;
 	}
 	if (pcap_datalink(pc) != DLT_EN10MB) {
 		fprintf(stderr, "pcaploop: %s: link type %d is not Ethernet\n", argv[argc - 1],
 		    pcap_datalink(pc));
+		pcap_close(pc);
+		free(buf);
 		return 3;
 	}
 	while ((rc = pcap_next_ex(pc, &h, &p)) == 1)
@@ -115,5 +124,6 @@ int main(int argc, char **argv)
 	    (unsigned long long)c.packets, (unsigned long long)c.tcp,
 	    (unsigned long long)c.syn, (unsigned long long)c.fin, (unsigned long long)c.rst);
 	pcap_close(pc);
+	free(buf);
 	return rc == PCAP_ERROR ? 1 : 0;
 }
