@@ -74,31 +74,36 @@ declare -A gen_args desc
 if [ $quick = 1 ]; then
 	gen_args=([c10k]="-n 100000 -c 2000" [c1m]="-n 200000 -c 20000 --ramp 0.1"
 	    [flood]="-n 20000 -c 1000 --syn-flood 50000" [reuse]="-n 50000 -c 20 --reuse"
-	    [flat1x]="-n 50000 -c 2000")
+	    [c10k-half]="-n 50000 -c 2000" [reuse-half]="-n 25000 -c 20 --reuse")
 	tag=quick-
 else
 	gen_args=([c10k]="-n 5000000 -c 10000" [c1m]="-n 7000000 -c 1000000 --ramp 1"
 	    [flood]="-n 1000000 -c 10000 --syn-flood 2000000" [reuse]="-n 2000000 -c 20 --reuse"
-	    [flat1x]="-n 2500000 -c 10000")
+	    [c10k-half]="-n 2500000 -c 10000" [reuse-half]="-n 1000000 -c 20 --reuse")
 	tag=""
 fi
 desc=([c10k]="ordinary traffic, about 10 000 connections open at once"
     [c1m]="a storm of 1 000 000 connections opened within a second, held open"
     [flood]="ordinary traffic with a flood of spoofed SYNs to 192.168.1.10:80"
-    [reuse]="20 fixed 4-tuples reused thousands of times, heavy retransmission"
-    [flat1x]="the first half of c10k, for the flatness check")
+    [reuse]="20 fixed 4-tuples, each reused for hundreds of connections, heavy retransmission"
+    [c10k-half]="the first half of c10k, byte for byte (flatness check)"
+    [reuse-half]="the first half of reuse, byte for byte (flatness check)")
 [ $quick = 1 ] && desc[c10k]="ordinary traffic, about 2 000 connections open at once" &&
 	desc[c1m]="a storm of 20 000 connections, held open"
 captures=(c10k c1m flood reuse)
 if [ -n "$only" ]; then
 	IFS=, read -r -a captures <<<"$only"
 	for c in "${captures[@]}"; do
-		if [ -z "${gen_args[$c]:-}" ] || [ "$c" = flat1x ]; then die "no capture named '$c'"; fi
+		if [ -z "${gen_args[$c]:-}" ] || [[ $c == *-half ]]; then die "no capture named '$c'"; fi
 	done
 fi
-# flat1x, half of c10k, only serves the flatness check.
-all_caps=("${captures[@]}")
-[[ " ${captures[*]} " == *" c10k "* ]] && all_caps+=(flat1x)
+# The halves serve the flatness check only: twice the packets of the same
+# traffic should take twice the time.
+all_caps=("${captures[@]}") halves=()
+for c in c10k reuse; do
+	[[ " ${captures[*]} " == *" $c "* ]] && halves+=("$c-half")
+done
+all_caps+=("${halves[@]}")
 
 # ---- tools ------------------------------------------------------------------
 build() {
@@ -320,12 +325,16 @@ targets() {
 
 flatness() {
 	local t
-	echo "| tool | c10k 1x (flat1x) s | c10k 2x s | ratio (2 = linear) |"
-	echo "|---|---:|---:|---:|"
-	for t in loop tcpmortem; do
-		local a b
-		a=$(get flat1x "$t" 4) b=$(get c10k "$t" 4)
-		echo "| $t | ${a:--} | ${b:--} | $(ratio "$b" "$a") |"
+	local h full a b
+	echo "| capture | tool | half s | full s | ratio (2 = linear) | CPU ratio |"
+	echo "|---|---|---:|---:|---:|---:|"
+	for h in "${halves[@]}"; do
+		full=${h%-half}
+		for t in loop tcpmortem; do
+			a=$(get "$h" "$t" 4) b=$(get "$full" "$t" 4)
+			echo "| $full | $t | ${a:--} | ${b:--} | $(ratio "$b" "$a") |" \
+			    "$(ratio "$(get "$full" "$t" 7)" "$(get "$h" "$t" 7)") |"
+		done
 	done
 }
 
@@ -413,9 +422,9 @@ load_start=$(cut -d' ' -f1 /proc/loadavg)
 for c in "${captures[@]}"; do
 	for t in $(tools_for "$c"); do measure "$t" "$c"; done
 done
-if [[ " ${all_caps[*]} " == *" flat1x "* ]]; then
-	for t in loop tcpmortem; do measure "$t" flat1x; done
-fi
+for h in "${halves[@]}"; do
+	for t in loop tcpmortem; do measure "$t" "$h"; done
+done
 rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
 report >"$out/results.md"
 cat "$out/results.md"
