@@ -221,7 +221,7 @@ measure() {
 		got=$(printf '%s\n' $ts | wc -l)
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$tool" "$got" "$med" "$peak" "$status" "$cmed" \
-	    >>"$out/results.tsv"
+	    >>"$out/${tag}results.tsv"
 }
 
 # ---- captures ---------------------------------------------------------------
@@ -240,7 +240,7 @@ generate() {
 }
 
 # ---- the report --------------------------------------------------------------
-get() { awk -F'\t' -v c="$1" -v t="$2" -v f="$3" '$1 == c && $2 == t { v = $f } END { print v }' "$out/results.tsv"; }
+get() { awk -F'\t' -v c="$1" -v t="$2" -v f="$3" '$1 == c && $2 == t { v = $f } END { print v }' "$out/${tag}results.tsv"; }
 
 # The bare loop's time on a capture: the faster of its two variants.
 loop_secs() {
@@ -418,7 +418,7 @@ for c in "${all_caps[@]}"; do generate "$c"; done
 [ $gen_only = 1 ] && exit 0
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d' ' -f1 /proc/loadavg)
-: >"$out/results.tsv"
+: >"$out/${tag}results.tsv"
 for c in "${captures[@]}"; do
 	for t in $(tools_for "$c"); do measure "$t" "$c"; done
 done
@@ -426,5 +426,5 @@ for h in "${halves[@]}"; do
 	for t in loop tcpmortem; do measure "$t" "$h"; done
 done
 rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
-report >"$out/results.md"
-cat "$out/results.md"
+report >"$out/${tag}results.md"
+cat "$out/${tag}results.md"
