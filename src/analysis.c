@@ -23,6 +23,7 @@
 #include "util.h"
 
 #define GRACE_SECONDS 5.0
+#define CLOCK_LEAP (3600 * TM_NSEC_PER_SEC)
 
 struct analysis {
 	struct store *store;
@@ -34,6 +35,7 @@ struct analysis {
 	int64_t capture;
 	uint64_t next_id;
 	tm_time_t now, next_tick;
+	tm_time_t leap;                 /* an unconfirmed jump of the clock */
 	double next_checkpoint, next_progress;
 	int failed;
 	char err[512];
@@ -146,11 +148,31 @@ process(struct analysis *a, const struct packet *p)
 	flowtab_touch(a->tab, f);
 }
 
+/* Whether TS may move the capture clock.  A leap of more than CLOCK_LEAP
+ * (a broken timestamp, a record from 2106) would expire every live
+ * connection at once, so it moves the clock only when the next packet
+ * confirms it. */
+static int
+clock_trusts(struct analysis *a, tm_time_t ts)
+{
+	if (a->now == 0 || ts - a->now <= CLOCK_LEAP) {
+		a->leap = 0;
+		return 1;
+	}
+	if (a->leap != 0 && ts >= a->leap - CLOCK_LEAP) {
+		a->leap = 0;
+		return 1;
+	}
+	a->leap = ts;
+	a->res->info.clock_leaps++;
+	return 0;
+}
+
 /* Capture time moved on: let out what ended, tick the detectors. */
 static void
 clock_advance(struct analysis *a, tm_time_t ts)
 {
-	if (ts <= a->now)
+	if (ts <= a->now || !clock_trusts(a, ts))
 		return;
 	a->now = ts;
 	if (a->next_tick == 0)
