@@ -275,6 +275,8 @@ fill_segment(const struct flow *f, enum tm_side s, const struct packet *p, struc
 	g->seq = p->seq;
 	g->ack = p->ack;
 	g->rel_seq = p->seq - (snd->isn_known ? snd->isn : f->rel_base[s]);
+	if ((p->flags & TM_TH_SYN) && (!snd->isn_known || snd->syn_count == 0))
+		g->rel_seq = 0;                  /* this SYN sets the ISN */
 	g->rel_ack = p->ack - (rcv->isn_known ? rcv->isn : f->rel_base[!s]);
 	g->len = p->len;
 	g->window = p->window;
@@ -497,6 +499,26 @@ receiver_acks(struct flow *f, enum tm_side r, const struct packet *p, const stru
 	}
 }
 
+/* S resends its FIN with no ACK of it seen, and the receiver did nothing
+ * since the first one: that first FIN never arrived. */
+static int
+first_fin_lost(const struct flow *f, enum tm_side s)
+{
+	const struct timeline *tl = &f->tl[!s];
+
+	return !f->v.ep[s].fin_acked && tl->n > 0 &&
+	    tl->items[tl->n - 1].frame == f->v.ep[s].fin_frame &&
+	    tl->items[tl->n - 1].from != TM_FIN_WAIT_1;  /* not a crossing close */
+}
+
+/* The receiver R gets the FIN now, not when the tap first saw it. */
+static void
+redeliver_fin(struct flow *f, enum tm_side r, const struct packet *p, const struct flow_events *ev)
+{
+	undo_last(f, r);
+	apply(f, r, EV_RECV_FIN, p->ts, p->frame, ev);
+}
+
 static void
 receiver_events(struct flow *f, enum tm_side s, const struct packet *p,
     const struct tm_segment *g, const struct flow_events *ev)
@@ -517,6 +539,8 @@ receiver_events(struct flow *f, enum tm_side s, const struct packet *p,
 		apply(f, r, EV_RECV_FIN, p->ts, p->frame, ev);
 	else if (f->v.ep[r].state == TM_TIME_WAIT)
 		f->timer_base[r] = p->ts;            /* a repeated FIN restarts 2MSL */
+	else if (first_fin_lost(f, s))
+		redeliver_fin(f, r, p, ev);
 }
 
 /* --- the ladder ---------------------------------------------------------- */

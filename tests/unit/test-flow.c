@@ -307,6 +307,21 @@ START_TEST(the_same_packet_captured_twice_is_not_a_retransmission)
 }
 END_TEST
 
+START_TEST(fin_resent_without_ack_is_received_at_the_resend)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));   /* lost after the tap */
+	ck_assert_int_eq(SSTATE, TM_CLOSE_WAIT);
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.2));
+	ck_assert_int_eq(SSTATE, TM_CLOSE_WAIT);
+	ck_assert_int_eq(f->tl[TM_SERVER].items[f->tl[TM_SERVER].n - 1].frame, 5);
+	ck_assert_int_eq(f->tl[TM_SERVER].n, 3);
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.21));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.6));   /* acked: no revision */
+	ck_assert_int_eq(f->tl[TM_SERVER].items[f->tl[TM_SERVER].n - 1].frame, 5);
+}
+END_TEST
+
 START_TEST(repeated_fin_restarts_time_wait)
 {
 	handshake();
@@ -482,6 +497,7 @@ main(void)
 	tcase_add_test(tc, retransmitted_syn_and_fin_do_not_advance_twice);
 	tcase_add_test(tc, the_same_packet_captured_twice_is_not_a_retransmission);
 	tcase_add_test(tc, repeated_fin_restarts_time_wait);
+	tcase_add_test(tc, fin_resent_without_ack_is_received_at_the_resend);
 	tcase_add_test(tc, midstream_connection_is_inferred_established);
 	tcase_add_test(tc, midstream_client_is_the_higher_port);
 	tcase_add_test(tc, syn_ack_first_infers_the_client_syn);
