@@ -507,6 +507,9 @@ store_find_capture(struct store *s, const char *path, int64_t size, int64_t mtim
 static void
 capture_bind(struct binder *b, const struct capture_info *ci)
 {
+	/* fragments, truncated, malformed, unsupported */
+	static const enum decode_verdict counted[] = { DECODE_FRAGMENT, DECODE_TRUNCATED,
+	    DECODE_MALFORMED, DECODE_UNSUPPORTED };
 	const uint64_t *v = ci->verdicts;
 	char *hex = b->scratch[0];
 
@@ -535,10 +538,8 @@ capture_bind(struct binder *b, const struct capture_info *ci)
 		bind_ts(b, ci->first_ts);
 		bind_ts(b, ci->last_ts);
 	}
-	bind_int(b, (int64_t)v[DECODE_FRAGMENT]);
-	bind_int(b, (int64_t)v[DECODE_TRUNCATED]);
-	bind_int(b, (int64_t)v[DECODE_MALFORMED]);
-	bind_int(b, (int64_t)v[DECODE_UNSUPPORTED]);
+	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		bind_int(b, (int64_t)v[counted[i]]);
 	bind_int(b, (int64_t)(v[DECODE_NOT_TCP] + v[DECODE_NOT_IP]));
 	bind_int(b, (int64_t)ci->drops);
 	bind_int(b, (int64_t)ci->flows);
@@ -629,6 +630,18 @@ store_abort_capture(struct store *s)
 }
 
 /* --- flows ------------------------------------------------------------- */
+
+/* Rows written outside the capture's transaction would each commit on
+ * their own, breaking all-or-nothing; refuse them (say, after a failed
+ * checkpoint could not begin the next transaction). */
+static int
+no_transaction(struct store *s, char *err, size_t errlen)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	snprintf(err, errlen, "%s: no capture is being written (no open transaction)", s->path);
+	return 1;
+}
 
 static void
 flow_bind_endpoints(struct binder *b, const struct flow *f)
@@ -783,6 +796,8 @@ store_write_flow(struct store *s, int64_t capture, const struct flow *f,
 	char what[64];
 	int rc;
 
+	if (no_transaction(s, err, errlen))
+		return -1;
 	bind_int(&b, id);
 	bind_int(&b, capture);
 	flow_bind_endpoints(&b, f);
@@ -828,6 +843,8 @@ store_write_finding(struct store *s, int64_t capture, const struct tm_finding *f
 	int known = fd->host.family == 4 || fd->host.family == 6;
 	int rc;
 
+	if (no_transaction(s, err, errlen))
+		return -1;
 	bind_int(&b, capture);
 	bind_text(&b, fd->kind);
 	bind_known(&b, (int64_t)fd->flow_id);

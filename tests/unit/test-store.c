@@ -491,6 +491,22 @@ START_TEST(flow_id_of_another_capture_refused_untouched)
 }
 END_TEST
 
+START_TEST(write_outside_capture_refused)
+{
+	struct store *s = open_write();
+	struct flow *f = flow_client_closes(1);
+	char err[512] = "", want[256];
+
+	snprintf(want, sizeof(want), "%s: no capture is being written (no open transaction)",
+	    dbpath);
+	ck_assert_int_eq(store_write_flow(s, 1, f, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), 0);
+	free_flow(f);
+	store_close(s);
+}
+END_TEST
+
 /* --- schema and identity ----------------------------------------------- */
 
 START_TEST(new_database_is_versioned_wal_with_application_row)
@@ -991,6 +1007,7 @@ store_suite(void)
 	tcase_add_test(tc, flow_ids_continue_after_previous_capture);
 	tcase_add_test(tc, deleting_capture_cascades_to_its_rows);
 	tcase_add_test(tc, flow_id_of_another_capture_refused_untouched);
+	tcase_add_test(tc, write_outside_capture_refused);
 	tcase_add_test(tc, new_database_is_versioned_wal_with_application_row);
 	tcase_add_test(tc, reimport_found_by_path_size_mtime_or_digest);
 	tcase_add_test(tc, reader_sees_written_database);
