@@ -46,7 +46,9 @@ enum stmt {
 	ST_DELETE_TRANSITIONS,
 	ST_DELETE_SEGMENTS,
 	ST_INSERT_TRANSITION,
+	ST_INSERT_TRANSITIONS,  /* BATCH rows at once */
 	ST_INSERT_SEGMENT,
+	ST_INSERT_SEGMENTS,
 	ST_INSERT_FINDING,
 	ST_COUNT_FINDINGS,
 	ST_COUNT
@@ -72,7 +74,20 @@ static const char *const flow_columns[] = {
 	"incarnation", "previous", "end_reason", NULL
 };
 
-enum sql_form { SQL_INSERT, SQL_UPDATE, SQL_UPSERT };
+/* Child rows go BATCH to a statement: one step instead of eight saves
+ * most of SQLite's per-statement cost, which dominates such short rows. */
+#define BATCH 8
+
+static const char *const transition_columns[] = {
+	"flow", "side", "seq", "ts", "old_state", "new_state", "frame", "cause", NULL
+};
+
+static const char *const segment_columns[] = {
+	"flow", "seq", "frame", "last_frame", "ts", "last_ts", "sender", "flags",
+	"rel_seq", "rel_ack", "len", "win", "count", "retransmission", NULL
+};
+
+enum sql_form { SQL_INSERT, SQL_UPDATE, SQL_UPSERT, SQL_BATCH };
 
 /* Statements generated from a column list, so that the SQL and the
  * binding order cannot drift apart. */
@@ -85,18 +100,15 @@ static const struct {
 	{ ST_INSERT_CAPTURE, "captures", capture_columns, SQL_INSERT },
 	{ ST_UPDATE_CAPTURE, "captures", capture_columns, SQL_UPDATE },
 	{ ST_INSERT_FLOW, "flows", flow_columns, SQL_UPSERT },
+	{ ST_INSERT_TRANSITIONS, "transitions", transition_columns, SQL_BATCH },
+	{ ST_INSERT_SEGMENTS, "segments", segment_columns, SQL_BATCH },
+	{ ST_INSERT_TRANSITION, "transitions", transition_columns, SQL_INSERT },
+	{ ST_INSERT_SEGMENT, "segments", segment_columns, SQL_INSERT },
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_DELETE_TRANSITIONS] = "DELETE FROM transitions WHERE flow = ?",
 	[ST_DELETE_SEGMENTS] = "DELETE FROM segments WHERE flow = ?",
-	[ST_INSERT_TRANSITION] =
-	    "INSERT INTO transitions (flow, side, seq, ts, old_state,"
-	    " new_state, frame, cause) VALUES (?,?,?,?,?,?,?,?)",
-	[ST_INSERT_SEGMENT] =
-	    "INSERT INTO segments (flow, seq, frame, last_frame, ts, last_ts,"
-	    " sender, flags, rel_seq, rel_ack, len, win, count, retransmission)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_INSERT_FINDING] =
 	    "INSERT INTO findings (capture, kind, flow, side, ts, host, port,"
 	    " frames, detail, vantage, detector) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -106,6 +118,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " WHERE findings.flow = flows.id) WHERE id IN (SELECT flow FROM"
 	    " findings WHERE capture = ?1 AND flow IS NOT NULL)",
 };
+
+static void flag_names_init(void);
 
 struct store {
 	sqlite3 *db;
@@ -365,7 +379,8 @@ sql_add(char *buf, size_t len, const char *fmt, ...)
 /* INSERT:  INSERT INTO t (a, b) VALUES (?, ?)
  * UPDATE:  UPDATE t SET a = ?, b = ? WHERE id = ?
  * UPSERT:  the INSERT, and on a taken id an update of the row, but only
- *          if it belongs to the same capture (COLUMNS[0] must be id). */
+ *          if it belongs to the same capture (COLUMNS[0] must be id).
+ * BATCH:   the INSERT with BATCH rows of values. */
 static void
 sql_build(char *buf, size_t len, const char *table, const char *const *cols,
     enum sql_form form)
@@ -381,10 +396,13 @@ sql_build(char *buf, size_t len, const char *table, const char *const *cols,
 	sql_add(buf, len, "INSERT INTO %s (", table);
 	for (int i = 0; cols[i] != NULL; i++)
 		sql_add(buf, len, "%s%s", i ? ", " : "", cols[i]);
-	sql_add(buf, len, ") VALUES (");
-	for (int i = 0; cols[i] != NULL; i++)
-		sql_add(buf, len, "%s?", i ? ", " : "");
-	sql_add(buf, len, ")");
+	sql_add(buf, len, ") VALUES ");
+	for (int row = 0; row < (form == SQL_BATCH ? BATCH : 1); row++) {
+		sql_add(buf, len, "%s(", row ? ", " : "");
+		for (int i = 0; cols[i] != NULL; i++)
+			sql_add(buf, len, "%s?", i ? ", " : "");
+		sql_add(buf, len, ")");
+	}
 	if (form != SQL_UPSERT)
 		return;
 	sql_add(buf, len, " ON CONFLICT (id) DO UPDATE SET ");
@@ -426,6 +444,7 @@ store_open(const char *path, enum store_mode mode, int busy_ms, char *err, size_
 	/* Memory statistics cost a global mutex on every allocation; nothing
 	 * reads them.  Refused (harmlessly) once SQLite is initialised. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	flag_names_init();
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->mode = mode;
@@ -695,20 +714,40 @@ transition_before(const struct tm_transition *a, const struct tm_transition *b)
 	return strncmp(b->cause, "send", 4) != 0 || strncmp(a->cause, "send", 4) == 0;
 }
 
-static int
-write_transition(struct store *s, int64_t flow, int seq, const struct tm_transition *t)
+static void
+transition_bind(struct binder *b, int64_t flow, int seq, const struct tm_transition *t)
 {
-	struct binder b = bind_start(s->st[ST_INSERT_TRANSITION]);
+	bind_int(b, flow);
+	bind_text(b, side_name(t->side));
+	bind_int(b, seq);
+	bind_ts(b, t->ts);
+	bind_text(b, state_name(t->from));
+	bind_text(b, state_name(t->to));
+	bind_known(b, (int64_t)t->frame);
+	bind_text(b, t->cause != NULL ? t->cause : "");
+}
 
-	bind_int(&b, flow);
-	bind_text(&b, side_name(t->side));
-	bind_int(&b, seq);
-	bind_ts(&b, t->ts);
-	bind_text(&b, state_name(t->from));
-	bind_text(&b, state_name(t->to));
-	bind_known(&b, (int64_t)t->frame);
-	bind_text(&b, t->cause != NULL ? t->cause : "");
-	return bind_step(&b);
+/* Rows SEQ.. of the merged timeline: one statement for a full batch,
+ * one each otherwise. */
+static int
+write_transitions(struct store *s, int64_t flow, int seq,
+    const struct tm_transition *const *t, size_t n)
+{
+	struct binder b;
+	int rc = SQLITE_OK;
+
+	if (n == BATCH) {
+		b = bind_start(s->st[ST_INSERT_TRANSITIONS]);
+		for (size_t i = 0; i < n; i++)
+			transition_bind(&b, flow, seq + (int)i, t[i]);
+		return bind_step(&b);
+	}
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		b = bind_start(s->st[ST_INSERT_TRANSITION]);
+		transition_bind(&b, flow, seq + (int)i, t[i]);
+		rc = bind_step(&b);
+	}
+	return rc;
 }
 
 /* Both timelines, merged in time order, numbered from 1. */
@@ -716,60 +755,90 @@ static int
 write_timelines(struct store *s, const struct flow *f)
 {
 	const struct timeline *c = &f->tl[TM_CLIENT], *sv = &f->tl[TM_SERVER];
-	size_t i = 0, j = 0;
+	const struct tm_transition *batch[BATCH];
+	size_t i = 0, j = 0, n = 0;
 	int seq = 1, rc = SQLITE_OK;
 
 	while (rc == SQLITE_OK && (i < c->n || j < sv->n)) {
-		const struct tm_transition *t;
-
 		if (j >= sv->n || (i < c->n && transition_before(&c->items[i], &sv->items[j])))
-			t = &c->items[i++];
+			batch[n++] = &c->items[i++];
 		else
-			t = &sv->items[j++];
-		rc = write_transition(s, (int64_t)f->v.id, seq++, t);
+			batch[n++] = &sv->items[j++];
+		if (n == BATCH) {
+			rc = write_transitions(s, (int64_t)f->v.id, seq, batch, n);
+			seq += BATCH;
+			n = 0;
+		}
 	}
+	if (rc == SQLITE_OK && n > 0)
+		rc = write_transitions(s, (int64_t)f->v.id, seq, batch, n);
 	return rc;
 }
 
-/* tcpdump's spelling of FLAGS: its letters in its order, "." for ACK. */
-static const char *
-flags_text(uint8_t flags, char *buf)
+/* tcpdump's spelling of every flags byte: its letters in its order, "."
+ * for ACK.  A table, so that bound text outlives the statement's step. */
+static char flag_names[256][9];
+
+static void
+flag_names_init(void)
 {
 	static const struct { uint8_t bit; char letter; } letters[] = {
 		{ TM_TH_FIN, 'F' }, { TM_TH_SYN, 'S' }, { TM_TH_RST, 'R' },
 		{ TM_TH_PSH, 'P' }, { TM_TH_ACK, '.' }, { TM_TH_URG, 'U' },
 		{ TM_TH_ECE, 'E' }, { TM_TH_CWR, 'W' },
 	};
-	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]); i++)
-		if (flags & letters[i].bit)
-			buf[n++] = letters[i].letter;
-	buf[n] = '\0';
-	return n > 0 ? buf : "none";
+	for (int flags = 0; flags < 256; flags++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]); i++)
+			if (flags & letters[i].bit)
+				flag_names[flags][n++] = letters[i].letter;
+		snprintf(flag_names[flags] + n, sizeof(flag_names[0]) - n, "%s", n ? "" : "none");
+	}
 }
 
-static int
-write_segment(struct store *s, int64_t flow, int seq, const struct ladder_entry *e)
+static void
+segment_bind(struct binder *b, int64_t flow, int seq, const struct ladder_entry *e)
 {
-	struct binder b = bind_start(s->st[ST_INSERT_SEGMENT]);
-	char flags[9];
+	bind_int(b, flow);
+	bind_int(b, seq);
+	bind_int(b, (int64_t)e->frame);
+	bind_int(b, (int64_t)(e->last_frame ? e->last_frame : e->frame));
+	bind_ts(b, e->ts);
+	bind_ts(b, e->last_ts ? e->last_ts : e->ts);
+	bind_text(b, side_name(e->from));
+	bind_text(b, flag_names[e->flags]);
+	bind_int(b, e->rel_seq);
+	bind_int(b, e->rel_ack);
+	bind_int(b, e->len);
+	bind_int(b, e->window);
+	bind_int(b, e->count ? e->count : 1);
+	bind_int(b, e->retransmission);
+}
 
-	bind_int(&b, flow);
-	bind_int(&b, seq);
-	bind_int(&b, (int64_t)e->frame);
-	bind_int(&b, (int64_t)(e->last_frame ? e->last_frame : e->frame));
-	bind_ts(&b, e->ts);
-	bind_ts(&b, e->last_ts ? e->last_ts : e->ts);
-	bind_text(&b, side_name(e->from));
-	bind_text(&b, flags_text(e->flags, flags));
-	bind_int(&b, e->rel_seq);
-	bind_int(&b, e->rel_ack);
-	bind_int(&b, e->len);
-	bind_int(&b, e->window);
-	bind_int(&b, e->count ? e->count : 1);
-	bind_int(&b, e->retransmission);
-	return bind_step(&b);
+/* The ladder, numbered from 1: full batches, then one row at a time. */
+static int
+write_ladder(struct store *s, const struct flow *f)
+{
+	int64_t flow = (int64_t)f->v.id;
+	size_t i = 0;
+	int rc = SQLITE_OK;
+
+	for (; rc == SQLITE_OK && i + BATCH <= f->nladder; i += BATCH) {
+		struct binder b = bind_start(s->st[ST_INSERT_SEGMENTS]);
+
+		for (size_t k = i; k < i + BATCH; k++)
+			segment_bind(&b, flow, (int)k + 1, &f->ladder[k]);
+		rc = bind_step(&b);
+	}
+	for (; rc == SQLITE_OK && i < f->nladder; i++) {
+		struct binder b = bind_start(s->st[ST_INSERT_SEGMENT]);
+
+		segment_bind(&b, flow, (int)i + 1, &f->ladder[i]);
+		rc = bind_step(&b);
+	}
+	return rc;
 }
 
 /* A flow checkpointed before is rewritten whole: drop its old children. */
@@ -811,8 +880,8 @@ store_write_flow(struct store *s, int64_t capture, const struct flow *f,
 		rc = forget_children(s, id);
 	if (rc == SQLITE_OK)
 		rc = write_timelines(s, f);
-	for (size_t i = 0; rc == SQLITE_OK && i < f->nladder; i++)
-		rc = write_segment(s, id, (int)i + 1, &f->ladder[i]);
+	if (rc == SQLITE_OK)
+		rc = write_ladder(s, f);
 	if (rc == SQLITE_OK)
 		return 0;
 	snprintf(what, sizeof(what), "writing flow %" PRId64, id);
