@@ -45,10 +45,14 @@ enum stmt {
 	ST_INSERT_FLOW,
 	ST_DELETE_TRANSITIONS,
 	ST_DELETE_SEGMENTS,
-	ST_INSERT_TRANSITION,
-	ST_INSERT_TRANSITIONS,  /* BATCH rows at once */
-	ST_INSERT_SEGMENT,
-	ST_INSERT_SEGMENTS,
+	ST_INSERT_TRANSITION,   /* 1 row; then 2, 4 and 8 rows at once */
+	ST_INSERT_TRANSITION_2,
+	ST_INSERT_TRANSITION_4,
+	ST_INSERT_TRANSITION_8,
+	ST_INSERT_SEGMENT,      /* likewise */
+	ST_INSERT_SEGMENT_2,
+	ST_INSERT_SEGMENT_4,
+	ST_INSERT_SEGMENT_8,
 	ST_INSERT_FINDING,
 	ST_COUNT_FINDINGS,
 	ST_COUNT
@@ -74,9 +78,12 @@ static const char *const flow_columns[] = {
 	"incarnation", "previous", "end_reason", NULL
 };
 
-/* Child rows go BATCH to a statement: one step instead of eight saves
- * most of SQLite's per-statement cost, which dominates such short rows. */
-#define BATCH 8
+/* Child rows go up to eight to a statement (7 rows: 4 + 2 + 1): one step
+ * instead of one per row saves most of SQLite's per-statement cost, which
+ * dominates such short rows.  Statement ST_INSERT_X + L inserts 1 << L. */
+#define BATCH_LEVELS 4
+
+enum sql_form { SQL_INSERT, SQL_UPDATE, SQL_UPSERT };
 
 static const char *const transition_columns[] = {
 	"flow", "side", "seq", "ts", "old_state", "new_state", "frame", "cause", NULL
@@ -87,8 +94,6 @@ static const char *const segment_columns[] = {
 	"rel_seq", "rel_ack", "len", "win", "count", "retransmission", NULL
 };
 
-enum sql_form { SQL_INSERT, SQL_UPDATE, SQL_UPSERT, SQL_BATCH };
-
 /* Statements generated from a column list, so that the SQL and the
  * binding order cannot drift apart. */
 static const struct {
@@ -96,14 +101,19 @@ static const struct {
 	const char *table;
 	const char *const *columns;
 	enum sql_form form;
+	int rows;
 } built_stmts[] = {
-	{ ST_INSERT_CAPTURE, "captures", capture_columns, SQL_INSERT },
-	{ ST_UPDATE_CAPTURE, "captures", capture_columns, SQL_UPDATE },
-	{ ST_INSERT_FLOW, "flows", flow_columns, SQL_UPSERT },
-	{ ST_INSERT_TRANSITIONS, "transitions", transition_columns, SQL_BATCH },
-	{ ST_INSERT_SEGMENTS, "segments", segment_columns, SQL_BATCH },
-	{ ST_INSERT_TRANSITION, "transitions", transition_columns, SQL_INSERT },
-	{ ST_INSERT_SEGMENT, "segments", segment_columns, SQL_INSERT },
+	{ ST_INSERT_CAPTURE, "captures", capture_columns, SQL_INSERT, 1 },
+	{ ST_UPDATE_CAPTURE, "captures", capture_columns, SQL_UPDATE, 1 },
+	{ ST_INSERT_FLOW, "flows", flow_columns, SQL_UPSERT, 1 },
+	{ ST_INSERT_TRANSITION, "transitions", transition_columns, SQL_INSERT, 1 },
+	{ ST_INSERT_TRANSITION_2, "transitions", transition_columns, SQL_INSERT, 2 },
+	{ ST_INSERT_TRANSITION_4, "transitions", transition_columns, SQL_INSERT, 4 },
+	{ ST_INSERT_TRANSITION_8, "transitions", transition_columns, SQL_INSERT, 8 },
+	{ ST_INSERT_SEGMENT, "segments", segment_columns, SQL_INSERT, 1 },
+	{ ST_INSERT_SEGMENT_2, "segments", segment_columns, SQL_INSERT, 2 },
+	{ ST_INSERT_SEGMENT_4, "segments", segment_columns, SQL_INSERT, 4 },
+	{ ST_INSERT_SEGMENT_8, "segments", segment_columns, SQL_INSERT, 8 },
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -380,10 +390,10 @@ sql_add(char *buf, size_t len, const char *fmt, ...)
  * UPDATE:  UPDATE t SET a = ?, b = ? WHERE id = ?
  * UPSERT:  the INSERT, and on a taken id an update of the row, but only
  *          if it belongs to the same capture (COLUMNS[0] must be id).
- * BATCH:   the INSERT with BATCH rows of values. */
+ * An INSERT has ROWS rows of values. */
 static void
 sql_build(char *buf, size_t len, const char *table, const char *const *cols,
-    enum sql_form form)
+    enum sql_form form, int rows)
 {
 	buf[0] = '\0';
 	if (form == SQL_UPDATE) {
@@ -397,7 +407,7 @@ sql_build(char *buf, size_t len, const char *table, const char *const *cols,
 	for (int i = 0; cols[i] != NULL; i++)
 		sql_add(buf, len, "%s%s", i ? ", " : "", cols[i]);
 	sql_add(buf, len, ") VALUES ");
-	for (int row = 0; row < (form == SQL_BATCH ? BATCH : 1); row++) {
+	for (int row = 0; row < rows; row++) {
 		sql_add(buf, len, "%s(", row ? ", " : "");
 		for (int i = 0; cols[i] != NULL; i++)
 			sql_add(buf, len, "%s?", i ? ", " : "");
@@ -421,7 +431,7 @@ prepare_statements(struct store *s, char *err, size_t errlen)
 		for (size_t j = 0; j < sizeof(built_stmts) / sizeof(built_stmts[0]); j++)
 			if (built_stmts[j].stmt == (enum stmt)i)
 				sql_build(sql, sizeof(sql), built_stmts[j].table,
-				    built_stmts[j].columns, built_stmts[j].form);
+				    built_stmts[j].columns, built_stmts[j].form, built_stmts[j].rows);
 		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
 		    NULL) != SQLITE_OK)
 			return store_error(s, sqlite3_errcode(s->db), "preparing statements",
@@ -727,27 +737,42 @@ transition_bind(struct binder *b, int64_t flow, int seq, const struct tm_transit
 	bind_text(b, t->cause != NULL ? t->cause : "");
 }
 
-/* Rows SEQ.. of the merged timeline: one statement for a full batch,
- * one each otherwise. */
+/* Rows of one kind, bound by BIND (row K of CTX), written with statement
+ * FIRST + L for the largest 1 << L that fits what remains. */
 static int
-write_transitions(struct store *s, int64_t flow, int seq,
-    const struct tm_transition *const *t, size_t n)
+write_rows(struct store *s, enum stmt first, size_t n,
+    void (*bind)(struct binder *b, const void *ctx, size_t k), const void *ctx)
 {
-	struct binder b;
+	size_t k = 0;
 	int rc = SQLITE_OK;
 
-	if (n == BATCH) {
-		b = bind_start(s->st[ST_INSERT_TRANSITIONS]);
-		for (size_t i = 0; i < n; i++)
-			transition_bind(&b, flow, seq + (int)i, t[i]);
-		return bind_step(&b);
-	}
-	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
-		b = bind_start(s->st[ST_INSERT_TRANSITION]);
-		transition_bind(&b, flow, seq + (int)i, t[i]);
+	while (rc == SQLITE_OK && k < n) {
+		int level = BATCH_LEVELS - 1;
+		struct binder b;
+
+		while (((size_t)1 << level) > n - k)
+			level--;
+		b = bind_start(s->st[first + level]);
+		for (size_t end = k + ((size_t)1 << level); k < end; k++)
+			bind(&b, ctx, k);
 		rc = bind_step(&b);
 	}
 	return rc;
+}
+
+/* A run of the merged timeline: the transitions and the seq of the first. */
+struct transition_run {
+	int64_t flow;
+	int seq;
+	const struct tm_transition *t[64];
+};
+
+static void
+transition_row(struct binder *b, const void *ctx, size_t k)
+{
+	const struct transition_run *run = ctx;
+
+	transition_bind(b, run->flow, run->seq + (int)k, run->t[k]);
 }
 
 /* Both timelines, merged in time order, numbered from 1. */
@@ -755,23 +780,21 @@ static int
 write_timelines(struct store *s, const struct flow *f)
 {
 	const struct timeline *c = &f->tl[TM_CLIENT], *sv = &f->tl[TM_SERVER];
-	const struct tm_transition *batch[BATCH];
+	struct transition_run run = { .flow = (int64_t)f->v.id, .seq = 1 };
 	size_t i = 0, j = 0, n = 0;
-	int seq = 1, rc = SQLITE_OK;
+	int rc = SQLITE_OK;
 
 	while (rc == SQLITE_OK && (i < c->n || j < sv->n)) {
 		if (j >= sv->n || (i < c->n && transition_before(&c->items[i], &sv->items[j])))
-			batch[n++] = &c->items[i++];
+			run.t[n++] = &c->items[i++];
 		else
-			batch[n++] = &sv->items[j++];
-		if (n == BATCH) {
-			rc = write_transitions(s, (int64_t)f->v.id, seq, batch, n);
-			seq += BATCH;
+			run.t[n++] = &sv->items[j++];
+		if (n == sizeof(run.t) / sizeof(run.t[0]) || (i == c->n && j == sv->n)) {
+			rc = write_rows(s, ST_INSERT_TRANSITION, n, transition_row, &run);
+			run.seq += (int)n;
 			n = 0;
 		}
 	}
-	if (rc == SQLITE_OK && n > 0)
-		rc = write_transitions(s, (int64_t)f->v.id, seq, batch, n);
 	return rc;
 }
 
@@ -817,28 +840,12 @@ segment_bind(struct binder *b, int64_t flow, int seq, const struct ladder_entry 
 	bind_int(b, e->retransmission);
 }
 
-/* The ladder, numbered from 1: full batches, then one row at a time. */
-static int
-write_ladder(struct store *s, const struct flow *f)
+static void
+segment_row(struct binder *b, const void *ctx, size_t k)
 {
-	int64_t flow = (int64_t)f->v.id;
-	size_t i = 0;
-	int rc = SQLITE_OK;
+	const struct flow *f = ctx;
 
-	for (; rc == SQLITE_OK && i + BATCH <= f->nladder; i += BATCH) {
-		struct binder b = bind_start(s->st[ST_INSERT_SEGMENTS]);
-
-		for (size_t k = i; k < i + BATCH; k++)
-			segment_bind(&b, flow, (int)k + 1, &f->ladder[k]);
-		rc = bind_step(&b);
-	}
-	for (; rc == SQLITE_OK && i < f->nladder; i++) {
-		struct binder b = bind_start(s->st[ST_INSERT_SEGMENT]);
-
-		segment_bind(&b, flow, (int)i + 1, &f->ladder[i]);
-		rc = bind_step(&b);
-	}
-	return rc;
+	segment_bind(b, (int64_t)f->v.id, (int)k + 1, &f->ladder[k]);
 }
 
 /* A flow checkpointed before is rewritten whole: drop its old children. */
@@ -881,7 +888,7 @@ store_write_flow(struct store *s, int64_t capture, const struct flow *f,
 	if (rc == SQLITE_OK)
 		rc = write_timelines(s, f);
 	if (rc == SQLITE_OK)
-		rc = write_ladder(s, f);
+		rc = write_rows(s, ST_INSERT_SEGMENT, f->nladder, segment_row, f);
 	if (rc == SQLITE_OK)
 		return 0;
 	snprintf(what, sizeof(what), "writing flow %" PRId64, id);
