@@ -4,8 +4,9 @@
 # parse with the keys and types of INTERFACE.md, CSV headers, IPv6 address
 # normalisation in --host, and escaping of hostile database strings.
 #
-# Golden cases to add once samples/ holds real captures, one line each
-# (capture, command, expected output file):
+# samples/ is checked against plain SQL by query-samples.sh.  Golden
+# cases to add once the analysis settles (a SYN's relative seq is still the
+# raw ISN), one line each (capture, command, expected output file):
 #   clean close        show FLOW           the ladder, CLOSED/TIME-WAIT timelines
 #   lost FIN (wave 1)  show FLOW           evidence marks on both FIN lines
 #   TIME-WAIT expiry   show FLOW           "TIME-WAIT -> CLOSED (2MSL)" line
