@@ -9,7 +9,8 @@
 # rate replays it with tcpreplay into one end of a veth pair in a network
 # namespace while tcpmortem captures on the other end, and reports what
 # tcpreplay sent, what tcpmortem stored and the kernel drops pcap_stats
-# counted.  PPS "top" means tcpreplay --topspeed.
+# counted.  PPS "top" means tcpreplay --topspeed.  RATE_KEEP=DIR keeps
+# each run's database there.
 set -u
 : "${TCPMORTEM:?set TCPMORTEM to the binary}"
 for t in ip tcpreplay python3 sqlite3; do
@@ -118,6 +119,7 @@ for rate in "$@"; do
 	for _ in $(seq 300); do kill -0 "$cap" 2>/dev/null || break; sleep 0.1; done
 	wait "$cap" 2>/dev/null
 	cap=
+	[ -n "${RATE_KEEP:-}" ] && cp "$db" "$RATE_KEEP/"
 	read -r stored drops < <(sqlite3 -separator ' ' "$db" 'select packets, drops from captures')
 	printf '%-8s %9s %9s %9s %9s %9.0f %7s\n' "$rate" "${sent:-?}" "$lost" "${stored:-?}" "${drops:-?}" \
 		"$(awk -v n="${stored:-0}" -v t="$took" 'BEGIN { print n / (t + 1e-6) }')" "${cpu:-?}"
