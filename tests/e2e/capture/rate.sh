@@ -1,7 +1,10 @@
 #!/bin/bash
 # rate.sh: the highest packet rate `tcpmortem capture` keeps up with.
 #
-#   TCPMORTEM=src/tcpmortem tests/e2e/capture/rate.sh [-B KIB] [-s SNAPLEN] [-t SECONDS] [PPS...]
+#   TCPMORTEM=src/tcpmortem tests/e2e/capture/rate.sh [-w] [-B KIB] [-s SNAPLEN] [-t SECONDS] [PPS...]
+#
+# -w also writes the packets (capture -w), -B and -s go to capture, -t is
+# how long each rate is replayed (default 5 s).
 #
 # Not part of make check (it loads the machine on purpose).  Generates a
 # capture of complete TCP connections (handshake, request, answer, four-way
@@ -18,10 +21,11 @@ for t in ip tcpreplay python3 sqlite3; do
 done
 [ "$(id -u)" = 0 ] || { echo "rate.sh: needs root" >&2; exit 77; }
 
-capopts=() seconds=5
-while getopts B:s:t: o; do
+capopts=() seconds=5 write=
+while getopts B:s:t:w o; do
 	case $o in
 	B|s) capopts+=("-$o" "$OPTARG") ;;
+	w) write=1 ;;
 	t) seconds=$OPTARG ;;
 	*) exit 2 ;;
 	esac
@@ -32,6 +36,7 @@ shift $((OPTIND - 1))
 NC=tmr-gen-$$
 NS=tmr-cap-$$
 tmp=$(mktemp -d /tmp/tmr.XXXXXX) || exit 99
+[ -n "$write" ] && capopts+=(-w "$tmp/rate.pcap")
 cap=
 cleanup() {
 	[ -n "$cap" ] && kill -KILL "$cap" 2>/dev/null
