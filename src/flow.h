@@ -95,6 +95,7 @@ struct flow {
 		uint32_t seq, ack, len, tsval;
 		uint8_t flags;
 	} last[2];
+	enum tm_side last_from; /* the sender of the last segment */
 	uint64_t duplicates;    /* the same packet captured twice (not resent) */
 	enum tm_side first_fin; /* TM_NO_SIDE until a FIN */
 	enum tm_side first_rst;
