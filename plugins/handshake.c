@@ -46,22 +46,31 @@ struct hs_flow {
 	uint32_t bad_ack;
 	uint64_t refused_rst;
 	uint8_t sim_open[2];    /* side went SYN-SENT -> SYN-RECEIVED */
+	uint64_t server_syn;    /* the server's own SYN (simultaneous open) */
 	uint8_t done[K_COUNT];  /* reported already */
 	uint8_t retx_reported[2];
 };
 
-/* Per server address: handshake-timeout findings so far, and how many
- * more were folded into one summary (scans and floods would otherwise
- * give one finding per SYN). */
+/* Per server address and kind: findings listed so far, and how many more
+ * were folded into one summary (a scan or a flood would otherwise give one
+ * finding per SYN).  Only the kinds a scan or flood repeats are folded. */
 #define MAX_SERVERS 1024
+
+struct fold {
+	uint64_t listed, folded;
+	tm_time_t first;
+	uint64_t frames[TM_MAX_EVIDENCE];
+	size_t nframes;
+};
 
 struct hs_server {
 	struct tm_addr addr;
 	uint8_t used;
-	uint64_t reported, folded;
-	tm_time_t first_folded;
-	uint64_t frames[TM_MAX_EVIDENCE];
-	size_t nframes;
+	struct fold fold[K_COUNT];
+};
+
+static const uint8_t foldable[K_COUNT] = {
+	[K_SYN_RETX] = 1, [K_SYNACK_RETX] = 1, [K_TIMEOUT] = 1, [K_REFUSED] = 1,
 };
 
 struct hs_state {
@@ -71,8 +80,8 @@ struct hs_state {
 };
 
 static const struct tm_option options[] = {
-	{ "handshake-timeout.max-per-host", 20,
-	  "handshake timeouts listed one by one per server address; the rest are summed up" },
+	{ "handshake.max-per-host", 20, "findings of one kind listed one by one per server "
+	  "address (retransmits, timeouts, refusals); the rest are summed up" },
 	{ NULL, 0, NULL }
 };
 
@@ -111,13 +120,18 @@ slot_get(void **slot, const struct tm_flow *fl)
 	return *slot;
 }
 
+static int listed(struct hs_state *, const struct tm_flow *, enum hs_kind,
+    const struct tm_finding *);
+
 static void
-report(struct hs_state *st, struct hs_flow *h, enum hs_kind k, struct tm_finding *f)
+report(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h, enum hs_kind k,
+    struct tm_finding *f)
 {
 	if (h->done[k])
 		return;
 	h->done[k] = 1;
-	st->b.host->report(st->b.ctx, f);
+	if (!foldable[k] || listed(st, fl, k, f))
+		st->b.host->report(st->b.ctx, f);
 }
 
 static void
@@ -130,8 +144,6 @@ evidence_sends(struct tm_finding *f, const struct sends *s)
 static void
 note_send(struct sends *s, const struct tm_segment *seg)
 {
-	if (s->n > 0 && s->n <= MAX_SENDS && plugin_is_duplicate(s->ts[s->n - 1], seg->ts))
-		return;
 	if (s->n < MAX_SENDS) {
 		s->frame[s->n] = seg->frame;
 		s->ts[s->n] = seg->ts;
@@ -160,7 +172,7 @@ report_retx(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h, en
 	plugin_flow_finding(&f, kinds[s == TM_CLIENT ? K_SYN_RETX : K_SYNACK_RETX], fl, s,
 	    sn->ts[1], detail);
 	evidence_sends(&f, sn);
-	report(st, h, s == TM_CLIENT ? K_SYN_RETX : K_SYNACK_RETX, &f);
+	report(st, fl, h, s == TM_CLIENT ? K_SYN_RETX : K_SYNACK_RETX, &f);
 }
 
 /* --- syn-with-data --------------------------------------------------------- */
@@ -185,7 +197,7 @@ check_syn_data(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 		    seg->len);
 	plugin_flow_finding(&f, kinds[K_SYN_DATA], fl, seg->from, seg->ts, detail);
 	plugin_evidence(&f, seg->frame);
-	report(st, h, K_SYN_DATA, &f);
+	report(st, fl, h, K_SYN_DATA, &f);
 }
 
 /* --- connection-refused, old-duplicate-syn, handshake-ack-lost ------------ */
@@ -206,7 +218,7 @@ check_rst(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 		plugin_flow_finding(&f, kinds[K_REFUSED], fl, TM_SERVER, seg->ts, detail);
 		evidence_sends(&f, &h->syn[TM_CLIENT]);
 		plugin_evidence(&f, seg->frame);
-		report(st, h, K_REFUSED, &f);
+		report(st, fl, h, K_REFUSED, &f);
 	} else if (s == TM_CLIENT && h->bad_synack != 0 && seg->seq == h->bad_ack) {
 		snprintf(detail, sizeof(detail), "SYN-ACK acknowledged %u, a sequence number the "
 		    "client never sent (an old duplicate SYN reached the server); the client "
@@ -215,7 +227,7 @@ check_rst(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 		evidence_sends(&f, &h->syn[TM_CLIENT]);
 		plugin_evidence(&f, h->bad_synack);
 		plugin_evidence(&f, seg->frame);
-		report(st, h, K_OLD_DUP, &f);
+		report(st, fl, h, K_OLD_DUP, &f);
 	}
 }
 
@@ -235,7 +247,7 @@ report_ack_lost(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h
 	plugin_evidence(&f, h->syn[TM_SERVER].frame[0]);
 	plugin_evidence(&f, h->third_ack);
 	plugin_evidence(&f, seg->frame);
-	report(st, h, K_ACK_LOST, &f);
+	report(st, fl, h, K_ACK_LOST, &f);
 }
 
 static void
@@ -288,10 +300,14 @@ hs_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 	}
 	if (seg->flags & TM_TH_SYN) {
 		check_syn_data(st, fl, h, seg);
-		if (seg->flags & TM_TH_ACK)
+		/* In a simultaneous open each side's SYN-ACK repeats its own SYN:
+		 * part of the protocol, not a retransmission. */
+		if (seg->from == TM_CLIENT && !(seg->flags & TM_TH_ACK))
+			note_send(&h->syn[TM_CLIENT], seg);
+		else if (seg->from == TM_SERVER && (seg->flags & TM_TH_ACK))
 			on_synack(st, fl, h, seg);
-		else if (seg->from == TM_CLIENT || h->syn[TM_SERVER].n == 0)
-			note_send(&h->syn[seg->from], seg);
+		else if (seg->from == TM_SERVER && h->server_syn == 0)
+			h->server_syn = seg->frame;
 		return;
 	}
 	if (seg->from == TM_CLIENT)
@@ -319,52 +335,61 @@ server_get(struct hs_state *st, const struct tm_addr *a)
 	return NULL;
 }
 
-/* Whether this timeout is listed on its own; if not it is counted. */
+/* Whether finding F of kind K is listed on its own; if not it is counted
+ * in its server's summary. */
 static int
-timeout_listed(struct hs_state *st, const struct tm_flow *fl, const struct hs_flow *h,
-    enum tm_side s, tm_time_t ts)
+listed(struct hs_state *st, const struct tm_flow *fl, enum hs_kind k,
+    const struct tm_finding *f)
 {
 	struct hs_server *v = server_get(st, &fl->addr[TM_SERVER]);
+	struct fold *fo;
 
-	if (v == NULL || (double)v->reported < st->max_per_host) {
-		if (v != NULL)
-			v->reported++;
+	if (v == NULL)
+		return 1;
+	fo = &v->fold[k];
+	if ((double)fo->listed < st->max_per_host) {
+		fo->listed++;
 		return 1;
 	}
-	if (v->folded++ == 0)
-		v->first_folded = ts;
-	if (v->nframes < TM_MAX_EVIDENCE && h->syn[s].n > 0)
-		v->frames[v->nframes++] = h->syn[s].frame[0];
+	if (fo->folded++ == 0)
+		fo->first = f->ts;
+	if (fo->nframes < TM_MAX_EVIDENCE && f->nframes > 0)
+		fo->frames[fo->nframes++] = f->frames[0];
 	return 0;
+}
+
+static void
+report_fold(struct hs_state *st, const struct hs_server *v, enum hs_kind k)
+{
+	const struct fold *fo = &v->fold[k];
+	char detail[320], addr[64];
+	struct tm_finding f;
+
+	st->b.host->addr_str(&v->addr, addr, sizeof(addr));
+	snprintf(detail, sizeof(detail), "%llu more %s findings for server %s, summed up here "
+	    "(a scan or a flood?); the first %llu are listed one by one "
+	    "(handshake.max-per-host)", (unsigned long long)fo->folded, kinds[k], addr,
+	    (unsigned long long)fo->listed);
+	memset(&f, 0, sizeof(f));
+	f.kind = kinds[k];
+	f.side = TM_NO_SIDE;
+	f.ts = fo->first;
+	f.host = v->addr;
+	f.nframes = fo->nframes;
+	memcpy(f.frames, fo->frames, sizeof(f.frames));
+	f.detail = detail;
+	st->b.host->report(st->b.ctx, &f);
 }
 
 static void
 hs_capture_end(void *state, tm_time_t end)
 {
 	struct hs_state *st = state;
-	char detail[320], addr[64];
-	struct tm_finding f;
 
-	for (size_t i = 0; i < MAX_SERVERS; i++) {
-		const struct hs_server *v = &st->servers[i];
-
-		if (!v->used || v->folded == 0)
-			continue;
-		st->b.host->addr_str(&v->addr, addr, sizeof(addr));
-		snprintf(detail, sizeof(detail), "%llu more handshakes with %s timed out or were "
-		    "unfinished, summed up here (a scan or a flood?); the first %llu are listed "
-		    "one by one (handshake-timeout.max-per-host)", (unsigned long long)v->folded,
-		    addr, (unsigned long long)v->reported);
-		memset(&f, 0, sizeof(f));
-		f.kind = kinds[K_TIMEOUT];
-		f.side = TM_NO_SIDE;
-		f.ts = v->first_folded;
-		f.host = v->addr;
-		f.nframes = v->nframes;
-		memcpy(f.frames, v->frames, sizeof(f.frames));
-		f.detail = detail;
-		st->b.host->report(st->b.ctx, &f);
-	}
+	for (size_t i = 0; i < MAX_SERVERS; i++)
+		for (int k = 0; k < K_COUNT && st->servers[i].used; k++)
+			if (st->servers[i].fold[k].folded > 0)
+				report_fold(st, &st->servers[i], (enum hs_kind)k);
 }
 
 static void
@@ -375,10 +400,13 @@ report_timeout(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 	struct tm_finding f;
 	const struct sends *sn = &h->syn[s];
 
-	if (h->done[K_TIMEOUT] || !timeout_listed(st, fl, h, s, ts)) {
-		h->done[K_TIMEOUT] = 1;
+	if (h->done[K_TIMEOUT])
 		return;
-	}
+	/* A client that went on sending more than SYNs had its SYN-ACK: the
+	 * capture missed it (a one-way tap), the handshake did not fail. */
+	if (s == TM_CLIENT && fl->ep[TM_CLIENT].packets >
+	    fl->ep[TM_CLIENT].syn_count + fl->ep[TM_CLIENT].rst_count)
+		return;
 	plugin_endpoint(&st->b, &fl->addr[TM_SERVER], fl->port[TM_SERVER], ep, sizeof(ep));
 	if (s == TM_CLIENT && unfinished)
 		snprintf(detail, sizeof(detail), "no SYN-ACK from %s by the end of the capture "
@@ -394,7 +422,7 @@ report_timeout(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 		    unfinished ? "had not got, by the end of the capture," : "gave up without");
 	plugin_flow_finding(&f, kinds[K_TIMEOUT], fl, s, ts, detail);
 	evidence_sends(&f, sn);
-	report(st, h, K_TIMEOUT, &f);
+	report(st, fl, h, K_TIMEOUT, &f);
 }
 
 static void
@@ -406,8 +434,9 @@ report_sim_open(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h
 	    "both sides sent a SYN without ACK and both passed SYN-RECEIVED: simultaneous "
 	    "open (peer-to-peer NAT traversal, or a self-connect on one host)");
 	evidence_sends(&f, &h->syn[TM_CLIENT]);
+	plugin_evidence(&f, h->server_syn);
 	evidence_sends(&f, &h->syn[TM_SERVER]);
-	report(st, h, K_SIM_OPEN, &f);
+	report(st, fl, h, K_SIM_OPEN, &f);
 }
 
 static void
@@ -462,7 +491,7 @@ hs_init(struct tm_context *ctx, const struct tm_host *host, const struct tm_prof
 	if (st == NULL)
 		return -1;
 	plugin_base_init(&st->b, ctx, host, profile);
-	st->max_per_host = host->option(ctx, "handshake-timeout.max-per-host", 20);
+	st->max_per_host = host->option(ctx, "handshake.max-per-host", 20);
 	*state = st;
 	return 0;
 }

@@ -110,18 +110,6 @@ plugin_times(unsigned n, char *buf, size_t len)
 	return buf;
 }
 
-/* A repeat this close to the previous copy is the capture seeing one
- * segment twice (two taps, a mirror port), not a retransmission: no TCP
- * retransmits within a millisecond (Linux's smallest timeout is 2 jiffies,
- * its minimum RTO 200 ms). */
-#define PLUGIN_DUPLICATE_NS INT64_C(1000000)
-
-static inline int
-plugin_is_duplicate(tm_time_t prev, tm_time_t now)
-{
-	return prev != 0 && now - prev < PLUGIN_DUPLICATE_NS;
-}
-
 /* 64-bit mix (splitmix64 finaliser) for hashing addresses and ports. */
 static inline uint64_t
 plugin_mix(uint64_t x)

@@ -40,8 +40,8 @@ static const char *const kinds[] = {
 
 static const struct tm_option options[] = {
 	{ "close-wait-stuck.seconds", 5, "CLOSE-WAIT longer than this without a FIN is stuck" },
-	{ "close-wait-stuck.at-end-seconds", 1,
-	  "still in CLOSE-WAIT at capture end for at least this long is stuck" },
+	{ "close-wait-stuck.at-end-seconds", 0,
+	  "still in CLOSE-WAIT at capture end for at least this long is stuck (0: always)" },
 	{ "close-wait-stuck.per-service", 3,
 	  "this many stuck connections on one server address:port add a per-service finding" },
 	{ NULL, 0, NULL }
@@ -56,6 +56,7 @@ struct fin_series {
 	int acked_before_retx;  /* an ACK covering it was seen before the first repeat */
 	uint64_t ack_frame;
 	int gave_up;            /* the orphan timer closed the sender */
+	uint32_t ack;           /* the acknowledgement the last copy carried */
 };
 
 struct td_side {
@@ -67,6 +68,11 @@ struct td_side {
 	tm_time_t tw_expired;   /* TIME-WAIT ended by its timer */
 	uint64_t rst_frame;     /* a RST it sent */
 	uint64_t fw2_peer_data; /* the peer sent data after our FIN: half-close */
+	tm_time_t fw2_since;    /* entered FIN-WAIT-2 */
+	tm_time_t fw2_left;     /* left it on the peer's FIN */
+	tm_time_t fw2_expired;  /* FIN-WAIT-2 ended by tcp_fin_timeout */
+	uint8_t fw2_inferred;   /* known from the RST, not from the profile's timer */
+	uint64_t fw2_rst;       /* its RST to the peer's late FIN */
 };
 
 struct td_flow {
@@ -133,8 +139,14 @@ note_fin(const struct tm_flow *fl, struct td_side *sd, const struct tm_segment *
 	const struct tm_endpoint *me = &fl->ep[seg->from], *peer = &fl->ep[!seg->from];
 	struct fin_series *fs = &sd->fin;
 
-	if (fs->n > 0 && fs->n <= MAX_FINS && plugin_is_duplicate(fs->ts[fs->n - 1], seg->ts))
+	/* Some stacks (BSD, macOS) acknowledge the peer's FIN with FIN,ACK
+	 * again: a repeat that newly acknowledges the peer's FIN answers it. */
+	if (fs->n > 0 && peer->fin_sent && (seg->flags & TM_TH_ACK) &&
+	    seg->ack == peer->fin_seq + 1 && fs->ack != seg->ack) {
+		fs->ack = seg->ack;
 		return;
+	}
+	fs->ack = seg->ack;
 	if (fs->n == 0)
 		fs->wave = peer->fin_sent ? 3 : 1;
 	else if (fs->n == 1) {
@@ -196,6 +208,23 @@ answers_bad_ack(const struct tm_flow *fl, const struct tm_segment *seg)
 	return fl->ep[seg->from].snd_una != 0 && seg->seq == fl->ep[seg->from].snd_una;
 }
 
+/* A FIN-WAIT-2 socket that still existed would ACK the peer's FIN and go
+ * to TIME-WAIT; answering it with RST means the socket was gone: its
+ * orphan timeout (tcp_fin_timeout) was shorter than the profile's. */
+static int
+fw2_gone(const struct tm_flow *fl, struct td_flow *t, const struct tm_segment *seg)
+{
+	struct td_side *sd = &t->side[seg->from];
+
+	if (fl->ep[seg->from].state != TM_TIME_WAIT || sd->fw2_left == 0 ||
+	    fl->last_frame != fl->ep[!seg->from].fin_frame)
+		return 0;
+	sd->fw2_expired = sd->fw2_left;
+	sd->fw2_inferred = 1;
+	sd->fw2_rst = seg->frame;
+	return 1;
+}
+
 static void
 on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
     const struct tm_segment *seg)
@@ -205,6 +234,10 @@ on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
 	char detail[320];
 
 	t->side[s].rst_frame = seg->frame;
+	if (t->side[s].fw2_expired != 0 && mine == TM_CLOSED && t->side[s].fw2_rst == 0)
+		t->side[s].fw2_rst = seg->frame;
+	if (fw2_gone(fl, t, seg))
+		return;
 	if (t->side[s].tw_expired != 0 && mine == TM_CLOSED) {
 		snprintf(detail, sizeof(detail), "the %s's TIME-WAIT had expired %.2f s earlier; it "
 		    "answered the old connection's segment with RST, so the peer ends with "
@@ -311,8 +344,9 @@ report_cw(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, enum
 		return;
 	plugin_endpoint(&st->b, &fl->addr[s], fl->port[s], ep, sizeof(ep));
 	snprintf(detail, sizeof(detail), at_end ?
-	    "%s %s never called close(): still CLOSE-WAIT at its last packet or the capture's "
-	    "end, %.1f s after the peer's FIN (application leak; check its connection handling)" :
+	    "%s %s had not called close() by the end: still in CLOSE-WAIT when the capture "
+	    "(or the connection) ended, %.1f s after the peer's FIN (an application that "
+	    "never closes leaks sockets; check its connection handling)" :
 	    "%s %s called close() late: CLOSE-WAIT for %.1f s (the application left the "
 	    "socket open after the peer's FIN)", plugin_side(s), ep, secs);
 	quick(st, fl, t, K_CW_STUCK, s, sd->cw_since, sd->cw_frame, 0, detail);
@@ -371,19 +405,37 @@ tw_ended(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
 	quick(st, fl, t, K_TW_ASSASSIN, tr->side, tr->ts, tr->frame, 0, detail);
 }
 
+/* Reported when the flow ends, so the peer's late FIN and the RST that
+ * answered it can be part of the evidence. */
 static void
-fw2_ended(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
-    const struct tm_transition *tr)
+report_fw2(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, enum tm_side s)
 {
-	const struct tm_endpoint *ep = &fl->ep[tr->side];
+	const struct tm_endpoint *ep = &fl->ep[s];
+	const struct td_side *sd = &t->side[s];
 	char detail[320];
+	struct tm_finding f;
 
-	if (strcmp(tr->cause, "timer FIN-WAIT-2") != 0 || t->side[tr->side].fw2_peer_data)
+	if (sd->fw2_expired == 0 || sd->fw2_peer_data)
 		return;
-	snprintf(detail, sizeof(detail), "the %s sat in FIN-WAIT-2 for %.0f s without the "
-	    "peer's FIN and dropped the socket (tcp_fin_timeout); a late FIN will get a RST",
-	    plugin_side(tr->side), st->b.profile.fin_wait_2);
-	quick(st, fl, t, K_FW2_TIMEOUT, tr->side, tr->ts, ep->fin_frame, ep->fin_ack_frame, detail);
+	if (sd->fw2_inferred)
+		snprintf(detail, sizeof(detail), "the %s answered the peer's FIN, %.1f s into "
+		    "FIN-WAIT-2, with RST: its socket was already gone (orphaned FIN-WAIT-2 "
+		    "closed by tcp_fin_timeout, shorter there than the profile's %.0f s)",
+		    plugin_side(s), plugin_seconds(sd->fw2_left - sd->fw2_since),
+		    st->b.profile.fin_wait_2);
+	else
+		snprintf(detail, sizeof(detail), "the %s sat in FIN-WAIT-2 for %.0f s without the "
+		    "peer's FIN and dropped the socket (tcp_fin_timeout); %s", plugin_side(s),
+		    st->b.profile.fin_wait_2, sd->fw2_rst ? "the peer's late FIN got a RST" :
+		    "a late FIN will get a RST");
+	plugin_flow_finding(&f, kinds[K_FW2_TIMEOUT], fl, s, sd->fw2_expired, detail);
+	plugin_evidence(&f, ep->fin_frame);
+	plugin_evidence(&f, ep->fin_ack_frame);
+	if (sd->fw2_rst != 0) {
+		plugin_evidence(&f, fl->ep[!s].fin_frame);
+		plugin_evidence(&f, sd->fw2_rst);
+	}
+	report(st, t, K_FW2_TIMEOUT, &f);
 }
 
 static void
@@ -408,14 +460,18 @@ td_transition(void *state, const struct tm_flow *fl, const struct tm_transition 
 	}
 	if (tr->to == TM_TIME_WAIT)
 		sd->tw_since = tr->ts;
+	if (tr->to == TM_FIN_WAIT_2)
+		sd->fw2_since = tr->ts;
+	if (tr->from == TM_FIN_WAIT_2 && tr->to == TM_TIME_WAIT)
+		sd->fw2_left = tr->ts;
 	if (tr->to == TM_CLOSING && !t->closing[tr->side]++ && t->closing[!tr->side])
 		quick(st, fl, t, K_SIM_CLOSE, TM_NO_SIDE, tr->ts, fl->ep[0].fin_frame,
 		    fl->ep[1].fin_frame, "both FINs crossed on the wire: simultaneous close, "
 		    "both sides pass CLOSING and end in TIME-WAIT (harmless; both pay 2MSL)");
 	if (tr->from == TM_TIME_WAIT)
 		tw_ended(st, fl, t, tr);
-	if (tr->from == TM_FIN_WAIT_2)
-		fw2_ended(st, fl, t, tr);
+	if (tr->from == TM_FIN_WAIT_2 && strcmp(tr->cause, "timer FIN-WAIT-2") == 0)
+		sd->fw2_expired = tr->ts;
 	if (strcmp(tr->cause, "timer orphan") == 0)
 		sd->fin.gave_up = 1;
 }
@@ -430,6 +486,7 @@ td_flow_end(void *state, const struct tm_flow *fl, void **slot)
 		return;
 	for (int s = 0; s < 2; s++) {
 		report_fins(st, fl, t, (enum tm_side)s);
+		report_fw2(st, fl, t, (enum tm_side)s);
 		if (t->side[s].in_cw && fl->ep[s].state == TM_CLOSE_WAIT && fl->ep[s].packets > 0)
 			report_cw(st, fl, t, (enum tm_side)s, fl->end_reason == TM_END_CAPTURE_END ?
 			    fl->end_ts : fl->last_ts, 1);
@@ -456,7 +513,7 @@ td_init(struct tm_context *ctx, const struct tm_host *host, const struct tm_prof
 	}
 	plugin_base_init(&st->b, ctx, host, profile);
 	st->cw_seconds = host->option(ctx, "close-wait-stuck.seconds", 5);
-	st->cw_at_end = host->option(ctx, "close-wait-stuck.at-end-seconds", 1);
+	st->cw_at_end = host->option(ctx, "close-wait-stuck.at-end-seconds", 0);
 	st->cw_per_service = host->option(ctx, "close-wait-stuck.per-service", 3);
 	*state = st;
 	return 0;

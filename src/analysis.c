@@ -23,6 +23,7 @@
 #include "util.h"
 
 #define GRACE_SECONDS 5.0
+#define CLOCK_LEAP (3600 * TM_NSEC_PER_SEC)
 
 struct analysis {
 	struct store *store;
@@ -34,7 +35,9 @@ struct analysis {
 	int64_t capture;
 	uint64_t next_id;
 	tm_time_t now, next_tick;
+	tm_time_t leap;                 /* an unconfirmed jump of the clock */
 	double next_checkpoint, next_progress;
+	tm_time_t checkpoint_ts;        /* capture time of the last checkpoint */
 	int failed;
 	char err[512];
 };
@@ -146,11 +149,31 @@ process(struct analysis *a, const struct packet *p)
 	flowtab_touch(a->tab, f);
 }
 
+/* Whether TS may move the capture clock.  A leap of more than CLOCK_LEAP
+ * (a broken timestamp, a record from 2106) would expire every live
+ * connection at once, so it moves the clock only when the next packet
+ * confirms it. */
+static int
+clock_trusts(struct analysis *a, tm_time_t ts)
+{
+	if (a->now == 0 || ts - a->now <= CLOCK_LEAP) {
+		a->leap = 0;
+		return 1;
+	}
+	if (a->leap != 0 && ts >= a->leap - CLOCK_LEAP) {
+		a->leap = 0;
+		return 1;
+	}
+	a->leap = ts;
+	a->res->info.clock_leaps++;
+	return 0;
+}
+
 /* Capture time moved on: let out what ended, tick the detectors. */
 static void
 clock_advance(struct analysis *a, tm_time_t ts)
 {
-	if (ts <= a->now)
+	if (ts <= a->now || !clock_trusts(a, ts))
 		return;
 	a->now = ts;
 	if (a->next_tick == 0)
@@ -196,7 +219,15 @@ write_open_flow(void *ctx, struct flow *f)
 {
 	struct analysis *a = ctx;
 
-	flow_finish(f, a->now, &a->o->profile, NULL);
+	/* Rewriting every open flow each time would cost O(open flows) a
+	 * second: a busy server keeps a minute of TIME-WAITs in the table. */
+	if (f->stored && f->v.last_ts < a->checkpoint_ts)
+		return;
+	/* Not flow_finish(): its timers (reported to no detector) and its
+	 * verdict on a server yet to answer would change a flow that goes
+	 * on, and the live result would differ from the same packets read
+	 * from a file.  The checkpoint shows the flow as of its last packet. */
+	flow_classify(f);
 	f->v.end_reason = TM_END_OPEN;
 	write_flow(a, f);
 }
@@ -209,6 +240,7 @@ checkpoint(struct analysis *a, struct reader *r)
 	a->res->info.drops = reader_kernel_drops(r);
 	detect_set_drops(a->detect, a->res->info.drops);
 	flowtab_foreach(a->tab, write_open_flow, a);
+	a->checkpoint_ts = a->now;
 	a->res->info.last_ts = a->now;
 	if (!a->failed && store_checkpoint(a->store, a->capture, &a->res->info, err, sizeof(err)) != 0)
 		fail(a, err);
@@ -247,6 +279,15 @@ count_frame(struct analysis *a, const struct frame *fr, enum decode_verdict v)
 		ci->last_ts = fr->ts;
 }
 
+/* Damage inside frames is data: count it, remember the first. */
+static void
+note_bad_frame(struct analysis *a, const struct frame *fr, const char *why)
+{
+	if (a->res->bad_frames++ == 0)
+		snprintf(a->res->first_bad, sizeof(a->res->first_bad), "frame %llu: %s",
+		    (unsigned long long)fr->number, why);
+}
+
 /* Read until the end, damage, a stop request or a database failure. */
 static void
 read_loop(struct analysis *a, struct reader *r)
@@ -273,6 +314,8 @@ read_loop(struct analysis *a, struct reader *r)
 			    fr.wirelen, &p, why, sizeof(why));
 
 			count_frame(a, &fr, v);
+			if (v == DECODE_MALFORMED || v == DECODE_UNSUPPORTED)
+				note_bad_frame(a, &fr, why);
 			if (v == DECODE_TCP) {
 				a->res->info.tcp_packets++;
 				p.frame = fr.number;
@@ -300,6 +343,7 @@ info_start(struct capture_info *ci, struct reader *r, const struct analysis_opti
 	ci->size = reader_file_size(r);
 	ci->mtime = (ci->size >= 0 && stat(ci->path, &sb) == 0) ? (int64_t)sb.st_mtime : 0;
 	ci->source = reader_fileno(r) >= 0 ? "live" : "file";
+	ci->interface = reader_fileno(r) >= 0 ? reader_path(r) : NULL;
 	ci->profile = o->profile.name;
 	ci->vantage = vantage_name(o->vantage);
 	ci->link_types = reader_link_types(r);
@@ -369,7 +413,7 @@ finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 		store_abort_capture(a->store);
 		return ANALYSIS_FAILED;
 	}
-	return a->res->damaged ? ANALYSIS_DAMAGED : ANALYSIS_OK;
+	return a->res->damaged || a->res->bad_frames ? ANALYSIS_DAMAGED : ANALYSIS_OK;
 }
 
 enum analysis_status

@@ -48,6 +48,8 @@ struct analysis_result {
 	uint64_t closes[CLOSE_COUNT];   /* flows by close type */
 	int damaged;                    /* the input ended in damage */
 	char damage[512];
+	uint64_t bad_frames;            /* malformed or of an unsupported link type */
+	char first_bad[320];            /* "frame N: why" of the first of them */
 };
 
 enum analysis_status {

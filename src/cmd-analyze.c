@@ -96,6 +96,9 @@ analyze_one(const char *path, struct store *st, struct detect *d, struct runopts
 	else {
 		if (res.damaged)
 			cmd_error("%s", res.damage);
+		if (res.bad_frames > 0)
+			cmd_error("%s: %s (%llu such frames skipped)", res.info.path,
+			    res.first_bad, (unsigned long long)res.bad_frames);
 		if (!ro->quiet)
 			report(cmd_db_path(ro->db), &res);
 	}

@@ -43,6 +43,15 @@
 #define BUSY_MS 10000
 #define FILTER_MAX 4096
 #define DEFAULT_CHECKPOINT 1.0
+/* Without -w only headers are needed (payload lengths come from the IP
+ * header).  In immediate mode libpcap gives every packet a ring slot of
+ * the snaplen: 262144-byte slots leave a 2 MiB buffer 8 of them, and a
+ * veth at 10,000 packets/s lost 44% of them; with 512 none. */
+#define HEADER_SNAPLEN 512
+/* libpcap's 2 MiB ring absorbs a few hundred milliseconds of 10,000
+ * packets/s; a busy machine deschedules us longer than that.  32 MiB kept
+ * 50,000 packets/s without a drop on a veth (tests/e2e/capture/rate.sh). */
+#define DEFAULT_BUFFER_KIB 32768
 
 /* Linux capability numbers (linux/capability.h), for the error message. */
 #define CAP_BIT_NET_ADMIN 12
@@ -103,8 +112,9 @@ help(FILE *out)
 	    "  -D, --list-interfaces  list the interfaces and exit\n"
 	    "  -c, --count N          stop after N packets\n"
 	    "      --duration S       stop after S seconds\n"
-	    "  -s, --snapshot-length N  bytes kept per packet (default 262144)\n"
-	    "  -B, --buffer-size KIB  kernel capture buffer, KiB\n"
+	    "  -s, --snapshot-length N  bytes kept per packet (default 512, the headers;\n"
+	    "                         262144 with -w)\n"
+	    "  -B, --buffer-size KIB  kernel capture buffer, KiB (default 32768)\n"
 	    "  -w, --write FILE       also write the raw packets to FILE (pcap)\n"
 	    "  -Z, --relinquish-privileges USER\n"
 	    "                         run as USER once the interface is open\n"
@@ -203,11 +213,13 @@ effective_caps(void)
 	return caps;
 }
 
-/* Why an unprivileged open failed, in words; "" when privileges are not it. */
+/* Why an unprivileged open failed, in words; "" when privileges are not
+ * it or when the reader's message (WHY) already says so. */
 static const char *
-missing_rights(void)
+missing_rights(const char *why)
 {
-	if (geteuid() == 0 || (effective_caps() >> CAP_BIT_NET_RAW & 1))
+	if (geteuid() == 0 || (effective_caps() >> CAP_BIT_NET_RAW & 1) ||
+	    strstr(why, "CAP_NET_RAW") != NULL)
 		return "";
 	return " (capturing needs root or the CAP_NET_RAW capability, "
 	    "e.g. setcap cap_net_raw,cap_net_admin=eip on the tcpmortem binary)";
@@ -223,7 +235,7 @@ drop_privileges(const char *user, const char *write_path, char *err, size_t errl
 	gid_t gid;
 
 	if (pw == NULL) {
-		snprintf(err, errlen, "-Z %s: no such user", user);
+		snprintf(err, errlen, "-Z %s: the user has gone", user);
 		return -1;
 	}
 	uid = pw->pw_uid;
@@ -254,7 +266,7 @@ print_counts(const char *label, const uint64_t *counts, int n, const char *(*nam
 {
 	int first = 1;
 
-	printf("  %-10s", label);
+	printf("  %-11s", label);
 	for (int i = 0; i < n; i++) {
 		if (counts[i] == 0)
 			continue;
@@ -325,13 +337,17 @@ live_options(struct runopts *ro, struct capopts *co, struct reader *r)
 	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
 	ro->analysis.status = status_print;
 	ro->analysis.status_ctx = r;
+	if (co->write_path != NULL && strcmp(co->write_path, "-") == 0)
+		ro->quiet = 1;  /* standard output carries the packets */
 }
 
 static int
 run(struct capopts *co, struct runopts *ro)
 {
-	struct reader_options rdo = { .snaplen = (int)co->snaplen,
-	    .buffer_kib = (int)co->buffer_kib, .write_path = co->write_path,
+	struct reader_options rdo = {
+	    .snaplen = co->snaplen > 0 ? (int)co->snaplen : co->write_path ? 0 : HEADER_SNAPLEN,
+	    .buffer_kib = co->buffer_kib > 0 ? (int)co->buffer_kib : DEFAULT_BUFFER_KIB,
+	    .write_path = co->write_path,
 	    .filter = co->filter[0] != '\0' ? co->filter : NULL };
 	struct detect_options dopt;
 	struct reader *r;
@@ -343,7 +359,7 @@ run(struct capopts *co, struct runopts *ro)
 		return EXIT_USAGE;
 	}
 	if ((r = reader_open_live(co->iface, &rdo, err, sizeof(err))) == NULL) {
-		cmd_error("%s%s", err, missing_rights());
+		cmd_error("%s%s", err, missing_rights(err));
 		return EXIT_IO;
 	}
 	if (co->user != NULL && drop_privileges(co->user, co->write_path, err, sizeof(err)) != 0) {
@@ -425,7 +441,7 @@ list_interfaces(void)
 	char err[512];
 
 	if (reader_list_interfaces(stdout, err, sizeof(err)) != 0) {
-		cmd_error("capture: %s%s", err, missing_rights());
+		cmd_error("capture: %s%s", err, missing_rights(err));
 		return EXIT_IO;
 	}
 	return EXIT_OK;
@@ -462,6 +478,10 @@ cmd_capture_exec(int argc, char **argv)
 	}
 	if (co.list)
 		return list_interfaces();
+	if (co.user != NULL && getpwnam(co.user) == NULL) {
+		cmd_error("capture: -Z %s: no such user", co.user);
+		return EXIT_USAGE;
+	}
 	if (co.iface == NULL) {
 		cmd_error("capture: no interface given (tcpmortem capture -i IFACE; -D lists them)");
 		return EXIT_USAGE;

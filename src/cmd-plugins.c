@@ -50,32 +50,34 @@ push(const char **list, size_t *n, const char *arg)
 	return 0;
 }
 
+struct args {
+	const char *dirs[MAX_LIST + 1], *dis[MAX_LIST + 1], *set[MAX_LIST + 1];
+	size_t ndirs, ndis, nset;
+	int format;
+};
+
+/* Parse the command line into A: EXIT_OK to go on, -1 after --help, or a
+ * usage error. */
 static int
-cmd_plugins_exec(int argc, char **argv)
+parse(int argc, char **argv, struct args *a)
 {
-	const char *dirs[MAX_LIST + 1] = { NULL }, *dis[MAX_LIST + 1] = { NULL };
-	const char *set[MAX_LIST + 1] = { NULL };
-	size_t ndirs = 0, ndis = 0, nset = 0;
-	struct detect_options o = { .plugin_dirs = dirs, .disabled = dis, .settings = set };
-	int format = DETECT_LIST_TABLE, c, full = 0;
-	struct detect *d;
-	char err[1024];
+	int c, full = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (strcmp(optarg, "json") == 0)
-				format = DETECT_LIST_JSON;
+				a->format = DETECT_LIST_JSON;
 			else if (strcmp(optarg, "table") != 0) {
 				cmd_error("plugins: unknown format '%s' (table or json)", optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case OPT_PLUGIN_DIR: full |= push(dirs, &ndirs, optarg); break;
-		case OPT_DISABLE: full |= push(dis, &ndis, optarg); break;
-		case OPT_SET: full |= push(set, &nset, optarg); break;
-		case 'h': help(stdout); return EXIT_OK;
+		case OPT_PLUGIN_DIR: full |= push(a->dirs, &a->ndirs, optarg); break;
+		case OPT_DISABLE: full |= push(a->dis, &a->ndis, optarg); break;
+		case OPT_SET: full |= push(a->set, &a->nset, optarg); break;
+		case 'h': help(stdout); return -1;
 		default: help(stderr); return EXIT_USAGE;
 		}
 	}
@@ -87,13 +89,28 @@ cmd_plugins_exec(int argc, char **argv)
 		cmd_error("plugins: unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	return EXIT_OK;
+}
+
+static int
+cmd_plugins_exec(int argc, char **argv)
+{
+	struct args a = { .format = DETECT_LIST_TABLE };
+	struct detect_options o = { .plugin_dirs = a.dirs, .disabled = a.dis,
+	    .settings = a.set };
+	struct detect *d;
+	char err[1024];
+	int rc = parse(argc, argv, &a);
+
+	if (rc != EXIT_OK)
+		return rc < 0 ? EXIT_OK : rc;
 	if ((d = detect_load(&o, err, sizeof(err))) == NULL) {
 		cmd_error("%s", err);
 		return EXIT_USAGE;
 	}
-	if (detect_count(d) == 0 && format == DETECT_LIST_TABLE)
+	if (detect_count(d) == 0 && a.format == DETECT_LIST_TABLE)
 		fputs("no detectors found (see --plugin-dir, $TCPMORTEM_PLUGIN_PATH)\n", stdout);
-	detect_list(d, stdout, format);
+	detect_list(d, stdout, a.format);
 	detect_free(d);
 	return EXIT_OK;
 }

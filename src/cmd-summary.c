@@ -1,18 +1,436 @@
-/* cmd-summary.c: placeholder until the command is written. */
+/*
+ * cmd-summary.c: `tcpmortem summary`, counts per capture, per server
+ * (address:port) and per client host, and the diagnosis in plain words.
+ *
+ * Each scope is one GROUP BY per dimension over the filtered flows (and
+ * one over the findings); the groups are created by the first query, in
+ * key order, and found again by binary search.  The counts then go
+ * through the rule table of diagnosis.c.
+ */
 #include "config.h"
 
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "diagnosis.h"
+#include "output.h"
+#include "query.h"
+#include "store.h"
+#include "util.h"
+
+#define ENDPOINT(a, p) \
+	"CASE WHEN instr(" a ", ':') > 0 THEN '[' || " a " || ']:' " \
+	"ELSE " a " || ':' END || " p
+
+#define MAX_DIAG 8
+
+struct sgroup {
+	char key[128];          /* as SQL returned it, for lookup */
+	char path[256];         /* capture scope: the file, escaped */
+	char status[32];
+	struct diag_group g;
+};
+
+struct scope {
+	struct sgroup *groups;
+	size_t n, cap;
+};
+
+/* Per scope: the key of a flow, and of a finding. */
+static const struct {
+	const char *flow_key;
+	const char *finding_key;
+} keys[DIAG_SCOPE_COUNT] = {
+	[DIAG_CAPTURE] = { "CAST(f.capture AS TEXT)", "CAST(a.capture AS TEXT)" },
+	[DIAG_SERVER] = { ENDPOINT("f.server", "f.server_port"),
+	    "CASE WHEN a.flow IS NULL THEN " ENDPOINT("a.host", "a.port")
+	    " ELSE " ENDPOINT("f.server", "f.server_port") " END" },
+	[DIAG_CLIENT] = { "f.client", "f.client" },
+};
+
+static const char *const dim_columns[DIM_FINDINGS] = {
+	"f.handshake", "f.close", "coalesce(f.closer, 'none')", "f.client_state", "f.server_state"
+};
+
+static const struct option summary_options[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "format", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "host", required_argument, NULL, QUERY_OPT_FILTER },
+	{ "port", required_argument, NULL, QUERY_OPT_FILTER },
+	{ "capture", required_argument, NULL, QUERY_OPT_FILTER },
+	{ "limit", required_argument, NULL, QUERY_OPT_FILTER },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char summary_help[] =
+"  -d, --db PATH          the database (default $TCPMORTEM_DB, ./tcpmortem.db)\n"
+"  -o, --format FORMAT    table (a report), csv (scope,group,dimension,name,count)\n"
+"                         or json (one object per group)\n"
+"      --capture ID, --host ADDR, --port N   only those flows\n"
+"      --limit N          the N busiest servers and clients (table default 20)\n";
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sgroup *)a)->key, ((const struct sgroup *)b)->key);
+}
+
+static struct sgroup *
+group_find(struct scope *sc, const char *key)
+{
+	struct sgroup probe;
+
+	snprintf(probe.key, sizeof(probe.key), "%s", key);
+	return bsearch(&probe, sc->groups, sc->n, sizeof(*sc->groups), group_cmp);
+}
+
+/* Prepare "SELECT KEY, WHAT, count(*) FROM FROM WHERE GROUP BY ..." and
+ * bind the filter; NULL with ERR. */
+static sqlite3_stmt *
+prepare_counts(sqlite3 *db, const char *key, const char *what, const char *from,
+    const struct query_sql *q, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = sqlite3_mprintf("SELECT %s AS k, %s, count(*) FROM %s%s GROUP BY 1, 2"
+	    " ORDER BY 1, 3 DESC, 2", key, what, from, q->where);
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    query_bind(st, q) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	sqlite3_free(sql);
+	return st;
+}
+
+/* Make one group per key of scope S: all of them, or the TOP busiest
+ * (TOP > 0); then order them by key, so that bsearch finds them. */
+static int
+load_groups(sqlite3 *db, enum diag_scope s, long top, struct scope *sc,
+    const struct query_sql *q, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = sqlite3_mprintf("SELECT %s AS k, count(*) FROM flows AS f%s GROUP BY 1"
+	    " ORDER BY 2 DESC, 1 LIMIT ?%d", keys[s].flow_key, q->where, q->nparams + 1);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	sqlite3_free(sql);
+	if (rc == SQLITE_OK && (rc = query_bind(st, q)) == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, q->nparams + 1, top > 0 ? top : -1);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sgroup *g;
+		char *name;
+
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue;
+		grow_array((void **)&sc->groups, &sc->cap, sc->n + 1, sizeof(*sc->groups));
+		g = memset(&sc->groups[sc->n++], 0, sizeof(*g));
+		snprintf(g->key, sizeof(g->key), "%s", (const char *)sqlite3_column_text(st, 0));
+		name = output_escape(g->key);
+		snprintf(g->g.name, sizeof(g->g.name), "%s", name);
+		free(name);
+		g->g.scope = s;
+		g->g.flows = sqlite3_column_int64(st, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	qsort(sc->groups, sc->n, sizeof(*sc->groups), group_cmp);
+	return 0;
+}
+
+/* How many groups scope S has in all (to say how many were left out). */
+static long
+count_groups(sqlite3 *db, enum diag_scope s, const struct query_sql *q)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = sqlite3_mprintf("SELECT count(DISTINCT %s) FROM flows AS f%s",
+	    keys[s].flow_key, q->where);
+	long n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    query_bind(st, q) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	return n;
+}
+
+static int
+load_dim(sqlite3 *db, enum diag_scope s, enum diag_dim d, struct scope *sc,
+    const struct query_sql *q, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = d == DIM_FINDINGS ?
+	    prepare_counts(db, keys[s].finding_key, "a.kind",
+		"findings AS a LEFT JOIN flows AS f ON f.id = a.flow", q, err, errlen) :
+	    prepare_counts(db, keys[s].flow_key, dim_columns[d], "flows AS f", q, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sgroup *g;
+		char *name;
+
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL ||
+		    (g = group_find(sc, (const char *)sqlite3_column_text(st, 0))) == NULL)
+			continue;
+		name = output_escape((const char *)sqlite3_column_text(st, 1));
+		diag_add(&g->g, d, name, sqlite3_column_int64(st, 2));
+		free(name);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Damage counters and file names of the capture groups. */
+static int
+load_captures(sqlite3 *db, struct scope *sc, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT CAST(id AS TEXT), fragments, truncated, malformed, drops, flows_evicted,"
+	    " path, status FROM captures";
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct sgroup *g = group_find(sc, (const char *)sqlite3_column_text(st, 0));
+		char *p, *s;
+
+		if (g == NULL)
+			continue;
+		for (int i = 0; i < DMG_COUNT; i++)
+			g->g.damage[i] = sqlite3_column_int64(st, i + 1);
+		p = output_escape((const char *)sqlite3_column_text(st, 6));
+		s = output_escape((const char *)sqlite3_column_text(st, 7));
+		snprintf(g->path, sizeof(g->path), "%s", p);
+		snprintf(g->status, sizeof(g->status), "%s", s);
+		free(p);
+		free(s);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+by_flows(const void *a, const void *b)
+{
+	const struct sgroup *x = *(const struct sgroup *const *)a;
+	const struct sgroup *y = *(const struct sgroup *const *)b;
+
+	return x->g.flows != y->g.flows ? (x->g.flows < y->g.flows ? 1 : -1) :
+	    strcmp(x->key, y->key);
+}
+
+static void
+print_counts_table(const struct diag_group *g, enum diag_dim d, FILE *out)
+{
+	static const char *const labels[DIM_COUNT] = {
+		"handshake", "close", "closer", "client end", "server end", "findings"
+	};
+
+	if (g->ncounts[d] == 0)
+		return;
+	fprintf(out, "  %-11s", labels[d]);
+	for (size_t i = 0; i < g->ncounts[d]; i++)
+		fprintf(out, "%s%s %ld", i ? ", " : "", g->counts[d][i].name, g->counts[d][i].n);
+	fputc('\n', out);
+}
+
+static void
+print_group_table(const struct sgroup *sg, FILE *out)
+{
+	char diag[MAX_DIAG][256];
+	size_t nd = diagnosis_run(&sg->g, diag[0], sizeof(diag[0]), MAX_DIAG);
+
+	if (sg->g.scope == DIAG_CAPTURE)
+		fprintf(out, "capture %s  %s (%s)\n", sg->g.name, sg->path, sg->status);
+	else
+		fprintf(out, "%s %s\n", diag_scope_names[sg->g.scope], sg->g.name);
+	fprintf(out, "  %-11s%ld\n", "flows", sg->g.flows);
+	for (int d = 0; d < DIM_COUNT; d++)
+		print_counts_table(&sg->g, (enum diag_dim)d, out);
+	if (sg->g.scope == DIAG_CAPTURE) {
+		fprintf(out, "  %-11s", "damage");
+		for (int i = 0; i < DMG_COUNT; i++)
+			fprintf(out, "%s%s %ld", i ? ", " : "", diag_damage_names[i], sg->g.damage[i]);
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < nd; i++)
+		fprintf(out, "  %-11s%s\n", i ? "" : "diagnosis", diag[i]);
+	fputc('\n', out);
+}
+
+static void
+print_group_json(const struct sgroup *sg, FILE *out)
+{
+	char diag[MAX_DIAG][256];
+	size_t nd = diagnosis_run(&sg->g, diag[0], sizeof(diag[0]), MAX_DIAG);
+
+	fputs("{\"scope\":", out);
+	output_json_string(out, diag_scope_names[sg->g.scope]);
+	fputs(",\"group\":", out);
+	output_json_string(out, sg->key);
+	if (sg->g.scope == DIAG_CAPTURE) {
+		fputs(",\"path\":", out);
+		output_json_string(out, sg->path);
+	}
+	fprintf(out, ",\"flows\":%ld", sg->g.flows);
+	for (int d = 0; d < DIM_COUNT; d++) {
+		fprintf(out, ",\"%s\":{", diag_dim_names[d]);
+		for (size_t i = 0; i < sg->g.ncounts[d]; i++) {
+			fputs(i ? "," : "", out);
+			output_json_string(out, sg->g.counts[d][i].name);
+			fprintf(out, ":%ld", sg->g.counts[d][i].n);
+		}
+		fputc('}', out);
+	}
+	if (sg->g.scope == DIAG_CAPTURE) {
+		fputs(",\"damage\":{", out);
+		for (int i = 0; i < DMG_COUNT; i++)
+			fprintf(out, "%s\"%s\":%ld", i ? "," : "", diag_damage_names[i], sg->g.damage[i]);
+		fputc('}', out);
+	}
+	fputs(",\"diagnosis\":[", out);
+	for (size_t i = 0; i < nd; i++) {
+		fputs(i ? "," : "", out);
+		output_json_string(out, diag[i]);
+	}
+	fputs("]}\n", out);
+}
+
+static void
+print_group_csv(const struct sgroup *sg, FILE *out)
+{
+	const char *scope = diag_scope_names[sg->g.scope];
+
+	fprintf(out, "%s,", scope);
+	output_csv_field(out, sg->key);
+	fprintf(out, ",flows,,%ld\n", sg->g.flows);
+	for (int d = 0; d < DIM_COUNT; d++)
+		for (size_t i = 0; i < sg->g.ncounts[d]; i++) {
+			fprintf(out, "%s,", scope);
+			output_csv_field(out, sg->key);
+			fprintf(out, ",%s,", diag_dim_names[d]);
+			output_csv_field(out, sg->g.counts[d][i].name);
+			fprintf(out, ",%ld\n", sg->g.counts[d][i].n);
+		}
+}
+
+/* Print the groups of SC, busiest first; TOTAL groups exist in all. */
+static void
+print_scope(struct scope *sc, const struct query_cli *cli, int s, long total)
+{
+	const struct sgroup **order = xcalloc(sc->n + 1, sizeof(*order));
+
+	for (size_t i = 0; i < sc->n; i++)
+		order[i] = &sc->groups[i];
+	qsort(order, sc->n, sizeof(*order), by_flows);
+	for (size_t i = 0; i < sc->n; i++)
+		if (cli->format == OUTPUT_JSON)
+			print_group_json(order[i], stdout);
+		else if (cli->format == OUTPUT_CSV)
+			print_group_csv(order[i], stdout);
+		else
+			print_group_table(order[i], stdout);
+	if (cli->format == OUTPUT_TABLE && total > (long)sc->n)
+		printf("(the %zu busiest of %ld %ss; --limit N for more)\n\n", sc->n, total,
+		    diag_scope_names[s]);
+	free(order);
+}
+
+/* Per-host groups are many on a big capture: the table shows the busiest
+ * TABLE_TOP unless --limit says otherwise; csv and json show all. */
+#define TABLE_TOP 20
+
+static int
+summary_scope(sqlite3 *db, const struct query_cli *cli, enum diag_scope s,
+    const struct query_sql *q, char *err, size_t errlen)
+{
+	struct scope sc = { 0 };
+	long top = s == DIAG_CAPTURE ? 0 : cli->filter.limit > 0 ? cli->filter.limit :
+	    cli->format == OUTPUT_TABLE ? TABLE_TOP : 0;
+	int rc = load_groups(db, s, top, &sc, q, err, errlen);
+
+	for (int d = 0; rc == 0 && d < DIM_COUNT; d++)
+		rc = load_dim(db, s, (enum diag_dim)d, &sc, q, err, errlen);
+	if (rc == 0 && s == DIAG_CAPTURE)
+		rc = load_captures(db, &sc, err, errlen);
+	if (rc == 0)
+		print_scope(&sc, cli, s, top > 0 ? count_groups(db, s, q) : 0);
+	for (size_t i = 0; i < sc.n; i++)
+		diag_free(&sc.groups[i].g);
+	free(sc.groups);
+	return rc;
+}
+
+static int
+summary_print(sqlite3 *db, const struct query_cli *cli)
+{
+	struct query_filter f = cli->filter;
+	struct query_sql q;
+	char err[256];
+	int rc = 0;
+
+	f.limit = 0;            /* --limit is applied per scope, not in SQL */
+	query_build(&f, QUERY_FLOWS, &q);
+	if (cli->format == OUTPUT_CSV)
+		fputs("scope,group,dimension,name,count\n", stdout);
+	for (int s = 0; rc == 0 && s < DIAG_SCOPE_COUNT; s++)
+		rc = summary_scope(db, cli, (enum diag_scope)s, &q, err, sizeof(err));
+	if (rc != 0)
+		cmd_error("%s: %s", cli->db, err);
+	query_sql_free(&q);
+	return rc == 0 ? EXIT_OK : EXIT_IO;
+}
 
 static int
 cmd_summary_exec(int argc, char **argv)
 {
-	cmd_error("summary: not implemented yet");
-	return EXIT_USAGE;
+	struct query_cli cli;
+	struct store *s;
+	char err[512];
+	int rc;
+
+	if (query_cli_parse(&cli, argc, argv, ":d:o:h", summary_options, err, sizeof(err)) != 0) {
+		cmd_error("summary: %s", err);
+		return EXIT_USAGE;
+	}
+	if (cli.help) {
+		cmd_usage(&cmd_summary_entry, stdout);
+		fputs(summary_help, stdout);
+		return EXIT_OK;
+	}
+	if (cli.first_arg < argc) {
+		cmd_error("summary: unexpected argument '%s'; see --help", argv[cli.first_arg]);
+		return EXIT_USAGE;
+	}
+	cli.db = cmd_db_path(cli.db);
+	if ((s = store_open(cli.db, STORE_READ, 5000, err, sizeof(err))) == NULL) {
+		cmd_error("%s", err);
+		return EXIT_IO;
+	}
+	rc = summary_print(store_db(s), &cli);
+	store_close(s);
+	return rc;
 }
 
 const struct cmd_entry cmd_summary_entry = {
 	.name = "summary",
-	.usage = "[FILTERS]",
-	.summary = "counts and the diagnosis, per capture and per host",
+	.usage = "[-d DB] [-o table|csv|json] [--capture ID] [--host ADDR] [--port N]",
+	.summary = "counts per capture, server and client, and a diagnosis",
 	.exec = cmd_summary_exec,
 };

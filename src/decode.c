@@ -11,6 +11,8 @@
  *
  *   captured   what libpcap gave us (caplen): nothing past it is ever read;
  *   on wire    what the IP header says was sent: the TCP payload length.
+ *              An IP length of 0 (TSO/GRO captures) or one longer than the
+ *              frame falls back to the frame's length on the wire.
  *
  * A header that runs past the captured bytes is TRUNCATED when the snaplen
  * cut the frame (caplen < wirelen) and MALFORMED when the whole frame was
@@ -33,14 +35,16 @@
 enum {
 	LT_NULL = 0, LT_EN10MB = 1, LT_RAW12 = 12, LT_RAW14 = 14, LT_RAW101 = 101,
 	LT_LOOP = 108, LT_SLL = 113, LT_IPV4 = 228, LT_IPV6 = 229, LT_SLL2 = 276,
-	LT_PPP = 9, LT_PPP_HDLC = 50, LT_C_HDLC = 104, LT_NFLOG = 239, LT_IPOIB = 242
+	LT_PPP = 9, LT_PPP_HDLC = 50, LT_C_HDLC = 104, LT_NFLOG = 239, LT_IPOIB = 242,
+	LT_FDDI = 10
 };
 
 #define ETH_IPV4        0x0800
 #define ETH_IPV6        0x86dd
 #define IPPROTO_TCP_    6
 #define MAX_VLAN_TAGS   8       /* more than QinQinQ... is an attack, not a network */
-#define MAX_EXT_HEADERS 16      /* IPv6: RFC 8200 order has at most ~8 */
+#define MAX_EXT_HEADERS 16      /* IPv6: RFC 8200's recommended order has 8 */
+#define MAX_MPLS_LABELS 8
 
 /* The frame as it is being decoded. */
 struct cut {
@@ -63,11 +67,13 @@ static const char *const verdict_names[DECODE_VERDICT_COUNT] = {
 };
 
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t rd32(const uint8_t *p)
+static inline uint32_t
+rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline uint32_t rd32le(const uint8_t *p)
+static inline uint32_t
+rd32le(const uint8_t *p)
 {
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
@@ -75,7 +81,8 @@ static inline uint32_t rd32le(const uint8_t *p)
 /* Record why the frame is not a segment and return verdict V. */
 static enum decode_verdict say(struct cut *c, enum decode_verdict v, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static enum decode_verdict say(struct cut *c, enum decode_verdict v, const char *fmt, ...)
+static enum decode_verdict
+say(struct cut *c, enum decode_verdict v, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -89,8 +96,8 @@ static enum decode_verdict say(struct cut *c, enum decode_verdict v, const char 
 
 /* A header of NEED bytes at OFF that is not all captured: cut by the
  * snaplen, or a lie when the frame was captured whole. */
-static enum decode_verdict short_header(struct cut *c, const char *what, uint32_t off,
-    uint32_t need)
+static enum decode_verdict
+short_header(struct cut *c, const char *what, uint32_t off, uint32_t need)
 {
 	uint32_t have = off < c->caplen ? c->caplen - off : 0;
 
@@ -98,7 +105,8 @@ static enum decode_verdict short_header(struct cut *c, const char *what, uint32_
 	    "%s needs %u bytes at offset %u, captured %u", what, need, off, have);
 }
 
-static inline int have(const struct cut *c, uint32_t off, uint32_t n)
+static inline int
+have(const struct cut *c, uint32_t off, uint32_t n)
 {
 	return off <= c->caplen && n <= c->caplen - off;
 }
@@ -109,16 +117,62 @@ static enum decode_verdict decode_ipv4(struct cut *c, uint32_t off);
 static enum decode_verdict decode_ipv6(struct cut *c, uint32_t off);
 static enum decode_verdict decode_tcp(struct cut *c, uint32_t off, uint32_t l4len);
 
+/* A PPP protocol number at OFF (PPP links, PPPoE sessions). */
+static enum decode_verdict
+decode_ppp_proto(struct cut *c, uint32_t off)
+{
+	uint16_t proto;
+
+	if (!have(c, off, 2))
+		return short_header(c, "PPP protocol", off, 2);
+	proto = rd16(c->p + off);
+	if (proto == 0x0021)
+		return decode_ipv4(c, off + 2);
+	if (proto == 0x0057)
+		return decode_ipv6(c, off + 2);
+	return say(c, DECODE_NOT_IP, "PPP protocol 0x%04x", proto);
+}
+
+/* An MPLS label stack, bounded, then IP told apart by its version nibble;
+ * anything else under the labels (a pseudowire) is not ours to read. */
+static enum decode_verdict
+decode_mpls(struct cut *c, uint32_t off)
+{
+	int n;
+
+	for (n = 0;; n++) {
+		if (n == MAX_MPLS_LABELS)
+			return say(c, DECODE_MALFORMED, "more than %d MPLS labels", n);
+		if (!have(c, off, 4))
+			return short_header(c, "MPLS label", off, 4);
+		off += 4;
+		if (c->p[off - 2] & 1)          /* bottom of stack */
+			break;
+	}
+	if (!have(c, off, 1))
+		return short_header(c, "IP header", off, 1);
+	if (c->p[off] >> 4 == 4)
+		return decode_ipv4(c, off);
+	if (c->p[off] >> 4 == 6)
+		return decode_ipv6(c, off);
+	return say(c, DECODE_UNSUPPORTED, "MPLS payload is not IP (first byte 0x%02x)", c->p[off]);
+}
+
 /* Dispatch on an ethertype found at the end of the link header. */
-static enum decode_verdict decode_ethertype(struct cut *c, uint32_t off, uint16_t type)
+static enum decode_verdict
+decode_ethertype(struct cut *c, uint32_t off, uint16_t type)
 {
 	switch (type) {
 	case ETH_IPV4:
 		return decode_ipv4(c, off);
 	case ETH_IPV6:
 		return decode_ipv6(c, off);
-	case 0x8847: case 0x8848:       /* MPLS */
-	case 0x8863: case 0x8864:       /* PPPoE */
+	case 0x8847: case 0x8848:       /* MPLS unicast, multicast */
+		return decode_mpls(c, off);
+	case 0x8864:                    /* PPPoE session: 6 bytes, then PPP */
+		if (!have(c, off, 6))
+			return short_header(c, "PPPoE header", off, 6);
+		return decode_ppp_proto(c, off + 6);
 	case 0x88e7:                    /* 802.1ah MAC-in-MAC */
 		return say(c, DECODE_UNSUPPORTED, "encapsulation ethertype 0x%04x not supported", type);
 	default:
@@ -126,8 +180,22 @@ static enum decode_verdict decode_ethertype(struct cut *c, uint32_t off, uint16_
 	}
 }
 
+static enum decode_verdict decode_tags(struct cut *c, uint16_t type, uint32_t off);
+
+/* 802.2 LLC at OFF: only SNAP with an ethertype (OUI 0) can carry IP. */
+static enum decode_verdict
+decode_llc(struct cut *c, uint32_t off)
+{
+	static const uint8_t snap[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
+
+	if (have(c, off, 8) && memcmp(c->p + off, snap, 6) == 0)
+		return decode_tags(c, rd16(c->p + off + 6), off + 8);
+	return say(c, DECODE_NOT_IP, "802.2 LLC frame");
+}
+
 /* The version nibble chooses: raw IP links carry both families. */
-static enum decode_verdict decode_ip_any(struct cut *c, uint32_t off)
+static enum decode_verdict
+decode_ip_any(struct cut *c, uint32_t off)
 {
 	if (!have(c, off, 1))
 		return short_header(c, "IP header", off, 1);
@@ -142,7 +210,8 @@ static enum decode_verdict decode_ip_any(struct cut *c, uint32_t off)
 }
 
 /* IP protocols that carry another IP packet: a tunnel we do not enter. */
-static enum decode_verdict decode_l4_other(struct cut *c, unsigned proto, const char *family)
+static enum decode_verdict
+decode_l4_other(struct cut *c, unsigned proto, const char *family)
 {
 	if (proto == 4 || proto == 41 || proto == 47)
 		return say(c, DECODE_UNSUPPORTED, "%s tunnel (protocol %u) not supported", family, proto);
@@ -151,12 +220,14 @@ static enum decode_verdict decode_l4_other(struct cut *c, unsigned proto, const 
 
 /* Bytes of the frame from OFF to its end on the wire: where an IP length of
  * zero (TSO/GRO captures) or a length longer than the frame falls back to. */
-static inline uint32_t wire_rest(const struct cut *c, uint32_t off)
+static inline uint32_t
+wire_rest(const struct cut *c, uint32_t off)
 {
 	return off < c->wirelen ? c->wirelen - off : 0;
 }
 
-static enum decode_verdict decode_ipv4(struct cut *c, uint32_t off)
+static enum decode_verdict
+decode_ipv4(struct cut *c, uint32_t off)
 {
 	const uint8_t *ip;
 	uint32_t hlen, tot;
@@ -195,7 +266,8 @@ static enum decode_verdict decode_ipv4(struct cut *c, uint32_t off)
 /* IPv6 extension headers we walk through, and how each gives its length. */
 enum ext_len { EXT_8OCTETS, EXT_FRAGMENT, EXT_AH };
 
-static int ext_kind(unsigned nh, enum ext_len *how)
+static int
+ext_kind(unsigned nh, enum ext_len *how)
 {
 	switch (nh) {
 	case 0: case 43: case 60:       /* hop-by-hop, routing, destination options */
@@ -216,7 +288,8 @@ static int ext_kind(unsigned nh, enum ext_len *how)
 /* A fragment header: returns -1 for a real fragment (verdict already
  * given in *V), 0 for an atomic fragment (offset 0, no M flag: RFC 6946
  * says it is a whole packet). */
-static int ipv6_fragment(struct cut *c, const uint8_t *h, enum decode_verdict *v)
+static int
+ipv6_fragment(struct cut *c, const uint8_t *h, enum decode_verdict *v)
 {
 	uint16_t offm = rd16(h + 2);
 
@@ -229,7 +302,8 @@ static int ipv6_fragment(struct cut *c, const uint8_t *h, enum decode_verdict *v
 
 /* Walk the extension chain from NH at OFF within END (end of the IPv6
  * payload on the wire); on success *OFF and *NH point at the upper layer. */
-static enum decode_verdict ipv6_walk(struct cut *c, uint32_t *off, unsigned *nh, uint32_t end)
+static enum decode_verdict
+ipv6_walk(struct cut *c, uint32_t *off, unsigned *nh, uint32_t end)
 {
 	enum decode_verdict v = DECODE_TCP;
 	enum ext_len how;
@@ -255,7 +329,8 @@ static enum decode_verdict ipv6_walk(struct cut *c, uint32_t *off, unsigned *nh,
 	return DECODE_TCP;
 }
 
-static enum decode_verdict decode_ipv6(struct cut *c, uint32_t off)
+static enum decode_verdict
+decode_ipv6(struct cut *c, uint32_t off)
 {
 	const uint8_t *ip;
 	uint32_t plen, l4, end;
@@ -291,25 +366,29 @@ static enum decode_verdict decode_ipv6(struct cut *c, uint32_t off)
 typedef void opt_fn(struct packet *pk, const uint8_t *o, uint32_t len);
 
 static void opt_mss(struct packet *pk, const uint8_t *o, uint32_t len) { pk->mss = rd16(o + 2); }
-static void opt_wscale(struct packet *pk, const uint8_t *o, uint32_t len)
+static void
+opt_wscale(struct packet *pk, const uint8_t *o, uint32_t len)
 {
 	pk->has_wscale = 1;
 	pk->wscale = o[2];
 }
 static void opt_sackperm(struct packet *pk, const uint8_t *o, uint32_t len) { pk->has_sack_perm = 1; }
-static void opt_ts(struct packet *pk, const uint8_t *o, uint32_t len)
+static void
+opt_ts(struct packet *pk, const uint8_t *o, uint32_t len)
 {
 	pk->has_ts = 1;
 	pk->tsval = rd32(o + 2);
 	pk->tsecr = rd32(o + 6);
 }
-static void opt_tfo(struct packet *pk, const uint8_t *o, uint32_t len)
+static void
+opt_tfo(struct packet *pk, const uint8_t *o, uint32_t len)
 {
 	pk->has_tfo = 1;
 	pk->tfo_cookie_len = (uint8_t)(len - 2);
 }
 /* Kind 254 is shared experimental space (RFC 6994): TFO only with its magic. */
-static void opt_exp(struct packet *pk, const uint8_t *o, uint32_t len)
+static void
+opt_exp(struct packet *pk, const uint8_t *o, uint32_t len)
 {
 	if (rd16(o + 2) != 0xf989)
 		return;
@@ -330,7 +409,8 @@ static const struct tcp_option {
 	{ 254, 4, 40, opt_exp },
 };
 
-static const struct tcp_option *option_find(uint8_t kind)
+static const struct tcp_option *
+option_find(uint8_t kind)
 {
 	size_t i;
 
@@ -342,7 +422,8 @@ static const struct tcp_option *option_find(uint8_t kind)
 
 /* Options from OFF to END (already bounded by caplen).  A length that
  * cannot be right stops the walk: what follows cannot be trusted. */
-static void tcp_parse_options(struct packet *pk, const uint8_t *p, uint32_t off, uint32_t end)
+static void
+tcp_parse_options(struct packet *pk, const uint8_t *p, uint32_t off, uint32_t end)
 {
 	const struct tcp_option *t;
 	uint32_t len;
@@ -369,7 +450,8 @@ static void tcp_parse_options(struct packet *pk, const uint8_t *p, uint32_t off,
 }
 
 /* The TCP header at OFF, with L4LEN bytes of IP payload on the wire. */
-static enum decode_verdict decode_tcp(struct cut *c, uint32_t off, uint32_t l4len)
+static enum decode_verdict
+decode_tcp(struct cut *c, uint32_t off, uint32_t l4len)
 {
 	const uint8_t *th;
 	struct packet *pk = c->out;
@@ -403,7 +485,8 @@ static enum decode_verdict decode_tcp(struct cut *c, uint32_t off, uint32_t l4le
 
 /* TYPE was read just before OFF; any 802.1Q/802.1ad/QinQ tags follow.  The
  * outermost VLAN id is kept; tags are bounded in number. */
-static enum decode_verdict decode_tags(struct cut *c, uint16_t type, uint32_t off)
+static enum decode_verdict
+decode_tags(struct cut *c, uint16_t type, uint32_t off)
 {
 	int n;
 
@@ -417,26 +500,29 @@ static enum decode_verdict decode_tags(struct cut *c, uint16_t type, uint32_t of
 		type = rd16(c->p + off + 2);
 		off += 4;
 	}
-	if (type < 0x0600)
-		return say(c, DECODE_NOT_IP, "802.3/LLC frame (type/length %u)", type);
+	if (type < 0x0600)              /* an 802.3 length: LLC follows */
+		return decode_llc(c, off);
 	return decode_ethertype(c, off, type);
 }
 
-static enum decode_verdict link_ether(struct cut *c)
+static enum decode_verdict
+link_ether(struct cut *c)
 {
 	if (!have(c, 0, 14))
 		return short_header(c, "Ethernet header", 0, 14);
 	return decode_tags(c, rd16(c->p + 12), 14);
 }
 
-static enum decode_verdict link_sll(struct cut *c)
+static enum decode_verdict
+link_sll(struct cut *c)
 {
 	if (!have(c, 0, 16))
 		return short_header(c, "Linux cooked header", 0, 16);
 	return decode_tags(c, rd16(c->p + 14), 16);
 }
 
-static enum decode_verdict link_sll2(struct cut *c)
+static enum decode_verdict
+link_sll2(struct cut *c)
 {
 	if (!have(c, 0, 20))
 		return short_header(c, "Linux cooked v2 header", 0, 20);
@@ -450,7 +536,8 @@ static enum decode_verdict link_ipv6(struct cut *c) { return decode_ipv6(c, 0); 
 /* BSD loopback: the address family in the writer's byte order (DLT_NULL)
  * or in network order (DLT_LOOP).  Families are below 256, so whichever
  * end holds the nonzero byte tells the order. */
-static enum decode_verdict link_null(struct cut *c)
+static enum decode_verdict
+link_null(struct cut *c)
 {
 	uint32_t af;
 
@@ -471,35 +558,38 @@ static enum decode_verdict link_null(struct cut *c)
 
 /* PPP in HDLC-like framing (address 0xff, control 0x03) or with both
  * compressed away; protocol numbers of RFC 1332 and 5072. */
-static enum decode_verdict link_ppp(struct cut *c)
+static enum decode_verdict
+link_ppp(struct cut *c)
 {
-	uint32_t off = have(c, 0, 2) && c->p[0] == 0xff && c->p[1] == 0x03 ? 2 : 0;
-	uint16_t proto;
-
-	if (!have(c, off, 2))
-		return short_header(c, "PPP header", off, 2);
-	proto = rd16(c->p + off);
-	if (proto == 0x0021)
-		return decode_ipv4(c, off + 2);
-	if (proto == 0x0057)
-		return decode_ipv6(c, off + 2);
-	return say(c, DECODE_NOT_IP, "PPP protocol 0x%04x", proto);
+	return decode_ppp_proto(c, have(c, 0, 2) && c->p[0] == 0xff && c->p[1] == 0x03 ? 2 : 0);
 }
 
 /* Cisco HDLC: address, control, then an ethertype. */
-static enum decode_verdict link_c_hdlc(struct cut *c)
+static enum decode_verdict
+link_c_hdlc(struct cut *c)
 {
 	if (!have(c, 0, 4))
 		return short_header(c, "Cisco HDLC header", 0, 4);
 	return decode_ethertype(c, 4, rd16(c->p + 2));
 }
 
-/* IP over InfiniBand (RFC 4391): an ethertype and two reserved bytes. */
-static enum decode_verdict link_ipoib(struct cut *c)
+/* IP over InfiniBand as libpcap writes it: 40 bytes of source and
+ * destination hardware addresses, then RFC 4391's ethertype and reserved. */
+static enum decode_verdict
+link_ipoib(struct cut *c)
 {
-	if (!have(c, 0, 4))
-		return short_header(c, "IPoIB header", 0, 4);
-	return decode_tags(c, rd16(c->p), 4);
+	if (!have(c, 0, 44))
+		return short_header(c, "IPoIB header", 0, 44);
+	return decode_tags(c, rd16(c->p + 40), 44);
+}
+
+/* FDDI: frame control and two addresses, then 802.2 LLC. */
+static enum decode_verdict
+link_fddi(struct cut *c)
+{
+	if (!have(c, 0, 13))
+		return short_header(c, "FDDI header", 0, 13);
+	return decode_llc(c, 13);
 }
 
 /*
@@ -507,7 +597,8 @@ static enum decode_verdict link_ipoib(struct cut *c)
  * and type are in the capturing host's byte order (little-endian unless the
  * length read that way cannot be right).  Type 9 holds the IP packet.
  */
-static enum decode_verdict link_nflog(struct cut *c)
+static enum decode_verdict
+link_nflog(struct cut *c)
 {
 	uint32_t off = 4, len;
 	uint16_t type;
@@ -552,9 +643,11 @@ static const struct link {
 	{ LT_C_HDLC, link_c_hdlc },
 	{ LT_NFLOG, link_nflog },
 	{ LT_IPOIB, link_ipoib },
+	{ LT_FDDI, link_fddi },
 };
 
-static const struct link *link_find(int dlt)
+static const struct link *
+link_find(int dlt)
 {
 	size_t i;
 
@@ -566,7 +659,8 @@ static const struct link *link_find(int dlt)
 
 /* ---- public ------------------------------------------------------------ */
 
-enum decode_verdict decode_frame(int dlt, const uint8_t *data, uint32_t caplen,
+enum decode_verdict
+decode_frame(int dlt, const uint8_t *data, uint32_t caplen,
     uint32_t wirelen, struct packet *out, char *why, size_t whylen)
 {
 	const struct link *l = link_find(dlt);
@@ -584,12 +678,14 @@ enum decode_verdict decode_frame(int dlt, const uint8_t *data, uint32_t caplen,
 	return l->fn(&c);
 }
 
-int decode_supports_dlt(int dlt)
+int
+decode_supports_dlt(int dlt)
 {
 	return link_find(dlt) != NULL;
 }
 
-const char *decode_verdict_name(enum decode_verdict v)
+const char *
+decode_verdict_name(enum decode_verdict v)
 {
 	if ((unsigned)v >= DECODE_VERDICT_COUNT)
 		return "unknown";

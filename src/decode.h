@@ -2,8 +2,9 @@
  * decode.h: from a captured frame to a TCP segment.
  *
  * decode_frame() peels the link layer (Ethernet with 802.1Q/802.1ad/QinQ
- * tags, Linux cooked SLL and SLL2, raw IPv4/IPv6, BSD loopback/null, PPP,
- * Cisco HDLC, Linux NFLOG, IP over InfiniBand), then
+ * tags, LLC/SNAP, MPLS and PPPoE inside; Linux cooked SLL and SLL2, raw
+ * IPv4/IPv6, BSD loopback/null, PPP, Cisco HDLC, Linux NFLOG, IP over
+ * InfiniBand, FDDI), then
  * IPv4 (options) or IPv6 (extension-header chain), then TCP (options).
  * It never reads past caplen.  A frame is data, not an error: the result is
  * a verdict that the caller counts; only DECODE_TCP fills the segment.

@@ -61,7 +61,7 @@ flow_new(const struct packet *p, uint64_t id, size_t nslots)
 	f->v.first_ts = f->v.last_ts = p->ts;
 	f->v.first_frame = f->v.last_frame = p->frame;
 	f->v.incarnation = 1;
-	f->first_fin = f->first_rst = TM_NO_SIDE;
+	f->first_fin = f->first_rst = f->last_from = TM_NO_SIDE;
 	if ((p->flags & TM_TH_SYN) && !(p->flags & TM_TH_ACK)) {
 		f->v.ep[TM_CLIENT].state = TM_CLOSED;
 		f->v.ep[TM_SERVER].state = TM_LISTEN;
@@ -150,6 +150,27 @@ undo_last(struct flow *f, enum tm_side s)
 	tl->n--;
 	f->v.ep[s].state = tl->items[tl->n].from;
 	f->v.ep[s].state_since = tl->n > 0 ? tl->items[tl->n - 1].ts : f->v.first_ts;
+	f->timer_base[s] = f->v.ep[s].state_since;
+}
+
+/* Undo side S's transitions back to the last time it entered STATE. */
+static void
+undo_to(struct flow *f, enum tm_side s, enum tm_state state)
+{
+	while (f->tl[s].n > 0 && f->v.ep[s].state != state)
+		undo_last(f, s);
+}
+
+/* Side S entered ESTABLISHED from a SYN-ACK and has sent nothing but SYNs
+ * since: it acts as if that SYN-ACK never reached it. */
+static int
+synack_never_arrived(const struct flow *f, enum tm_side s)
+{
+	const struct timeline *tl = &f->tl[s];
+
+	return f->v.ep[s].state == TM_ESTABLISHED && tl->n > 0 &&
+	    tl->items[tl->n - 1].from == TM_SYN_SENT &&
+	    (f->last[s].flags & (TM_TH_SYN | TM_TH_ACK)) == TM_TH_SYN;
 }
 
 /* --- timers -------------------------------------------------------------- */
@@ -357,6 +378,8 @@ sender_syn(struct flow *f, enum tm_side s, const struct packet *p, const struct 
 		f->saw_syn[s] = 1;
 		if (f->syn_ts == 0)
 			f->syn_ts = p->ts;
+		if (synack_never_arrived(f, s))      /* the same SYN again */
+			undo_to(f, s, TM_SYN_SENT);
 		apply(f, s, EV_SEND_SYN, p->ts, p->frame, ev);
 		return;
 	}
@@ -411,10 +434,26 @@ sender_fin(struct flow *f, enum tm_side s, const struct packet *p, const struct 
 		apply(f, s, EV_RECV_FIN, p->ts, p->frame, ev);
 }
 
+/* A SYN-SENT endpoint acknowledging the peer's SYN has received its
+ * SYN-ACK, whatever the tap saw of it. */
+static int
+acks_peer_syn(const struct flow *f, enum tm_side s, const struct packet *p)
+{
+	const struct tm_endpoint *peer = &f->v.ep[!s];
+
+	return f->v.ep[s].state == TM_SYN_SENT && (p->flags & TM_TH_ACK) &&
+	    peer->isn_known && p->ack == peer->isn + 1 && f->saw_synack[!s];
+}
+
 static void
-sender_events(struct flow *f, enum tm_side s, const struct packet *p, const struct flow_events *ev)
+sender_events(struct flow *f, enum tm_side s, const struct packet *p,
+    const struct tm_segment *g, const struct flow_events *ev)
 {
 	if (p->flags & TM_TH_RST) {
+		/* One the receiver would drop (out of window: forged or stale)
+		 * moves nobody; the detectors judge it. */
+		if (!g->in_window)
+			return;
 		if (f->first_rst == TM_NO_SIDE)
 			f->first_rst = s;
 		if (!(f->v.ep[0].fin_sent && f->v.ep[1].fin_sent))
@@ -428,6 +467,8 @@ sender_events(struct flow *f, enum tm_side s, const struct packet *p, const stru
 	}
 	if (p->flags & TM_TH_SYN)
 		sender_syn(f, s, p, ev);
+	else if (acks_peer_syn(f, s, p))      /* it did get the SYN-ACK */
+		apply(f, s, EV_RECV_SYNACK, p->ts, p->frame, ev);
 	if (p->flags & TM_TH_FIN)
 		sender_fin(f, s, p, ev);
 }
@@ -560,7 +601,8 @@ note_data(struct flow *f, enum tm_side s, const struct packet *p)
 static int
 is_capture_duplicate(struct flow *f, enum tm_side s, const struct packet *p)
 {
-	int dup = f->v.ep[s].packets > 0 && p->ts - f->last[s].ts < DUPLICATE_WINDOW &&
+	int dup = f->v.ep[s].packets > 0 && f->last_from == s &&
+	    p->ts - f->last[s].ts < DUPLICATE_WINDOW &&
 	    p->ts >= f->last[s].ts && p->seq == f->last[s].seq && p->ack == f->last[s].ack &&
 	    p->len == f->last[s].len && p->flags == f->last[s].flags &&
 	    p->tsval == f->last[s].tsval;
@@ -571,6 +613,7 @@ is_capture_duplicate(struct flow *f, enum tm_side s, const struct packet *p)
 	f->last[s].len = p->len;
 	f->last[s].flags = p->flags;
 	f->last[s].tsval = p->tsval;
+	f->last_from = s;
 	return dup;
 }
 
@@ -600,7 +643,7 @@ flow_segment(struct flow *f, const struct packet *p, const struct tm_profile *pr
 	before = f->tl[0].n + f->tl[1].n;
 	note_data(f, s, p);
 	track_sender(f, s, p);
-	sender_events(f, s, p, ev);
+	sender_events(f, s, p, &g, ev);
 	receiver_events(f, s, p, &g, ev);
 	ladder_add(f, &g, foldable(f, &g, before));
 	if (p->ts > f->v.last_ts)
@@ -727,13 +770,22 @@ classify_close(struct flow *f)
 }
 
 void
+flow_classify(struct flow *f)
+{
+	f->handshake = classify_handshake(f);
+	classify_close(f);
+}
+
+void
 flow_finish(struct flow *f, tm_time_t now, const struct tm_profile *prof,
     const struct flow_events *ev)
 {
-	flow_advance(f, now, prof, ev);
-	/* A server that never answered acts as if it never got the SYN. */
+	/* A server that never answered acts as if it never got the SYN; a
+	 * client that never acknowledged the SYN-ACK, as if it never got it. */
 	if (f->v.ep[TM_SERVER].packets == 0 && f->v.ep[TM_SERVER].state == TM_SYN_RECEIVED)
 		revise(f, TM_SERVER, TM_CLOSED);
-	f->handshake = classify_handshake(f);
-	classify_close(f);
+	if (synack_never_arrived(f, TM_CLIENT))
+		undo_to(f, TM_CLIENT, TM_SYN_SENT);
+	flow_advance(f, now, prof, ev);
+	flow_classify(f);
 }

@@ -95,6 +95,7 @@ struct flow {
 		uint32_t seq, ack, len, tsval;
 		uint8_t flags;
 	} last[2];
+	enum tm_side last_from; /* the sender of the last segment */
 	uint64_t duplicates;    /* the same packet captured twice (not resent) */
 	enum tm_side first_fin; /* TM_NO_SIDE until a FIN */
 	enum tm_side first_rst;
@@ -145,5 +146,9 @@ int flow_is_done(const struct flow *f);
  * handshake, close and closer.  Idempotent. */
 void flow_finish(struct flow *f, tm_time_t now, const struct tm_profile *prof,
     const struct flow_events *ev);
+
+/* Decide handshake, close and closer from what was seen so far, changing
+ * nothing else: a live checkpoint's view of a flow that goes on. */
+void flow_classify(struct flow *f);
 
 #endif

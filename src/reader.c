@@ -94,6 +94,24 @@ fnv_word(uint64_t h, uint64_t w)
 	return (h ^ w) * FNV_PRIME;
 }
 
+/* Little-endian load of N <= 8 bytes; one mov on the usual hosts. */
+static inline uint64_t
+load_le(const uint8_t *p, uint32_t n)
+{
+	uint64_t w = 0;
+	uint32_t k;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n == 8) {
+		memcpy(&w, p, 8);
+		return w;
+	}
+#endif
+	for (k = 0; k < n; k++)
+		w |= (uint64_t)p[k] << (8 * k);
+	return w;
+}
+
 /*
  * FNV-1a over 64-bit little-endian words rather than bytes: an eighth of
  * the multiplications, and the same value on every host.  It identifies a
@@ -104,18 +122,13 @@ static uint64_t
 digest_frame(uint64_t h, int dlt, tm_time_t ts, const struct pcap_pkthdr *hdr,
     const uint8_t *data)
 {
-	uint32_t n = hdr->caplen < DIGEST_BYTES ? hdr->caplen : DIGEST_BYTES, i, k;
-	uint64_t w;
+	uint32_t n = hdr->caplen < DIGEST_BYTES ? hdr->caplen : DIGEST_BYTES, i;
 
 	h = fnv_word(h, (uint64_t)ts);
 	h = fnv_word(h, (uint64_t)hdr->caplen << 32 | hdr->len);
 	h = fnv_word(h, (uint64_t)(uint32_t)dlt);
-	for (i = 0; i < n; i += 8) {
-		w = 0;
-		for (k = 0; k < 8 && i + k < n; k++)
-			w |= (uint64_t)data[i + k] << (8 * k);
-		h = fnv_word(h, w);
-	}
+	for (i = 0; i < n; i += 8)
+		h = fnv_word(h, load_le(data + i, n - i < 8 ? n - i : 8));
 	return h;
 }
 
@@ -302,8 +315,8 @@ static const struct {
 	{ PCAP_ERROR_RFMON_NOTSUP, "monitor mode is not supported on that device" },
 };
 
-/* pcap_activate()'s failure RC as one line naming the interface; libpcap's
- * own detail follows when it has one. */
+/* pcap_activate()'s failure RC as one line naming the interface: ours for
+ * the failures a user can act on, libpcap's words for the rest. */
 static void
 reader_activate_error(struct reader *r, int rc, char *err, size_t errlen)
 {
@@ -313,13 +326,11 @@ reader_activate_error(struct reader *r, int rc, char *err, size_t errlen)
 	for (i = 0; i < sizeof activate_errors / sizeof activate_errors[0]; i++)
 		if (activate_errors[i].code == rc)
 			break;
-	if (i == sizeof activate_errors / sizeof activate_errors[0])
+	if (i < sizeof activate_errors / sizeof activate_errors[0])
+		snprintf(err, errlen, "%s: %s", r->path, activate_errors[i].what);
+	else
 		snprintf(err, errlen, "%s: %s", r->path,
 		    detail != NULL && *detail ? detail : pcap_statustostr(rc));
-	else if (detail != NULL && *detail && rc != PCAP_ERROR_PERM_DENIED)
-		snprintf(err, errlen, "%s: %s (%s)", r->path, activate_errors[i].what, detail);
-	else
-		snprintf(err, errlen, "%s: %s", r->path, activate_errors[i].what);
 }
 
 /* Settings that must precede pcap_activate(). */
@@ -366,6 +377,8 @@ reader_open_live(const char *iface, const struct reader_options *o, char *err, s
 		goto fail;
 	}
 	r->fd = pcap_get_selectable_fd(p);
+	if (r->fd < 0)          /* nothing to poll: let libpcap's timeout block */
+		pcap_setnonblock(p, 0, pcap_err);
 	if (o != NULL && o->write_path != NULL && reader_open_dump(r, o->write_path, err, errlen) < 0)
 		goto fail;
 	return r;

@@ -36,7 +36,10 @@ enum reader_status {
 struct reader_options {
 	int snaplen;            /* live: bytes per packet (0 = 262144) */
 	int buffer_kib;         /* live: kernel buffer, KiB (0 = libpcap's) */
-	const char *filter;     /* BPF expression, ANDed with "tcp"; may be NULL */
+	const char *filter;     /* BPF expression, ANDed with "tcp"; may be NULL.
+	                         * Live always filters "tcp".  Frames are numbered
+	                         * as delivered, so a file read through a filter
+	                         * is not numbered as Wireshark numbers it. */
 	const char *write_path; /* live: also write raw packets here; may be NULL */
 	size_t stdio_buffer;    /* offline: stdio buffer size (0 = 1 MiB) */
 };

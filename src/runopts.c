@@ -9,7 +9,7 @@
 #include "profile.h"
 #include "runopts.h"
 
-#define DEFAULT_IDLE_TIMEOUT 300.0
+#define DEFAULT_IDLE_TIMEOUT 7200.0 /* Linux tcp_keepalive_time */
 #define DEFAULT_MAX_FLOWS 2000000
 
 void
@@ -115,7 +115,7 @@ runopts_help(FILE *out)
 	    "      --plugin-dir DIR   load detectors from DIR too; repeatable\n"
 	    "      --disable KIND     turn a detector or an anomaly kind off; repeatable\n"
 	    "      --set NAME=VALUE   set a detector threshold (see tcpmortem plugins)\n"
-	    "      --idle-timeout S   write out a silent open connection after S s (300)\n"
+	    "      --idle-timeout S   write out a silent open connection after S s (7200)\n"
 	    "      --max-flows N      memory cap in connections held at once (2000000)\n"
 	    "      --force            analyse a capture even if it is already stored\n"
 	    "  -q, --quiet            no summary, no progress line\n"

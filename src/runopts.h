@@ -54,7 +54,7 @@ struct runopts {
 	struct analysis_options analysis;
 };
 
-/* Defaults: profile linux, vantage auto, idle timeout 300 s, 2,000,000 flows. */
+/* Defaults: profile linux, vantage auto, idle timeout 7200 s, 2,000,000 flows. */
 void runopts_init(struct runopts *ro);
 
 /* Take option OPT with ARG if it is a shared one: 1 taken, 0 not ours,

@@ -25,6 +25,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,17 +62,32 @@ static const char *const capture_columns[] = {
 	"peak_flows", "analysed_at", "tool_version", NULL
 };
 
+/* The flow row's columns, in the order store_write_flow() binds them. */
+static const char *const flow_columns[] = {
+	"id", "capture", "family", "client", "client_port", "server",
+	"server_port", "first_ts", "last_ts", "duration", "first_frame",
+	"last_frame", "packets", "bytes", "client_packets", "client_bytes",
+	"server_packets", "server_bytes", "handshake", "close", "closer",
+	"client_state", "server_state", "client_isn", "server_isn",
+	"incarnation", "previous", "end_reason", NULL
+};
+
+enum sql_form { SQL_INSERT, SQL_UPDATE, SQL_UPSERT };
+
+/* Statements generated from a column list, so that the SQL and the
+ * binding order cannot drift apart. */
+static const struct {
+	enum stmt stmt;
+	const char *table;
+	const char *const *columns;
+	enum sql_form form;
+} built_stmts[] = {
+	{ ST_INSERT_CAPTURE, "captures", capture_columns, SQL_INSERT },
+	{ ST_UPDATE_CAPTURE, "captures", capture_columns, SQL_UPDATE },
+	{ ST_INSERT_FLOW, "flows", flow_columns, SQL_UPSERT },
+};
+
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_INSERT_CAPTURE] = NULL,     /* built from capture_columns */
-	[ST_UPDATE_CAPTURE] = NULL,
-	[ST_INSERT_FLOW] =
-	    "INSERT OR REPLACE INTO flows (id, capture, family, client,"
-	    " client_port, server, server_port, first_ts, last_ts, duration,"
-	    " first_frame, last_frame, packets, bytes, client_packets,"
-	    " client_bytes, server_packets, server_bytes, handshake, close,"
-	    " closer, client_state, server_state, client_isn, server_isn,"
-	    " incarnation, previous, end_reason, findings)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
 	[ST_DELETE_TRANSITIONS] = "DELETE FROM transitions WHERE flow = ?",
 	[ST_DELETE_SEGMENTS] = "DELETE FROM segments WHERE flow = ?",
 	[ST_INSERT_TRANSITION] =
@@ -84,9 +100,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_INSERT_FINDING] =
 	    "INSERT INTO findings (capture, kind, flow, side, ts, host, port,"
 	    " frames, detail, vantage, detector) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	/* Only flows that have findings: the others keep their 0. */
 	[ST_COUNT_FINDINGS] =
 	    "UPDATE flows SET findings = (SELECT count(*) FROM findings"
-	    " WHERE findings.flow = flows.id) WHERE capture = ?",
+	    " WHERE findings.flow = flows.id) WHERE id IN (SELECT flow FROM"
+	    " findings WHERE capture = ?1 AND flow IS NOT NULL)",
 };
 
 struct store {
@@ -110,8 +128,11 @@ store_error(struct store *s, int rc, const char *what, char *err, size_t errlen)
 		    s->path, s->busy_ms / 1000.0);
 		break;
 	case SQLITE_FULL:
-		snprintf(err, errlen, "%s: disk full while %s; the capture was rolled back",
+		/* SQLite may or may not have rolled back already; make it
+		 * certain, so that the message is true whatever the caller does. */
+		snprintf(err, errlen, "%s: disk full while %s; the transaction was rolled back",
 		    s->path, what);
+		store_abort_capture(s);
 		break;
 	case SQLITE_READONLY:
 		snprintf(err, errlen, "%s: database is read-only (%s)", s->path,
@@ -128,17 +149,21 @@ store_error(struct store *s, int rc, const char *what, char *err, size_t errlen)
 /* --- binding ----------------------------------------------------------- */
 
 /* Binds the columns of one statement in order, remembering the first
- * failure so that callers bind a whole row and check once. */
+ * failure so that callers bind a whole row and check once.  Text is bound
+ * without a copy (SQLITE_STATIC): it must live until the statement is
+ * stepped, so values formatted on the way go into SCRATCH, which lives as
+ * long as the binder. */
 struct binder {
 	sqlite3_stmt *st;
 	int i, rc;
+	char scratch[2][64];
 };
 
 static struct binder
 bind_start(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
-	return (struct binder){ .st = st, .i = 1, .rc = SQLITE_OK };
+	return (struct binder){ .st = st, .i = 1, .rc = SQLITE_OK, .scratch = { "", "" } };
 }
 
 static void
@@ -157,14 +182,13 @@ static void bind_null(struct binder *b)
 { bind_rc(b, sqlite3_bind_null(b->st, b->i)); }
 static void bind_ts(struct binder *b, tm_time_t t) { bind_real(b, ts_seconds(t)); }
 
-/* Text that SQLite copies: the values are often stack buffers. */
 static void
 bind_text(struct binder *b, const char *v)
 {
 	if (v == NULL)
 		bind_null(b);
 	else
-		bind_rc(b, sqlite3_bind_text(b->st, b->i, v, -1, SQLITE_TRANSIENT));
+		bind_rc(b, sqlite3_bind_text(b->st, b->i, v, -1, SQLITE_STATIC));
 }
 
 /* An integer where 0 means "unknown": NULL. */
@@ -326,39 +350,64 @@ prepare_file(struct store *s, enum kind kind, char *err, size_t errlen)
 	return 0;
 }
 
-/* "INSERT INTO captures (a, b) VALUES (?, ?)" or "UPDATE captures SET
- * a = ?, b = ? WHERE id = ?", from capture_columns. */
-static char *
-capture_sql(int update)
+/* Append the formatted text to the SQL being built in BUF. */
+static void __attribute__((format(printf, 3, 4)))
+sql_add(char *buf, size_t len, const char *fmt, ...)
 {
-	char *sql = xmalloc(2048);
-	size_t n = 0;
+	size_t n = strlen(buf);
+	va_list ap;
 
-	n += snprintf(sql + n, 2048 - n, update ? "UPDATE captures SET " : "INSERT INTO captures (");
-	for (int i = 0; capture_columns[i] != NULL; i++)
-		n += snprintf(sql + n, 2048 - n, "%s%s%s", i ? ", " : "", capture_columns[i],
-		    update ? " = ?" : "");
-	n += snprintf(sql + n, 2048 - n, update ? " WHERE id = ?" : ") VALUES (");
-	for (int i = 0; !update && capture_columns[i] != NULL; i++)
-		n += snprintf(sql + n, 2048 - n, "%s?", i ? ", " : "");
-	snprintf(sql + n, 2048 - n, update ? "" : ")");
-	return sql;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/* INSERT:  INSERT INTO t (a, b) VALUES (?, ?)
+ * UPDATE:  UPDATE t SET a = ?, b = ? WHERE id = ?
+ * UPSERT:  the INSERT, and on a taken id an update of the row, but only
+ *          if it belongs to the same capture (COLUMNS[0] must be id). */
+static void
+sql_build(char *buf, size_t len, const char *table, const char *const *cols,
+    enum sql_form form)
+{
+	buf[0] = '\0';
+	if (form == SQL_UPDATE) {
+		sql_add(buf, len, "UPDATE %s SET ", table);
+		for (int i = 0; cols[i] != NULL; i++)
+			sql_add(buf, len, "%s%s = ?", i ? ", " : "", cols[i]);
+		sql_add(buf, len, " WHERE id = ?");
+		return;
+	}
+	sql_add(buf, len, "INSERT INTO %s (", table);
+	for (int i = 0; cols[i] != NULL; i++)
+		sql_add(buf, len, "%s%s", i ? ", " : "", cols[i]);
+	sql_add(buf, len, ") VALUES (");
+	for (int i = 0; cols[i] != NULL; i++)
+		sql_add(buf, len, "%s?", i ? ", " : "");
+	sql_add(buf, len, ")");
+	if (form != SQL_UPSERT)
+		return;
+	sql_add(buf, len, " ON CONFLICT (id) DO UPDATE SET ");
+	for (int i = 1; cols[i] != NULL; i++)
+		sql_add(buf, len, "%s%s = excluded.%s", i > 1 ? ", " : "", cols[i], cols[i]);
+	sql_add(buf, len, " WHERE %s.capture = excluded.capture", table);
 }
 
 static int
 prepare_statements(struct store *s, char *err, size_t errlen)
 {
-	for (int i = 0; i < ST_COUNT; i++) {
-		char *built = NULL;
-		const char *sql = stmt_sql[i];
-		int rc;
+	char sql[4096];
 
-		if (i == ST_INSERT_CAPTURE || i == ST_UPDATE_CAPTURE)
-			sql = built = capture_sql(i == ST_UPDATE_CAPTURE);
-		rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
-		free(built);
-		if (rc != SQLITE_OK)
-			return store_error(s, rc, "preparing statements", err, errlen);
+	for (int i = 0; i < ST_COUNT; i++) {
+		snprintf(sql, sizeof(sql), "%s", stmt_sql[i] != NULL ? stmt_sql[i] : "");
+		for (size_t j = 0; j < sizeof(built_stmts) / sizeof(built_stmts[0]); j++)
+			if (built_stmts[j].stmt == (enum stmt)i)
+				sql_build(sql, sizeof(sql), built_stmts[j].table,
+				    built_stmts[j].columns, built_stmts[j].form);
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+		    NULL) != SQLITE_OK)
+			return store_error(s, sqlite3_errcode(s->db), "preparing statements",
+			    err, errlen);
 	}
 	return 0;
 }
@@ -374,6 +423,9 @@ store_open(const char *path, enum store_mode mode, int busy_ms, char *err, size_
 
 	if (check_path(path, mode, err, errlen) != 0)
 		return NULL;
+	/* Memory statistics cost a global mutex on every allocation; nothing
+	 * reads them.  Refused (harmlessly) once SQLite is initialised. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->mode = mode;
@@ -456,9 +508,9 @@ static void
 capture_bind(struct binder *b, const struct capture_info *ci)
 {
 	const uint64_t *v = ci->verdicts;
-	char hex[17];
+	char *hex = b->scratch[0];
 
-	digest_text(ci->digest, hex, sizeof(hex));
+	digest_text(ci->digest, hex, sizeof(b->scratch[0]));
 	bind_text(b, ci->path);
 	bind_text(b, ci->source != NULL ? ci->source : "file");
 	bind_text(b, ci->interface);
@@ -581,11 +633,9 @@ store_abort_capture(struct store *s)
 static void
 flow_bind_endpoints(struct binder *b, const struct flow *f)
 {
-	char buf[2][64];
-
 	bind_int(b, f->v.addr[TM_CLIENT].family);
 	for (int side = TM_CLIENT; side <= TM_SERVER; side++) {
-		bind_text(b, addr_str(&f->v.addr[side], buf[side], sizeof(buf[side])));
+		bind_text(b, addr_str(&f->v.addr[side], b->scratch[side], sizeof(b->scratch[side])));
 		bind_int(b, f->v.port[side]);
 	}
 	bind_ts(b, f->v.first_ts);
@@ -730,25 +780,28 @@ store_write_flow(struct store *s, int64_t capture, const struct flow *f,
 {
 	struct binder b = bind_start(s->st[ST_INSERT_FLOW]);
 	int64_t id = (int64_t)f->v.id;
-	int rc = f->stored ? forget_children(s, id) : SQLITE_OK;
+	char what[64];
+	int rc;
 
 	bind_int(&b, id);
 	bind_int(&b, capture);
 	flow_bind_endpoints(&b, f);
 	flow_bind_outcome(&b, f);
-	if (rc == SQLITE_OK)
-		rc = bind_step(&b);
+	/* The row first: if the id is another capture's, nothing of that
+	 * flow may be touched. */
+	if ((rc = bind_step(&b)) == SQLITE_OK && sqlite3_changes(s->db) == 0)
+		return snprintf(err, errlen, "%s: flow id %" PRId64 " already belongs to another "
+		    "capture", s->path, id), -1;
+	if (rc == SQLITE_OK && f->stored)
+		rc = forget_children(s, id);
 	if (rc == SQLITE_OK)
 		rc = write_timelines(s, f);
 	for (size_t i = 0; rc == SQLITE_OK && i < f->nladder; i++)
 		rc = write_segment(s, id, (int)i + 1, &f->ladder[i]);
-	if (rc != SQLITE_OK) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "writing flow %" PRId64, id);
-		return store_error(s, rc, what, err, errlen);
-	}
-	return 0;
+	if (rc == SQLITE_OK)
+		return 0;
+	snprintf(what, sizeof(what), "writing flow %" PRId64, id);
+	return store_error(s, rc, what, err, errlen);
 }
 
 /* --- findings ---------------------------------------------------------- */

@@ -78,16 +78,17 @@ wait_for() {
 	done
 }
 
-# stop_capture PID SECONDS: SIGINT, then wait; prints the exit status.
+# stop_capture PID SECONDS: SIGINT, then wait; sets st to the exit status.
+gone() { ! kill -0 "$1" 2>/dev/null; }
 stop_capture() {
 	kill -INT "$1" 2>/dev/null
-	if ! wait_for "$2" eval '! kill -0 '"$1"' 2>/dev/null'; then
+	if ! wait_for "$2" gone "$1"; then
 		kill -KILL "$1" 2>/dev/null
-		echo "timeout"
+		st="a timeout"
 		return
 	fi
 	wait "$1"
-	echo $?
+	st=$?
 }
 
 has_capture_row() { [ -s "$1" ] && [ "$(sqlite3 "$1" 'select count(*) from captures' 2>/dev/null)" -ge 1 ] 2>/dev/null; }
@@ -97,13 +98,14 @@ query() { "$TCPMORTEM" "$1" -d "$2" -o json >"$3" 2>"$tmp/query.err"; }
 # --- the servers ---------------------------------------------------------
 ip netns exec "$NS" python3 "$here/traffic.py" server 10.77.0.2 7001 7002 7003 7004 &
 pids+=("$!")
+disown "$!"     # killed by the trap, without a job notice
 wait_for 10 listening || { echo "FAIL: the test servers did not start"; exit 1; }
 
 # --- 1, 2: capture while connections come and go ------------------------
 live="$tmp/live.db"
 mkdir -p "$tmp/flags"
 ip netns exec "$NS" "$TCPMORTEM" capture -i tmc-s -w "$tmp/live.pcap" -d "$live" \
-	--vantage server --checkpoint 0.5 --no-progress host 10.77.0.1 \
+	--vantage server --checkpoint 0.05 --no-progress host 10.77.0.1 \
 	>"$tmp/capture.out" 2>"$tmp/capture.err" &
 cap=$!
 pids+=("$cap")
@@ -134,7 +136,7 @@ fi
 touch "$tmp/flags/release"
 wait "$client" || fail "the client failed (exit $?)"
 sleep 0.5       # the last close's final ACK reaches the capture
-st=$(stop_capture "$cap" 15)
+stop_capture "$cap" 15
 [ "$st" = 0 ]
 verdict $? "SIGINT: capture exited 0" \
 	"SIGINT: capture exit status $st: $(head -c 300 "$tmp/capture.err")"

@@ -18,7 +18,7 @@
 
 #include "decode.h"
 
-static const int fuzz_dlts[] = { 1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 50, 104, 239, 242 };
+static const int fuzz_dlts[] = { 1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 50, 104, 239, 242, 10 };
 #define N_DLTS (sizeof fuzz_dlts / sizeof fuzz_dlts[0])
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

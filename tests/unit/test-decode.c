@@ -100,6 +100,20 @@ static enum decode_verdict run(int dlt, const struct fb *f)
 	return run_cut(dlt, f, f->n, f->n);
 }
 
+/* The same IPv4 SYN under every supported link header. */
+static void ip_only(struct fb *f)
+{
+	ipv4(f, 6, 20);
+	tcp(f, NULL, 0, 0);
+}
+
+static void expect_tcp4(int dlt, const struct fb *f)
+{
+	ck_assert_msg(run(dlt, f) == DECODE_TCP, "dlt %d: %s", dlt, why);
+	ck_assert_int_eq(pk.src.family, 4);
+	ck_assert_uint_eq(pk.sport, 35660);
+}
+
 static const uint8_t linux_syn_opts[] = {
 	2, 4, 0x05, 0xb4,                       /* MSS 1460 */
 	4, 2,                                   /* SACK permitted */
@@ -355,6 +369,34 @@ START_TEST(ipv4_fragments_counted_first_and_later)
 }
 END_TEST
 
+START_TEST(mpls_pppoe_and_snap_inside_ethernet)
+{
+	struct fb f;
+
+	f.n = 0;
+	eth(&f, 0x8847);
+	put32(&f, 0x00010040);                  /* label 16, not bottom */
+	put32(&f, 0x00011140);                  /* label 17, bottom of stack */
+	ip_only(&f);
+	expect_tcp4(DLT_ETH, &f);
+	f.n = 0;
+	eth(&f, 0x8864);
+	put16(&f, 0x1100); put16(&f, 0x0001); put16(&f, 42); put16(&f, 0x0021);
+	ip_only(&f);
+	expect_tcp4(DLT_ETH, &f);
+	f.n = 0;
+	eth(&f, 60);                            /* 802.3 length, then LLC/SNAP */
+	put8(&f, 0xaa); put8(&f, 0xaa); put8(&f, 3); put8(&f, 0); put16(&f, 0); put16(&f, 0x0800);
+	ip_only(&f);
+	expect_tcp4(DLT_ETH, &f);
+	f.n = 0;
+	eth(&f, 0x8847);                        /* labels that never end */
+	while (f.n < 14 + 4 * 12)
+		put32(&f, 0x00010040);
+	ck_assert_int_eq(run(DLT_ETH, &f), DECODE_MALFORMED);
+}
+END_TEST
+
 START_TEST(not_ip_and_not_tcp_and_tunnels)
 {
 	struct fb f;
@@ -375,8 +417,9 @@ START_TEST(not_ip_and_not_tcp_and_tunnels)
 	tcp(&f, NULL, 0, 0);
 	ck_assert_int_eq(run(DLT_ETH, &f), DECODE_UNSUPPORTED);
 	f.n = 0;
-	eth(&f, 0x8847);                        /* MPLS */
+	eth(&f, 0x8847);                        /* MPLS over an Ethernet pseudowire */
 	put32(&f, 0x00001140);
+	put32(&f, 0);
 	ck_assert_int_eq(run(DLT_ETH, &f), DECODE_UNSUPPORTED);
 }
 END_TEST
@@ -453,20 +496,6 @@ START_TEST(ipv6_extension_header_past_payload_malformed)
 }
 END_TEST
 
-/* The same IPv4 SYN under every supported link header. */
-static void ip_only(struct fb *f)
-{
-	ipv4(f, 6, 20);
-	tcp(f, NULL, 0, 0);
-}
-
-static void expect_tcp4(int dlt, const struct fb *f)
-{
-	ck_assert_msg(run(dlt, f) == DECODE_TCP, "dlt %d: %s", dlt, why);
-	ck_assert_int_eq(pk.src.family, 4);
-	ck_assert_uint_eq(pk.sport, 35660);
-}
-
 START_TEST(every_link_type_reaches_tcp)
 {
 	static const int raw_dlts[] = { 12, 14, 101, 228 };
@@ -515,10 +544,17 @@ START_TEST(ppp_hdlc_and_ipoib_reach_tcp)
 	put8(&f, 0x0f); put8(&f, 0); put16(&f, 0x0800);
 	ip_only(&f);
 	expect_tcp4(104, &f);
-	f.n = 0;
+	f.n = 0;                                /* IPoIB: 40 address bytes, type, reserved */
+	while (f.n < 40)
+		put8(&f, 0);
 	put16(&f, 0x0800); put16(&f, 0);
 	ip_only(&f);
 	expect_tcp4(242, &f);
+	f.n = 0;                                /* FDDI, LLC/SNAP */
+	put8(&f, 0x50); put32(&f, 0); put32(&f, 0); put32(&f, 0);
+	put8(&f, 0xaa); put8(&f, 0xaa); put8(&f, 3); put8(&f, 0); put16(&f, 0); put16(&f, 0x0800);
+	ip_only(&f);
+	expect_tcp4(10, &f);
 	f.n = 0;
 	put16(&f, 0xc021);                      /* LCP */
 	put32(&f, 0);
@@ -630,7 +666,7 @@ END_TEST
 /* Inputs the fuzzer once crashed on (layout of tests/fuzz/fuzz-decode.c). */
 START_TEST(fuzz_regressions_replay)
 {
-	static const int dlts[] = { 1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 50, 104, 239, 242 };
+	static const int dlts[] = { 1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 50, 104, 239, 242, 10 };
 	DIR *d = opendir(REGRESS_DIR);
 	struct dirent *e;
 	char path[1024];
@@ -682,6 +718,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, tcp_data_offset_past_ip_payload_malformed);
 	tcase_add_test(tc, tcp_header_not_captured_truncated);
 	tcase_add_test(tc, ipv4_fragments_counted_first_and_later);
+	tcase_add_test(tc, mpls_pppoe_and_snap_inside_ethernet);
 	tcase_add_test(tc, not_ip_and_not_tcp_and_tunnels);
 	tcase_add_test(tc, ipv6_extension_chain_walked_to_tcp);
 	tcase_add_test(tc, ipv6_atomic_fragment_is_a_whole_packet);

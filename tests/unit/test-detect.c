@@ -297,6 +297,26 @@ START_TEST(example_detector_reports_a_zero_window_held_two_seconds)
 }
 END_TEST
 
+START_TEST(report_of_a_kind_not_the_detectors_own_is_refused)
+{
+	const char *dirs[] = { play_plugin_dir(), fixture_dir("liar"), NULL };
+	struct detect_options o = { .plugin_dirs = dirs, .no_default_path = 1 };
+	const struct found *f;
+
+	profile_get("linux", &play_prof);
+	pkt_frame = 0;
+	nfindings = play_nflows = 0;
+	play_det = detect_load(&o, err, sizeof(err));
+	ck_assert_msg(play_det != NULL, "%s", err);
+	ck_assert_int_eq(detect_begin(play_det, &play_prof, play_sink, NULL, err, sizeof(err)), 0);
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));
+	play_end(1);
+	ck_assert_ptr_nonnull(f = found("fixture-kind"));
+	ck_assert_str_eq(f->detail, "report of a foreign kind returned -1");
+	ck_assert_ptr_null(found("fin-lost"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -321,6 +341,7 @@ main(void)
 	tcase_add_test(tc, vantage_majority_survives_a_few_outliers);
 	tcase_add_test(tc, lone_syn_costs_no_detector_memory);
 	tcase_add_test(tc, example_detector_reports_a_zero_window_held_two_seconds);
+	tcase_add_test(tc, report_of_a_kind_not_the_detectors_own_is_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -231,12 +231,49 @@ START_TEST(rst_of_half_closed_connection_is_rst_close)
 }
 END_TEST
 
-START_TEST(out_of_window_rst_is_not_accepted)
+START_TEST(syn_resent_after_a_syn_ack_proves_the_syn_ack_lost)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.001));
+	ck_assert_int_eq(CSTATE, TM_ESTABLISHED);   /* assumed delivered */
+	feed(pkt_at(C, SYN, 1000, 0, 0, 1.0));
+	ck_assert_int_eq(CSTATE, TM_SYN_SENT);      /* it was not */
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 1.001));
+	finish_at(3.0);                              /* never acknowledged */
+	ck_assert_int_eq(CSTATE, TM_SYN_SENT);
+	ck_assert_int_eq(SSTATE, TM_SYN_RECEIVED);
+	ck_assert_int_eq(f->handshake, HS_INCOMPLETE);
+	finish_at(127.5);
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+}
+END_TEST
+
+START_TEST(syn_resent_while_the_syn_ack_is_in_flight_is_no_loss)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 1.02));
+	feed(pkt_at(C, SYN, 1000, 0, 0, 1.020056));        /* crossed it */
+	feed(pkt_at(C, ACK, 1001, 5001, 0, 1.02009));
+	ck_assert_int_eq(CSTATE, TM_ESTABLISHED);
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 1.0201));   /* answers the SYN */
+	ck_assert_int_eq(f->duplicates, 0);
+	ck_assert_int_eq(f->v.ep[TM_SERVER].syn_count, 2);
+	finish_at(2);
+	ck_assert_int_eq(CSTATE, TM_ESTABLISHED);
+	ck_assert_int_eq(SSTATE, TM_ESTABLISHED);
+	ck_assert_int_eq(f->handshake, HS_COMPLETE);
+}
+END_TEST
+
+START_TEST(out_of_window_rst_moves_neither_side)
 {
 	handshake();
-	feed(pkt_at(C, RST, 1001 + 10000000, 0, 0, 1.0));
+	feed(pkt_at(C, RST, 1001 + 1000000000u, 0, 0, 1.0));
+	ck_assert_int_eq(CSTATE, TM_ESTABLISHED);
 	ck_assert_int_eq(SSTATE, TM_ESTABLISHED);
-	ck_assert_int_eq(CSTATE, TM_CLOSED);
+	feed(pkt_at(C, PSH | ACK, 1001, 5001, 10, 1.1));
+	finish_at(2);
+	ck_assert_int_eq(f->close, CLOSE_NONE);
 }
 END_TEST
 
@@ -439,7 +476,9 @@ main(void)
 	tcase_add_test(tc, refused_connection_never_had_a_server_socket);
 	tcase_add_test(tc, abortive_close_resets_both_from_established);
 	tcase_add_test(tc, rst_of_half_closed_connection_is_rst_close);
-	tcase_add_test(tc, out_of_window_rst_is_not_accepted);
+	tcase_add_test(tc, out_of_window_rst_moves_neither_side);
+	tcase_add_test(tc, syn_resent_while_the_syn_ack_is_in_flight_is_no_loss);
+	tcase_add_test(tc, syn_resent_after_a_syn_ack_proves_the_syn_ack_lost);
 	tcase_add_test(tc, retransmitted_syn_and_fin_do_not_advance_twice);
 	tcase_add_test(tc, the_same_packet_captured_twice_is_not_a_retransmission);
 	tcase_add_test(tc, repeated_fin_restarts_time_wait);

@@ -164,6 +164,8 @@ START_TEST(simultaneous_open_when_both_send_syn)
 	ck_assert_ptr_nonnull(f = found("simultaneous-open"));
 	ck_assert(has_frame(f, 1) && has_frame(f, 2));
 	ck_assert_int_eq(found_count("simultaneous-open"), 1);
+	ck_assert_ptr_null(found("synack-retransmit"));    /* SYN-ACKs repeat the SYNs */
+	ck_assert_ptr_null(found("syn-retransmit"));
 }
 END_TEST
 
@@ -197,13 +199,25 @@ START_TEST(timeouts_beyond_the_per_host_limit_are_summed_up)
 			continue;
 		if (findings[i].side == TM_NO_SIDE) {
 			summary++;
-			ck_assert_ptr_nonnull(strstr(findings[i].detail, "10 more handshakes with 10.0.0.2"));
+			ck_assert_ptr_nonnull(strstr(findings[i].detail, "10 more handshake-timeout findings for server 10.0.0.2"));
 			ck_assert_uint_eq(findings[i].nframes, 10);
 		} else
 			listed++;
 	}
 	ck_assert_int_eq(listed, 20);
 	ck_assert_int_eq(summary, 1);
+}
+END_TEST
+
+START_TEST(one_way_capture_missing_the_synack_is_no_timeout)
+{
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));
+	play(pkt_at(C, ACK, 1001, 5001, 0, 0.02));             /* it got the SYN-ACK */
+	play(pkt_at(C, ACK | PSH, 1001, 5001, 50, 0.03));
+	play_end(2);
+	dump_findings();
+	ck_assert_ptr_null(found("handshake-timeout"));
 }
 END_TEST
 
@@ -227,6 +241,7 @@ main(void)
 	tcase_add_test(tc, simultaneous_open_when_both_send_syn);
 	tcase_add_test(tc, old_duplicate_syn_reset_by_client);
 	tcase_add_test(tc, timeouts_beyond_the_per_host_limit_are_summed_up);
+	tcase_add_test(tc, one_way_capture_missing_the_synack_is_no_timeout);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

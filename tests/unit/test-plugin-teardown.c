@@ -139,7 +139,7 @@ START_TEST(close_wait_never_closed_by_capture_end)
 	play_end(4.0);
 	ck_assert_ptr_nonnull(f = found("close-wait-stuck"));
 	ck_assert_int_eq(f->side, TM_SERVER);
-	ck_assert_ptr_nonnull(strstr(f->detail, "never called close()"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "had not called close() by the end"));
 }
 END_TEST
 
@@ -370,6 +370,8 @@ START_TEST(lone_rst_of_an_unseen_connection_is_not_abortive_close)
 }
 END_TEST
 
+/* The host drops an identical copy seen within DUPLICATE_WINDOW; the
+ * detectors never take it for a retransmission. */
 START_TEST(fin_seen_twice_within_a_millisecond_is_a_capture_duplicate)
 {
 	play_start();
@@ -404,6 +406,67 @@ START_TEST(fin_lost_closer_gave_up_after_orphan_retries)
 }
 END_TEST
 
+START_TEST(fin_wait_2_timeout_then_late_fin_gets_rst)
+{
+	const struct found *f;
+
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));        /* 4 */
+	play(pkt_at(S, ACK, 5001, 1002, 0, 1.001));            /* 5 */
+	play(pkt_at(S, FIN | ACK, 5001, 1002, 0, 70.0));       /* 6: late */
+	play(pkt_at(C, RST, 1002, 0, 0, 70.001));              /* 7 */
+	play_end(100);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("fin-wait-2-timeout"));
+	ck_assert_int_eq(f->side, TM_CLIENT);
+	ck_assert(has_frame(f, 4) && has_frame(f, 5) && has_frame(f, 6) && has_frame(f, 7));
+	ck_assert_ptr_nonnull(strstr(f->detail, "the peer's late FIN got a RST"));
+	ck_assert_ptr_null(found("abortive-close"));
+	ck_assert_ptr_null(found("rst-after-time-wait"));
+}
+END_TEST
+
+/* The client's FIN-WAIT-2 timeout was 3 s (not the profile's 60): the
+ * server's FIN 6 s later is answered with RST. */
+START_TEST(fin_wait_2_timeout_inferred_from_rst_to_late_fin)
+{
+	const struct found *f;
+
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));        /* 4 */
+	play(pkt_at(S, ACK, 5001, 1002, 0, 1.1));              /* 5 */
+	play(pkt_at(S, FIN | ACK, 5001, 1002, 0, 7.0));        /* 6 */
+	play(pkt_at(C, RST, 1002, 0, 0, 7.0001));              /* 7 */
+	play_end(8);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("fin-wait-2-timeout"));
+	ck_assert_int_eq(f->side, TM_CLIENT);
+	ck_assert(has_frame(f, 4) && has_frame(f, 6) && has_frame(f, 7));
+	ck_assert_ptr_nonnull(strstr(f->detail, "5.9 s into FIN-WAIT-2, with RST"));
+	ck_assert_ptr_null(found("abortive-close"));
+	ck_assert_ptr_null(found("rst-after-time-wait"));
+}
+END_TEST
+
+/* BSD and macOS answer a crossing FIN with FIN,ACK again. */
+START_TEST(fin_repeated_to_acknowledge_the_peers_fin_is_no_loss)
+{
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	play(pkt_at(S, FIN | ACK, 5001, 1001, 0, 1.00001));    /* crosses */
+	play(pkt_at(C, FIN | ACK, 1001, 5002, 0, 1.00002));    /* acks it */
+	play(pkt_at(S, ACK, 5002, 1002, 0, 1.00003));
+	play_end(100);
+	dump_findings();
+	ck_assert_ptr_null(found("fin-lost"));
+	ck_assert_ptr_null(found("fin-ack-lost"));
+	ck_assert_ptr_nonnull(found("simultaneous-close"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -434,6 +497,9 @@ main(void)
 	tcase_add_test(tc, lone_rst_of_an_unseen_connection_is_not_abortive_close);
 	tcase_add_test(tc, fin_seen_twice_within_a_millisecond_is_a_capture_duplicate);
 	tcase_add_test(tc, fin_lost_closer_gave_up_after_orphan_retries);
+	tcase_add_test(tc, fin_wait_2_timeout_then_late_fin_gets_rst);
+	tcase_add_test(tc, fin_wait_2_timeout_inferred_from_rst_to_late_fin);
+	tcase_add_test(tc, fin_repeated_to_acknowledge_the_peers_fin_is_no_loss);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

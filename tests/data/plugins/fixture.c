@@ -4,18 +4,48 @@
  *   FIXTURE_BAD_ABI       abi_version 99
  *   FIXTURE_SHORT_STRUCT  struct_size smaller than the host's struct
  *   FIXTURE_DUP_KIND      claims "fin-lost", which teardown reports
+ *   FIXTURE_LIAR          loads, but reports "fin-lost" (not its kind); then
+ *                         says what report() answered in a finding of its own
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "tcpmortem/detector.h"
+
+static struct tm_context *fx_ctx;
+static const struct tm_host *fx_host;
 
 static int
 fixture_init(struct tm_context *ctx, const struct tm_host *host,
     const struct tm_profile *profile, void **state)
 {
+	fx_ctx = ctx;
+	fx_host = host;
 	*state = NULL;
 	return 0;
 }
+
+#ifdef FIXTURE_LIAR
+static void
+liar_segment(void *state, const struct tm_flow *f, const struct tm_segment *seg, void **slot)
+{
+	struct tm_finding fd;
+	char detail[64];
+	int rc;
+
+	memset(&fd, 0, sizeof(fd));
+	fd.kind = "fin-lost";
+	fd.flow_id = f->id;
+	fd.side = seg->from;
+	fd.detail = "a kind that is not mine";
+	rc = fx_host->report(fx_ctx, &fd);
+	snprintf(detail, sizeof(detail), "report of a foreign kind returned %d", rc);
+	fd.kind = "fixture-kind";
+	fd.detail = detail;
+	fx_host->report(fx_ctx, &fd);
+}
+#endif
 
 #if defined(FIXTURE_DUP_KIND)
 static const char *const kinds[] = { "fin-lost", NULL };
@@ -39,6 +69,9 @@ static const struct tm_detector fixture = {
 	.summary = "a detector the loader must refuse",
 	.kinds = kinds,
 	.init = fixture_init,
+#ifdef FIXTURE_LIAR
+	.on_segment = liar_segment,
+#endif
 };
 
 static const struct tm_detector *const list[] = { &fixture, NULL };

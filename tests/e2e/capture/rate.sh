@@ -1,7 +1,7 @@
 #!/bin/bash
 # rate.sh: the highest packet rate `tcpmortem capture` keeps up with.
 #
-#   TCPMORTEM=src/tcpmortem tests/e2e/capture/rate.sh [-B KIB] [-s SECONDS] [PPS...]
+#   TCPMORTEM=src/tcpmortem tests/e2e/capture/rate.sh [-B KIB] [-s SNAPLEN] [-t SECONDS] [PPS...]
 #
 # Not part of make check (it loads the machine on purpose).  Generates a
 # capture of complete TCP connections (handshake, request, answer, four-way
@@ -17,11 +17,11 @@ for t in ip tcpreplay python3 sqlite3; do
 done
 [ "$(id -u)" = 0 ] || { echo "rate.sh: needs root" >&2; exit 77; }
 
-buffer=() seconds=5
-while getopts B:s: o; do
+capopts=() seconds=5
+while getopts B:s:t: o; do
 	case $o in
-	B) buffer=(-B "$OPTARG") ;;
-	s) seconds=$OPTARG ;;
+	B|s) capopts+=("-$o" "$OPTARG") ;;
+	t) seconds=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -84,10 +84,18 @@ for i in range(25000):
 EOF
 total=200000
 
-printf '%-8s %10s %10s %10s %10s\n' pps sent stored drops "stored/s"
+# Packets the veth itself dropped (the receiving CPU's backlog was full):
+# lost before any packet socket could see them, so not in pcap_stats.
+veth_drops() {
+	echo $(($(ip netns exec "$NC" cat /sys/class/net/tmr-g/statistics/tx_dropped) +
+		$(ip netns exec "$NS" cat /sys/class/net/tmr-c/statistics/rx_dropped)))
+}
+
+hz=$(getconf CLK_TCK)
+printf '%-8s %9s %9s %9s %9s %9s %7s\n' pps sent "veth lost" stored "pcap drop" "stored/s" "cpu s"
 for rate in "$@"; do
 	db="$tmp/rate-$rate.db"
-	ip netns exec "$NS" "$TCPMORTEM" capture -i tmr-c -q --no-progress "${buffer[@]}" \
+	ip netns exec "$NS" "$TCPMORTEM" capture -i tmr-c -q --no-progress "${capopts[@]}" \
 		-d "$db" >/dev/null 2>"$tmp/cap.err" &
 	cap=$!
 	for _ in $(seq 100); do
@@ -97,18 +105,21 @@ for rate in "$@"; do
 	if [ "$rate" = top ]; then speed=(--topspeed); limit=$total
 	else speed=(--pps="$rate"); limit=$((rate * seconds)); fi
 	[ "$limit" -gt "$total" ] && loops=$(((limit + total - 1) / total)) || loops=1
+	lost0=$(veth_drops)
 	start=$(date +%s.%N)
 	ip netns exec "$NC" timeout 120 tcpreplay -q -i tmr-g "${speed[@]}" --loop="$loops" \
 		--limit="$limit" "$tmp/gen.pcap" >"$tmp/replay.out" 2>&1
 	took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 	sent=$(sed -n 's/.*Actual: \([0-9]*\) packets.*/\1/p' "$tmp/replay.out" | head -1)
+	lost=$(($(veth_drops) - lost0))
 	sleep 2
+	cpu=$(awk -v hz="$hz" '{ print ($14 + $15) / hz }' "/proc/$cap/stat" 2>/dev/null)
 	kill -INT "$cap"
 	for _ in $(seq 300); do kill -0 "$cap" 2>/dev/null || break; sleep 0.1; done
 	wait "$cap" 2>/dev/null
 	cap=
 	read -r stored drops < <(sqlite3 -separator ' ' "$db" 'select packets, drops from captures')
-	printf '%-8s %10s %10s %10s %10.0f\n' "$rate" "${sent:-?}" "${stored:-?}" "${drops:-?}" \
-		"$(awk -v n="${stored:-0}" -v t="$took" 'BEGIN { print n / (t + 1e-6) }')"
+	printf '%-8s %9s %9s %9s %9s %9.0f %7s\n' "$rate" "${sent:-?}" "$lost" "${stored:-?}" "${drops:-?}" \
+		"$(awk -v n="${stored:-0}" -v t="$took" 'BEGIN { print n / (t + 1e-6) }')" "${cpu:-?}"
 	[ -s "$tmp/cap.err" ] && sed 's/^/  capture: /' "$tmp/cap.err" | head -3
 done

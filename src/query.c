@@ -1,0 +1,465 @@
+/*
+ * query.c: filters from the command line to a WHERE clause.
+ *
+ * Two tables do the work.  The option table says how each filter's value
+ * is checked and normalised; the condition table says, per target table,
+ * which SQL condition a filter adds.  A template's '?' marks all stand for
+ * the same value and become one numbered parameter "?N", so "either end"
+ * binds the address once.  Values are always bound, never pasted.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "names.h"
+#include "output.h"
+#include "query.h"
+#include "util.h"
+
+typedef int (*value_parser)(const char *s, struct query_value *v);
+
+static void
+value_text(struct query_value *v, const char *s)
+{
+	v->is_text = 1;
+	snprintf(v->text, sizeof(v->text), "%s", s);
+}
+
+/* A decimal integer in [MIN, MAX], all of S. */
+static int
+parse_range(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
+parse_host(const char *s, struct query_value *v)
+{
+	struct tm_addr a;
+	char buf[64];
+
+	if (addr_parse(s, &a) != 0)
+		return -1;
+	value_text(v, addr_str(&a, buf, sizeof(buf)));
+	return 0;
+}
+
+static int
+parse_port(const char *s, struct query_value *v)
+{
+	return parse_range(s, 0, 65535, &v->i);
+}
+
+static int
+parse_id(const char *s, struct query_value *v)
+{
+	return parse_range(s, 1, INT64_MAX, &v->i);
+}
+
+static int
+parse_state(const char *s, struct query_value *v)
+{
+	int st = state_parse(s);
+
+	if (st < 0)
+		return -1;
+	value_text(v, state_name((enum tm_state)st));
+	return 0;
+}
+
+/* Kinds are open-ended (plugins add them), so only their shape is checked:
+ * lower-case letters, digits and hyphens, as ANOMALIES.md spells them. */
+static int
+parse_kind(const char *s, struct query_value *v)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof(v->text) || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+		return -1;
+	value_text(v, s);
+	return 0;
+}
+
+static int
+parse_handshake(const char *s, struct query_value *v)
+{
+	int h = handshake_parse(s);
+
+	if (h < 0)
+		return -1;
+	value_text(v, handshake_name((enum handshake)h));
+	return 0;
+}
+
+static int
+parse_close(const char *s, struct query_value *v)
+{
+	int c = close_parse(s);
+
+	if (c < 0)
+		return -1;
+	value_text(v, close_name((enum close_type)c));
+	return 0;
+}
+
+static int
+parse_closer(const char *s, struct query_value *v)
+{
+	int c = closer_parse(s);
+
+	if (c < 0)
+		return -1;
+	value_text(v, closer_name((enum closer)c));
+	return 0;
+}
+
+static int
+parse_side(const char *s, struct query_value *v)
+{
+	static const enum tm_side sides[] = { TM_CLIENT, TM_SERVER };
+
+	for (size_t i = 0; i < 2; i++)
+		if (strcmp(s, side_name(sides[i])) == 0) {
+			value_text(v, side_name(sides[i]));
+			return 0;
+		}
+	return -1;
+}
+
+static int
+parse_when(const char *s, struct query_value *v)
+{
+	v->is_real = 1;
+	return query_parse_time(s, &v->d);
+}
+
+static int
+parse_seconds(const char *s, struct query_value *v)
+{
+	char *end;
+
+	errno = 0;
+	v->is_real = 1;
+	v->d = strtod(s, &end);
+	return (errno != 0 || end == s || *end != '\0' || !(v->d >= 0)) ? -1 : 0;
+}
+
+static const struct {
+	const char *name;
+	enum query_key key;
+	value_parser parse;
+	const char *expect;     /* for the error message */
+} options[] = {
+	{ "host", QF_HOST, parse_host, "an IPv4 or IPv6 address" },
+	{ "port", QF_PORT, parse_port, "a port number 0-65535" },
+	{ "state", QF_STATE, parse_state, "a TCP state such as TIME-WAIT" },
+	{ "kind", QF_KIND, parse_kind, "an anomaly kind such as fin-lost" },
+	{ "capture", QF_CAPTURE, parse_id, "a capture id" },
+	{ "flow", QF_FLOW, parse_id, "a flow id" },
+	{ "since", QF_SINCE, parse_when, "Unix seconds or YYYY-MM-DD[ HH:MM[:SS]]" },
+	{ "until", QF_UNTIL, parse_when, "Unix seconds or YYYY-MM-DD[ HH:MM[:SS]]" },
+	{ "handshake", QF_HANDSHAKE, parse_handshake,
+	  "complete, refused, no-answer, incomplete, simultaneous or midstream" },
+	{ "close", QF_CLOSE, parse_close, "fin, half, simultaneous, rst or none" },
+	{ "closer", QF_CLOSER, parse_closer, "client, server or both" },
+	{ "min-duration", QF_MIN_DURATION, parse_seconds, "seconds" },
+	{ "side", QF_SIDE, parse_side, "client or server" },
+};
+
+/* --sort COLUMN: what each name orders flows by. */
+static const struct {
+	const char *name;
+	const char *expr;
+} sorts[] = {
+	{ "start", "f.first_ts" }, { "end", "f.last_ts" }, { "id", "f.id" },
+	{ "duration", "f.duration" }, { "packets", "f.packets" },
+	{ "bytes", "f.bytes" }, { "client", "f.client" }, { "server", "f.server" },
+	{ "port", "f.server_port" }, { "capture", "f.capture" },
+	{ "findings", "f.findings" },
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *
+query_sort_names(void)
+{
+	return "start, end, id, duration, packets, bytes, client, server, port, capture, findings";
+}
+
+void
+query_init(struct query_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->sort = -1;
+}
+
+static int
+set_special(struct query_filter *f, const char *name, const char *value,
+    char *err, size_t errlen)
+{
+	int64_t n;
+
+	if (strcmp(name, "limit") == 0) {
+		if (parse_range(value, 1, INT32_MAX, &n) != 0) {
+			snprintf(err, errlen, "--limit: '%s' is not a positive number", value);
+			return -1;
+		}
+		f->limit = (long)n;
+		return 0;
+	}
+	for (size_t i = 0; i < NELEM(sorts); i++)
+		if (strcmp(value, sorts[i].name) == 0) {
+			f->sort = (int)i;
+			return 0;
+		}
+	snprintf(err, errlen, "--sort: '%s' is not one of %s", value, query_sort_names());
+	return -1;
+}
+
+int
+query_set(struct query_filter *f, const char *name, const char *value,
+    char *err, size_t errlen)
+{
+	if (strcmp(name, "reverse") == 0) {
+		f->reverse = 1;
+		return 0;
+	}
+	if (strcmp(name, "limit") == 0 || strcmp(name, "sort") == 0)
+		return set_special(f, name, value, err, errlen);
+	for (size_t i = 0; i < NELEM(options); i++) {
+		struct query_value v = { 0 };
+
+		if (strcmp(name, options[i].name) != 0)
+			continue;
+		if (options[i].parse(value, &v) != 0) {
+			snprintf(err, errlen, "--%s: '%.60s' is not %s", name, value,
+			    options[i].expect);
+			return -1;
+		}
+		v.set = 1;
+		f->v[options[i].key] = v;
+		return 0;
+	}
+	snprintf(err, errlen, "--%s: not a filter", name);
+	return -1;
+}
+
+/* "YYYY-MM-DD[( |T)HH:MM[:SS]]", UTC. */
+static int
+parse_date(const char *s, double *out)
+{
+	struct tm tm = { 0 };
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, m = 0;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return -1;
+	s += n;
+	if (*s == ' ' || *s == 'T') {
+		if (sscanf(s + 1, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5)
+			return -1;
+		s += 1 + m;
+		if (*s == ':' && (sscanf(s + 1, "%2d%n", &sec, &m) != 1 || m != 2))
+			return -1;
+		s += *s == ':' ? 3 : 0;
+	}
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*out = (double)timegm(&tm);
+	return 0;
+}
+
+int
+query_parse_time(const char *s, double *out)
+{
+	char *end;
+
+	if (strchr(s, '-') != NULL)
+		return parse_date(s, out);
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(*out >= 0) || !isdigit((unsigned char)*s))
+		return -1;
+	return 0;
+}
+
+/* What each filter adds, per target; NULL where a filter does not apply. */
+static const char *const conditions[QF_COUNT][2] = {
+	[QF_HOST] = { "(f.client = ? OR f.server = ?)",
+	    "(a.host = ? OR a.flow IN (SELECT id FROM flows WHERE client = ? OR server = ?))" },
+	[QF_PORT] = { "(f.client_port = ? OR f.server_port = ?)",
+	    "(a.port = ? OR a.flow IN (SELECT id FROM flows WHERE client_port = ? OR server_port = ?))" },
+	[QF_STATE] = { "(f.client_state = ? OR f.server_state = ?)",
+	    "a.flow IN (SELECT id FROM flows WHERE client_state = ? OR server_state = ?)" },
+	[QF_KIND] = { "f.id IN (SELECT flow FROM findings WHERE kind = ?)", "a.kind = ?" },
+	[QF_CAPTURE] = { "f.capture = ?", "a.capture = ?" },
+	[QF_FLOW] = { "f.id = ?", "a.flow = ?" },
+	[QF_SINCE] = { "f.first_ts >= ?", "a.ts >= ?" },
+	[QF_UNTIL] = { "f.first_ts <= ?", "a.ts <= ?" },
+	[QF_HANDSHAKE] = { "f.handshake = ?", "a.flow IN (SELECT id FROM flows WHERE handshake = ?)" },
+	[QF_CLOSE] = { "f.close = ?", "a.flow IN (SELECT id FROM flows WHERE close = ?)" },
+	[QF_CLOSER] = { "f.closer = ?", "a.flow IN (SELECT id FROM flows WHERE closer = ?)" },
+	[QF_MIN_DURATION] = { "f.duration >= ?",
+	    "a.flow IN (SELECT id FROM flows WHERE duration >= ?)" },
+	[QF_SIDE] = { NULL, "a.side = ?" },
+};
+
+/* Append TEMPLATE to *SQL with every '?' written as "?N". */
+static void
+append_condition(char **sql, size_t *cap, const char *template, int n)
+{
+	char num[16];
+	size_t len = strlen(*sql);
+
+	snprintf(num, sizeof(num), "?%d", n);
+	for (const char *p = template; *p; p++) {
+		const char *piece = *p == '?' ? num : (char[2]){ *p, '\0' };
+		size_t k = strlen(piece);
+
+		grow_array((void **)sql, cap, len + k + 1, 1);
+		memcpy(*sql + len, piece, k + 1);
+		len += k;
+	}
+}
+
+static void
+build_where(const struct query_filter *f, enum query_target t, struct query_sql *q)
+{
+	size_t cap = 16;
+
+	q->where = xcalloc(cap, 1);
+	for (int k = 0; k < QF_COUNT; k++) {
+		const char *c = conditions[k][t];
+
+		if (!f->v[k].set || c == NULL)
+			continue;
+		append_condition(&q->where, &cap, q->nparams ? " AND " : " WHERE ", 0);
+		q->params[q->nparams] = &f->v[k];
+		q->nparams++;
+		append_condition(&q->where, &cap, c, q->nparams);
+	}
+}
+
+void
+query_build(const struct query_filter *f, enum query_target t, struct query_sql *q)
+{
+	char tail[160];
+	const char *dir = f->reverse ? " DESC" : "";
+	const char *col = t == QUERY_FINDINGS ? "a.ts" :
+	    f->sort >= 0 ? sorts[f->sort].expr : "f.first_ts";
+	const char *tie = t == QUERY_FINDINGS ? "a.id" : "f.id";
+	int n;
+
+	memset(q, 0, sizeof(*q));
+	build_where(f, t, q);
+	n = snprintf(tail, sizeof(tail), " ORDER BY %s%s, %s%s", col, dir, tie, dir);
+	if (f->limit > 0) {
+		q->limit.set = 1;
+		q->limit.i = f->limit;
+		q->params[q->nparams++] = &q->limit;
+		snprintf(tail + n, sizeof(tail) - (size_t)n, " LIMIT ?%d", q->nparams);
+	}
+	q->tail = xstrdup(tail);
+}
+
+int
+query_bind(sqlite3_stmt *st, const struct query_sql *q)
+{
+	for (int i = 0; i < q->nparams; i++) {
+		const struct query_value *v = q->params[i];
+		int rc;
+
+		if (v->is_text)
+			rc = sqlite3_bind_text(st, i + 1, v->text, -1, SQLITE_TRANSIENT);
+		else if (v->is_real)
+			rc = sqlite3_bind_double(st, i + 1, v->d);
+		else
+			rc = sqlite3_bind_int64(st, i + 1, v->i);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+void
+query_sql_free(struct query_sql *q)
+{
+	free(q->where);
+	free(q->tail);
+	q->where = q->tail = NULL;
+}
+
+/* One option of query_cli_parse; 0 or -1. */
+static int
+cli_option(struct query_cli *cli, int c, const char *name, const char *arg,
+    char *err, size_t errlen)
+{
+	switch (c) {
+	case 'd':
+		cli->db = arg;
+		return 0;
+	case 'o':
+		cli->format = output_format_parse(arg);
+		if (cli->format < 0) {
+			snprintf(err, errlen, "--format: '%.60s' is not table, csv or json", arg);
+			return -1;
+		}
+		return 0;
+	case 'h':
+		cli->help = 1;
+		return 0;
+	case QUERY_OPT_FILTER:
+		return query_set(&cli->filter, name, arg, err, errlen);
+	}
+	return -1;
+}
+
+int
+query_cli_parse(struct query_cli *cli, int argc, char **argv,
+    const char *shortopts, const struct option *opts, char *err, size_t errlen)
+{
+	int c, li;
+
+	memset(cli, 0, sizeof(*cli));
+	query_init(&cli->filter);
+	cli->format = OUTPUT_TABLE;
+	opterr = 0;
+	optind = 1;
+	while (li = -1, (c = getopt_long(argc, argv, shortopts, opts, &li)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *what = argv[optind - 1];
+
+			if (c == ':')
+				snprintf(err, errlen, "%.60s: needs a value", what);
+			else
+				snprintf(err, errlen, "%.60s: unknown option; see --help", what);
+			return -1;
+		}
+		if (cli_option(cli, c, li >= 0 ? opts[li].name : "", optarg, err, errlen) != 0)
+			return -1;
+	}
+	cli->first_arg = optind;
+	return 0;
+}

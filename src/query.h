@@ -1,0 +1,106 @@
+/*
+ * query.h: command-line filters, turned into a WHERE clause.
+ *
+ * The commands hand each filter option to query_set() by its long name
+ * ("host", "port", "state", ...); it checks and normalises the value (an
+ * address through addr_parse/addr_str, so "0:0::1" finds "::1"; a state
+ * through state_parse, so "time_wait" finds "TIME-WAIT"; a time as Unix
+ * seconds or a UTC date).  query_where() then writes the conditions for
+ * one table from a template table, and query_bind() binds the values:
+ * nothing the user typed is ever pasted into SQL.
+ *
+ * Conditions are written for the flows table under the alias "f" or the
+ * findings table under the alias "a", and are shaped so that SQLite can
+ * use the schema's indices ("either end" is an OR over two indexed
+ * columns, which SQLite serves with two index lookups).
+ */
+#ifndef TM_QUERY_H
+#define TM_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+enum query_key {
+	QF_HOST, QF_PORT, QF_STATE, QF_KIND, QF_CAPTURE, QF_FLOW, QF_SINCE,
+	QF_UNTIL, QF_HANDSHAKE, QF_CLOSE, QF_CLOSER, QF_MIN_DURATION, QF_SIDE,
+	QF_COUNT
+};
+
+enum query_target { QUERY_FLOWS, QUERY_FINDINGS };
+
+struct query_value {
+	int set;
+	int is_text, is_real;
+	int64_t i;
+	double d;
+	char text[64];
+};
+
+struct query_filter {
+	struct query_value v[QF_COUNT];
+	long limit;             /* 0: no limit */
+	int sort;               /* index into the sort table, -1: by time */
+	int reverse;
+};
+
+/* SQL under construction: the text and the values its ?N stand for. */
+struct query_sql {
+	char *where;            /* "" or " WHERE ... " */
+	char *tail;             /* " ORDER BY ... LIMIT ?N" */
+	int nparams;
+	const struct query_value *params[QF_COUNT + 1];
+	struct query_value limit;
+};
+
+/* An empty filter: nothing set, no limit, default order. */
+void query_init(struct query_filter *f);
+
+/* Set filter NAME (a long option name: "host", "port", "state", "kind",
+ * "capture", "flow", "since", "until", "handshake", "close", "closer",
+ * "min-duration", "side", "limit", "sort") from the user's VALUE.
+ * 0, or -1 with "--NAME: why" in ERR. */
+int query_set(struct query_filter *f, const char *name, const char *value,
+    char *err, size_t errlen);
+
+/* Parse TIME (Unix seconds, or "YYYY-MM-DD[ HH:MM[:SS]]" / with 'T', UTC)
+ * into *OUT; 0 or -1. */
+int query_parse_time(const char *s, double *out);
+
+/* Build the WHERE clause of F for TARGET and the ORDER BY/LIMIT tail
+ * (flows: F's sort column, else first_ts; findings: ts) into Q. */
+void query_build(const struct query_filter *f, enum query_target target,
+    struct query_sql *q);
+
+/* Bind Q's values to ST; SQLITE_OK or an SQLite code. */
+int query_bind(sqlite3_stmt *st, const struct query_sql *q);
+
+void query_sql_free(struct query_sql *q);
+
+/*
+ * The command line shared by flows, anomalies, show and summary.  Each
+ * command lists its options; filters use val QUERY_OPT_FILTER and are
+ * passed to query_set by their long name.
+ */
+#define QUERY_OPT_FILTER 0x100
+
+struct option;
+
+struct query_cli {
+	const char *db;         /* -d, --db; NULL: cmd_db_path's default */
+	int format;             /* enum output_format */
+	int help;               /* --help was given */
+	int first_arg;          /* index in argv of the first operand */
+	struct query_filter filter;
+};
+
+/* Parse ARGV with OPTS (short options SHORTOPTS, starting with ':') into CLI: -d, -o, -h and
+ * the filters.  0, or -1 with "why" in ERR (an unknown option, a bad
+ * value). */
+int query_cli_parse(struct query_cli *cli, int argc, char **argv,
+    const char *shortopts, const struct option *opts, char *err, size_t errlen);
+
+/* The sort column names that --sort accepts, comma-separated. */
+const char *query_sort_names(void);
+
+#endif
