@@ -11,8 +11,8 @@
  * the state each side enters on that segment is written beside its
  * lifeline, and timer transitions (no frame) get a line of their own.
  * Lines holding a finding's evidence frames are marked with '*' and lit.
- * Below come the two endpoints' state timelines side by side and the
- * findings with their detail.
+ * The findings come first, under the flow's outcome; the two endpoints'
+ * state timelines, side by side, come last.
  *
  * TODO: draw the ladder with ladder.c once it is merged, as `show` does.
  */
@@ -134,8 +134,10 @@ ladder_segment(struct tui *t, struct detail *d, const struct geom *g, sqlite3_st
 	int mark = is_evidence(d, frame, last);
 
 	tui_escape((const char *)sqlite3_column_text(st, 4), flags, sizeof flags);
-	snprintf(label, sizeof label, "%s %lld:%lld%s", flags, rseq, rseq + len,
-	    strchr(flags, '.') ? "" : "");
+	if (len > 0)
+		snprintf(label, sizeof label, "%s %lld:%lld", flags, rseq, rseq + len);
+	else
+		snprintf(label, sizeof label, "%s %lld", flags, rseq);
 	if (strchr(flags, '.'))
 		snprintf(label + strlen(label), sizeof label - strlen(label), " ack %lld", rack);
 	if (count > 1)
@@ -240,11 +242,11 @@ detail_timelines(struct tui *t, struct detail *d)
 {
 	sqlite3_stmt *st[2];
 	static const char *const side[2] = { "client", "server" };
-	char cell[2][256], esc[3][64];
+	char cell[2][256], esc[3][64];	/* esc[0] (old state) unused in the cell */
 	int have[2], i, w = (d->width - 2) / 2;
 
 	tui_pane_add(&d->p, COL_NORMAL, "%s", "");
-	tui_pane_add(&d->p, COL_HEADER, " %-*s %s", w, "client timeline", "server timeline");
+	tui_pane_add(&d->p, COL_HEADER, " %-*s %s", w, "client enters", "server enters");
 	for (i = 0; i < 2; i++) {
 		if (sqlite3_prepare_v2(tui_db(t), "SELECT ts, old_state, new_state, cause "
 		    "FROM transitions WHERE flow = ? AND side = ? ORDER BY seq", -1, &st[i],
@@ -262,8 +264,8 @@ detail_timelines(struct tui *t, struct detail *d)
 			tui_escape((const char *)sqlite3_column_text(st[i], 1), esc[0], sizeof esc[0]);
 			tui_escape((const char *)sqlite3_column_text(st[i], 2), esc[1], sizeof esc[1]);
 			tui_escape((const char *)sqlite3_column_text(st[i], 3), esc[2], sizeof esc[2]);
-			snprintf(cell[i], sizeof cell[i], "%+.6f %s>%s (%s)",
-			    sqlite3_column_double(st[i], 0) - d->t0, esc[0], esc[1], esc[2]);
+			snprintf(cell[i], sizeof cell[i], "%+.6f %-12s %s",
+			    sqlite3_column_double(st[i], 0) - d->t0, esc[1], esc[2]);
 			have[i] = sqlite3_step(st[i]) == SQLITE_ROW;
 		}
 		tui_pane_add(&d->p, COL_NORMAL, " %-*.*s %s", w, w, cell[0], cell[1]);
@@ -315,11 +317,12 @@ detail_build(struct tui *t, struct detail *d)
 		tui_pane_add(&d->p, COL_BAD, " flow %lld is not in the database", d->flow);
 		return;
 	}
+	/* findings first: they are why one opens a flow */
 	detail_findings(t, d, 1);
+	detail_findings(t, d, 0);
 	tui_pane_add(&d->p, COL_NORMAL, "%s", "");
 	detail_ladder(t, d);
 	detail_timelines(t, d);
-	detail_findings(t, d, 0);
 }
 
 static void *

@@ -3,7 +3,9 @@
 # Sourced by the browser's end-to-end tests.  Each test gets its own tmux
 # server (-L), so it neither sees nor disturbs the user's sessions.
 
-TS_SOCK="tcpmortem-test-$$"
+TS_BASE="tcpmortem-test-$$"
+TS_N=0
+TS_SOCK=$TS_BASE
 TS_FAILS=0
 
 ts_tmux() { tmux -L "$TS_SOCK" "$@" 2>/dev/null; }
@@ -11,6 +13,9 @@ ts_tmux() { tmux -L "$TS_SOCK" "$@" 2>/dev/null; }
 # ts_start W H COMMAND: run COMMAND (a shell string) in a W x H pane; when it
 # ends, the pane prints "EXIT=<status>" and stays open.
 ts_start() {
+	# a fresh server each time: a killed one may still hold its socket
+	TS_N=$((TS_N + 1))
+	TS_SOCK=$TS_BASE-$TS_N
 	ts_tmux new-session -d -s t -x "$1" -y "$2" \
 	    "$3; echo EXIT=\$?; exec sleep 600"
 	ts_tmux set-option -g window-size manual >/dev/null 2>&1 || true
