@@ -27,11 +27,12 @@ ts_screen() { ts_tmux capture-pane -p -t t; }
 
 ts_keys() { ts_tmux send-keys -t t "$@"; }
 
-# ts_wait TEXT: wait up to 5 s for TEXT (fixed string) on the screen.
+# ts_wait TEXT [GREP-FLAG]: wait up to 5 s for TEXT (a fixed string, or
+# with -E an extended regular expression) on the screen.
 ts_wait() {
 	local i
 	for i in $(seq 50); do
-		ts_screen | grep -qF -- "$1" && return 0
+		ts_screen | grep -q "${2:--F}" -- "$1" && return 0
 		sleep 0.1
 	done
 	return 1
@@ -44,6 +45,17 @@ ts_expect() {
 		echo "ok: $1"
 	else
 		echo "FAIL: $1: screen does not show '$2':"
+		ts_screen | sed 's/^/  | /'
+		TS_FAILS=$((TS_FAILS + 1))
+	fi
+}
+
+# ts_expect_re NAME REGEX: the same with an extended regular expression.
+ts_expect_re() {
+	if ts_wait "$2" -E; then
+		echo "ok: $1"
+	else
+		echo "FAIL: $1: screen does not match /$2/:"
 		ts_screen | sed 's/^/  | /'
 		TS_FAILS=$((TS_FAILS + 1))
 	fi
