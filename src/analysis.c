@@ -394,6 +394,7 @@ finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 	struct capture_info *ci = &a->res->info;
 	int64_t dup;
 
+	detect_set_drops(a->detect, reader_kernel_drops(r)); /* for the last findings */
 	flowtab_drain(a->tab, TM_END_CAPTURE_END, ci->last_ts);
 	detect_end(a->detect, ci->last_ts);
 	info_end(a, r);

@@ -352,6 +352,17 @@ host_report(struct tm_context *ctx, const struct tm_finding *f)
 		return -1;
 	if (kind_disabled(d, f->kind) || d->sink == NULL)
 		return 0;
+	if (d->drops > 0 && f->detail != NULL) {
+		/* Live: the packets that would contradict it may be among those lost. */
+		struct tm_finding g = *f;
+		char detail[1024];
+
+		snprintf(detail, sizeof detail, "%s (the kernel had dropped %llu packets by then: "
+		    "evidence may be missing)", f->detail, (unsigned long long)d->drops);
+		g.detail = detail;
+		d->sink(d->sink_ctx, &g, e->td->name);
+		return 0;
+	}
 	d->sink(d->sink_ctx, f, e->td->name);
 	return 0;
 }

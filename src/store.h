@@ -60,8 +60,10 @@ struct capture_info {
  * Waits up to BUSY_MS for a lock.  NULL and "PATH: reason" in ERR on failure. */
 struct store *store_open(const char *path, enum store_mode mode, int busy_ms,
     char *err, size_t errlen);
+/* Roll back what is not committed and close S; S may be NULL. */
 void store_close(struct store *s);
-sqlite3 *store_db(struct store *s);     /* for the query modules */
+/* The connection, for the query modules to run their own SQL on. */
+sqlite3 *store_db(struct store *s);
 
 /* A capture with the same path, size and mtime (or, when DIGEST is not 0,
  * the same digest) already stored: its id, else 0. */

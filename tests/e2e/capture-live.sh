@@ -161,18 +161,18 @@ else
 	fail "live and offline analyses differ"
 fi
 
-# --- 5: -c, --duration, -Z, no capture rights -----------------------------
-ip netns exec "$NS" timeout 20 "$TCPMORTEM" capture -i tmc-s -c 4 -q -d "$tmp/count.db" \
+# --- 5: -i any, -c, --duration, -Z, no capture rights ---------------------
+ip netns exec "$NS" timeout 20 "$TCPMORTEM" capture -i any -c 4 -q -d "$tmp/count.db" \
 	>/dev/null 2>"$tmp/count.err" &
 counting=$!
 wait_for 10 has_capture_row "$tmp/count.db"
 ip netns exec "$NC" timeout 10 python3 -c 'import socket; socket.create_connection(("10.77.0.2", 7001), timeout=5).close()'
 wait "$counting"
 st=$?
-n=$(sqlite3 "$tmp/count.db" 'select packets from captures' 2>/dev/null)
-[ "$st" = 0 ] && [ "$n" = 4 ]
-verdict $? "-c 4 stopped by itself after 4 packets" \
-	"-c 4: exit $st, $n packets stored: $(head -c 300 "$tmp/count.err")"
+n=$(sqlite3 -separator ' ' "$tmp/count.db" 'select packets, link_types from captures' 2>/dev/null)
+[ "$st" = 0 ] && [ "$n" = "4 LINUX_SLL2" ]
+verdict $? "-i any -c 4 stopped by itself after 4 packets, Linux cooked v2" \
+	"-i any -c 4: exit $st, stored '$n': $(head -c 300 "$tmp/count.err")"
 
 zdir="$tmp/nobody"
 mkdir -m 0777 "$zdir"
