@@ -936,3 +936,22 @@ store_write_finding(struct store *s, int64_t capture, const struct tm_finding *f
 		return store_error(s, rc, "writing a finding", err, errlen);
 	return 0;
 }
+
+int
+store_delete_capture(struct store *s, int64_t id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (no_transaction(s, err, errlen))
+		return -1;
+	rc = sqlite3_prepare_v2(s->db, "DELETE FROM captures WHERE id = ?", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_OK)
+		return store_error(s, rc, "replacing a capture", err, errlen);
+	return 0;
+}

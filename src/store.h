@@ -92,6 +92,10 @@ int store_checkpoint(struct store *s, int64_t capture, const struct capture_info
 int store_end_capture(struct store *s, int64_t capture, const struct capture_info *ci,
     char *err, size_t errlen);
 
+/* Inside the capture's transaction: delete capture ID with its flows,
+ * timelines, segments and findings (analyze --force replacing it). */
+int store_delete_capture(struct store *s, int64_t id, char *err, size_t errlen);
+
 /* ROLLBACK everything since store_begin_capture (or the last checkpoint). */
 void store_abort_capture(struct store *s);
 
