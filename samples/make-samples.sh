@@ -4,6 +4,7 @@
 # make-samples.sh: recreate the sample captures from nothing (run as root).
 #
 #   samples/make-samples.sh [SCENARIO...]     (default: every scenario)
+#   samples/make-samples.sh --readme          (rewrite README.md's table only)
 #
 # Topology, rebuilt from scratch for every scenario so no sysctl, nftables
 # rule or qdisc leaks from one capture into the next:
@@ -129,6 +130,7 @@ anomaly-time-wait-storm|time-wait-storm (1200 server TIME-WAITs)|1200 short conn
 anomaly-data-after-fin|data-after-fin (injected)|Client shutdown(SHUT_WR); scapy then injects one data segment from the client beyond its FIN (the real kernel never does this); server closes after.
 anomaly-rst-injection-suspect|rst-injection-suspect (out-of-window RST, connection continues)|Scapy injects a RST with a sequence number 1e9 beyond the client's, as from the client; the kernel ignores it and the connection continues and closes normally.
 anomaly-old-duplicate-syn|old-duplicate-syn (client RSTs the SYN-ACK of an old SYN)|Router drops the real first SYN; scapy sends an old SYN (other ISN) from the same port; the server SYN-ACKs it, the client kernel (SYN-SENT) answers RST; the retransmitted real SYN then connects.
+anomaly-isn-reuse|isn-reuse (a): new ISN below the previous incarnation's last sequence number; also port-reuse-in-time-wait refused by the server, and its TIME-WAIT ended by RST|Real kernel, no injection: MTU 65000, 48 MB sent in the first incarnation (server closes first, so it holds TIME-WAIT), the client reconnects from the same port 0.2 ms later. Linux's clock-driven ISN (+15.6 M/s) is below the old last sequence number and the timestamp is equal, so the server's TIME-WAIT refuses the SYN with an ACK; the client (SYN-SENT) answers that ACK with RST, which ends the server's TIME-WAIT (tcp_rfc1337=0); the client's SYN retransmission 12 ms later then connects.
 END
 
 describe() {	# describe NAME: the one-line how-it-was-made
@@ -176,6 +178,10 @@ open(readme, "w").write(head + "<!-- table: written by make-samples.sh -->\n" + 
 PYEOF
 }
 
+if [ "${1:-}" = --readme ]; then	# only rewrite README.md's table
+	readme_table
+	exit 0
+fi
 [ "$(id -u)" = 0 ] || die "must run as root (network namespaces)"
 for tool in ip nft ethtool tcpdump mergecap ss; do
 	command -v "$tool" >/dev/null || die "$tool not found"

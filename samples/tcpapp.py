@@ -12,8 +12,9 @@ keeps every socket open until the ss snapshot: sockets die with the process,
 and a snapshot taken after that would not describe the capture.
 
 Each scenario function starts the capture, makes the traffic, and calls
-finish(), which takes `ss -Htano` in both namespaces, stops tcpdump right
-after, and writes NAME.ss.  make-samples.sh builds the namespaces and runs
+finish(), which takes `ss -Htano` in both namespaces, sends one UDP end
+marker (the capture's last frame, so the capture ends at the snapshot),
+stops tcpdump, and writes NAME.ss.  make-samples.sh builds the namespaces and runs
 one scenario per invocation:  tcpapp.py SCENARIO OUTDIR.
 
 Namespace names, addresses and interface names come from the environment
@@ -32,7 +33,6 @@ import threading
 import time
 
 CLONE_NEWNET = 0x40000000
-TCP_FASTOPEN_CONNECT = 30
 MSG_FASTOPEN = 0x20000000
 
 ENV = os.environ
@@ -63,6 +63,7 @@ class Ctx:
         self.conns = []          # (client ip, client port, server ip, server port)
         self.notes = []          # "# ..." lines for the .ss file
         self.keep = []           # sockets kept open until the snapshot
+        self.options = ""        # tcpmortem analyze options matching our sysctls
 
     def path(self, ext):
         return os.path.join(self.outdir, self.name + ext)
@@ -118,7 +119,7 @@ def router_drop(name, match, once=True):
 
 # ---- capture ------------------------------------------------------------
 
-def capture_start(ctx, where="router", ifaces=None, extra=(), filt="tcp"):
+def capture_start(ctx, where="router", ifaces=None, extra=(), filt="tcp or udp port 9"):
     """Start tcpdump; the default taps both router interfaces inbound.
 
     Two inbound taps see every packet once, as it enters the router and
@@ -202,11 +203,15 @@ def finish(ctx):
     """Snapshot ss on both ends, stop the capture at once, write NAME.ss."""
     t = time.time()
     rows = {r: ss_lines(r) for r in ("client", "server")}
+    end_marker()
+    time.sleep(0.05)
     capture_stop(ctx)
     lines = ["# %s: what ss -tano said at the end of %s.pcap" % (ctx.name, ctx.name),
              "# format: SIDE LOCAL PEER SS-STATE [ss timer]; CLOSED = ss listed nothing",
              "snapshot %.6f" % t]
     lines += ["# " + n for n in ctx.notes]
+    if ctx.options:
+        lines.append("analyze-options " + ctx.options)
     for cip, cport, sip, sport in ctx.conns:
         c, s = hostport(cip, cport), hostport(sip, sport)
         for side, local, peer in (("client", c, s), ("server", s, c)):
@@ -216,6 +221,22 @@ def finish(ctx):
         f.write("\n".join(lines) + "\n")
     for s in ctx.keep:
         s.close()
+
+
+def end_marker():
+    """One UDP datagram to the discard port: the capture's last frame.
+
+    A capture has no end time of its own; readers take the last frame's.
+    Sending this right after the ss snapshot makes "the state at the
+    capture's end" and "what ss said" refer to the same instant.
+    """
+    enter("client")
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    finally:
+        enter(None)
+    u.sendto(b"tcpmortem-sample-end", (ADDR["server"], 9))
+    u.close()
 
 
 # ---- sockets ------------------------------------------------------------
@@ -599,6 +620,7 @@ def sc_handshake_timeout(ctx):
     sysctl("client", "net.ipv4.tcp_syn_linear_timeouts", 0)    # classic 1, 2, 4 s backoff
     sysctl("server", "net.ipv4.tcp_synack_retries", 2)
     router_drop("synack", "ip saddr %s tcp flags & (syn|ack) == syn|ack" % S4, once=False)
+    ctx.options = "--timer syn-retries=2 --timer synack-retries=2"
     ctx.notes.append("router drops every SYN-ACK; client tcp_syn_retries=2 tcp_syn_linear_timeouts=0, "
                      "server tcp_synack_retries=2; snapshot once the server's SYN-RECV is gone too")
     listener(ctx)
@@ -657,6 +679,7 @@ def sc_negative_close_wait_stuck(ctx):
 
 def sc_fin_wait_2_timeout(ctx):
     sysctl("client", "net.ipv4.tcp_fin_timeout", 3)
+    ctx.options = "--timer fin-wait-2=3"
     ctx.notes.append("client tcp_fin_timeout=3; server closes 6 s after the client")
     lst = listener(ctx)
     capture_start(ctx)
@@ -672,6 +695,7 @@ def sc_fin_wait_2_timeout(ctx):
 
 def sc_negative_fin_wait_2_timeout(ctx):
     sysctl("client", "net.ipv4.tcp_fin_timeout", 3)
+    ctx.options = "--timer fin-wait-2=3"
     ctx.notes.append("client tcp_fin_timeout=3 but shutdown(SHUT_WR), not close(): FIN-WAIT-2 has no timeout")
     lst = listener(ctx)
     capture_start(ctx)
@@ -919,6 +943,36 @@ def sc_old_duplicate_syn(ctx):
     finish(ctx)
 
 
+def sc_isn_reuse(ctx):
+    # Linux ISN = hash(4-tuple) + time/64 ns, i.e. +15.6 M per second on one
+    # 4-tuple.  Push 48 MB through the first incarnation and reconnect at once
+    # (the server closed first, so the client's port is free): the new ISN is
+    # below the old connection's last sequence number.  The server's TIME-WAIT
+    # still accepts the SYN because its timestamp is newer (RFC 6191).
+    for role, dev in (("client", "c0"), ("router", IF_RC), ("router", IF_RS), ("server", "s0")):
+        nsrun(role, "ip", "link", "set", dev, "mtu", "65000")
+    lst = listener(ctx)
+    capture_start(ctx)
+    c, s = pair(ctx, 40140, lst)
+    total = 48 << 20
+    t = threading.Thread(target=recv_exact, args=(s, total))
+    t.start()
+    blob = b"x" * (1 << 20)
+    for _ in range(total >> 20):
+        c.sendall(blob)
+    t.join()
+    s.close()
+    wait_eof(c)
+    c.close()
+    c, s = pair(ctx, 40140, lst, record=False)
+    exchange(c, s)
+    client_close_first(c, s)
+    settle()
+    ctx.notes.append("48 MB in the first incarnation (MTU 65000), second incarnation on the same 4-tuple "
+                     "right after; the lines are about the second")
+    finish(ctx)
+
+
 SCENARIOS = {
     "client-closes": sc_client_closes,
     "server-closes": sc_server_closes,
@@ -954,6 +1008,7 @@ SCENARIOS = {
     "anomaly-data-after-fin": sc_data_after_fin,
     "anomaly-rst-injection-suspect": sc_rst_injection_suspect,
     "anomaly-old-duplicate-syn": sc_old_duplicate_syn,
+    "anomaly-isn-reuse": sc_isn_reuse,
 }
 
 
