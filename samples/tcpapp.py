@@ -620,7 +620,7 @@ def sc_handshake_timeout(ctx):
     sysctl("client", "net.ipv4.tcp_syn_linear_timeouts", 0)    # classic 1, 2, 4 s backoff
     sysctl("server", "net.ipv4.tcp_synack_retries", 2)
     router_drop("synack", "ip saddr %s tcp flags & (syn|ack) == syn|ack" % S4, once=False)
-    ctx.options = "--timer syn-retries=2 --timer synack-retries=2"
+    ctx.options = "--timer syn-give-up=7 --timer synack-give-up=7"   # 1+2+4 s, as the kernel did
     ctx.notes.append("router drops every SYN-ACK; client tcp_syn_retries=2 tcp_syn_linear_timeouts=0, "
                      "server tcp_synack_retries=2; snapshot once the server's SYN-RECV is gone too")
     listener(ctx)
