@@ -23,6 +23,7 @@ set by make-samples.sh (TM_*), so the two files agree on one topology.
 
 import ctypes
 import os
+import random
 import select
 import signal
 import socket
@@ -844,11 +845,12 @@ def sc_syn_flood(ctx):
         raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     finally:
         enter(None)
+    rng = random.Random(9293)   # random ISNs and ports, as flood tools use; fixed seed
     t0 = time.time()
     for i in range(3000):
         src = "10.0.9.%d" % (1 + i % 250)
-        pkt = IP(src=src, dst=S4) / TCP(sport=1024 + (i * 7919) % 60000, dport=PORT,
-                                       flags="S", seq=(i * 2654435761) & 0xffffffff, window=64240)
+        pkt = IP(src=src, dst=S4) / TCP(sport=rng.randrange(1024, 65536), dport=PORT,
+                                       flags="S", seq=rng.getrandbits(32), window=64240)
         raw.sendto(bytes(pkt), (S4, 0))
         if i % 600 == 0:
             c, s = pair(ctx, 40120 + i // 600, lst, record=(i == 2400))
