@@ -975,6 +975,48 @@ def sc_isn_reuse(ctx):
     finish(ctx)
 
 
+def sc_fin_ack_lost_wave4(ctx):
+    # The server's route rto_min of 30 s puts its FIN retransmission 30 s
+    # after the lost final ACK; the TIME-WAIT client answers it and restarts
+    # its 60 s timer, so 65 s after the first ACK it is still in TIME-WAIT.
+    nsrun("server", "ip", "route", "replace", "10.0.1.0/24", "via", "10.0.2.1", "rto_min", "30s")
+    lst = listener(ctx)
+    capture_start(ctx)
+    c, s = pair(ctx, 40141, lst)
+    exchange(c, s)
+    c.close()
+    wait_eof(s)
+    settle(0.3)
+    router_drop("w4", "ip saddr %s tcp flags == ack" % C4)
+    s.close()
+    settle(65)
+    ctx.notes.append("router drops the client's final ACK (wave 4) once; server route rto_min 30s; "
+                     "ss taken 65 s after that ACK: TIME-WAIT was restarted by the repeated FIN")
+    finish(ctx)
+
+
+def sc_port_exhaustion_risk(ctx):
+    sysctl("client", "net.ipv4.ip_local_port_range", "40000 40999")
+    ctx.options = "--timer ephemeral-low=40000 --timer ephemeral-high=40999"
+    lst = listener(ctx)
+    capture_start(ctx)
+    for i in range(950):
+        c = client_sock()
+        c.settimeout(10)
+        c.connect((S4, PORT))
+        s, _ = lst.accept()
+        cport = c.getsockname()[1]
+        c.close()           # the client closes first and keeps TIME-WAIT
+        s.settimeout(10)
+        wait_eof(s)
+        s.close()
+    ctx.conns.append((C4, cport, S4, PORT))
+    ctx.notes.append("client ip_local_port_range 40000-40999; 950 connections to 10.0.2.2:8080, client closes "
+                     "each first: 950 of 1000 ports in TIME-WAIT")
+    settle()
+    finish(ctx)
+
+
 SCENARIOS = {
     "client-closes": sc_client_closes,
     "server-closes": sc_server_closes,
@@ -1011,6 +1053,8 @@ SCENARIOS = {
     "anomaly-rst-injection-suspect": sc_rst_injection_suspect,
     "anomaly-old-duplicate-syn": sc_old_duplicate_syn,
     "anomaly-isn-reuse": sc_isn_reuse,
+    "anomaly-fin-ack-lost-wave4": sc_fin_ack_lost_wave4,
+    "anomaly-port-exhaustion-risk": sc_port_exhaustion_risk,
 }
 
 
