@@ -16,11 +16,12 @@
 #                          (10.0.9.0/24, spoofed SYN sources, routes to the sink)
 #
 # The router forwards; tcpdump taps it (see tcpapp.py capture_start), its
-# nftables drops the segment a scenario loses, tc netem delays where FINs or
-# SYNs must cross.  For "vlan" the router<->server link carries 802.1Q VLAN
-# 100.  The socket programs are in tcpapp.py; each scenario writes
-# NAME.pcap and NAME.ss there; NAME.txt is written here from the table below.
-# Everything lives in the tms-* namespaces and is torn down on exit.
+# nftables drops the segment a scenario loses, and where FINs or SYNs must
+# cross a user-space delay line in tcpapp.py replaces its forwarding (this
+# kernel has no sch_netem, 8021q or bridge).  The socket programs are in
+# tcpapp.py; each scenario writes NAME.pcap and NAME.ss there; NAME.txt is
+# written here from the table below.  Everything lives in the tms-*
+# namespaces and is torn down on exit, with any process left inside them.
 
 set -euo pipefail
 
@@ -36,8 +37,11 @@ NSES="$TM_NS_CLIENT $TM_NS_ROUTER $TM_NS_SERVER $TM_NS_SINK"
 die() { echo "make-samples: $*" >&2; exit 1; }
 
 teardown() {
-	local ns
+	local ns pids
 	for ns in $NSES; do
+		# a tcpdump orphaned by a failed scenario would keep the namespace alive
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		[ -z "$pids" ] || kill $pids 2>/dev/null || true
 		ip netns del "$ns" 2>/dev/null || true
 	done
 }
@@ -55,8 +59,8 @@ addr() {	# addr NS IF V4/LEN V6/LEN
 	[ -z "${4:-}" ] || in_ns "$1" ip -6 addr add "$4" dev "$2" nodad
 }
 
-setup() {	# setup [vlan]
-	local ns srv_if=s0 rtr_if=rs
+setup() {
+	local ns
 	teardown
 	for ns in $NSES; do
 		ip netns add "$ns"
@@ -65,17 +69,10 @@ setup() {	# setup [vlan]
 	link tms-client c0 tms-router rc
 	link tms-router rs tms-server s0
 	link tms-router sk tms-sink k0
-	if [ "${1:-}" = vlan ]; then
-		in_ns tms-router ip link add link rs name rs.100 type vlan id 100
-		in_ns tms-server ip link add link s0 name s0.100 type vlan id 100
-		in_ns tms-router ip link set rs.100 up
-		in_ns tms-server ip link set s0.100 up
-		srv_if=s0.100 rtr_if=rs.100
-	fi
 	addr tms-client c0 10.0.1.2/24 2001:db8:1::2/64
 	addr tms-router rc 10.0.1.1/24 2001:db8:1::1/64
-	addr tms-router "$rtr_if" 10.0.2.1/24 2001:db8:2::1/64
-	addr tms-server "$srv_if" 10.0.2.2/24 2001:db8:2::2/64
+	addr tms-router rs 10.0.2.1/24 2001:db8:2::1/64
+	addr tms-server s0 10.0.2.2/24 2001:db8:2::2/64
 	addr tms-router sk 10.0.3.1/24
 	addr tms-sink k0 10.0.3.2/24
 	in_ns tms-client ip route add default via 10.0.1.1
@@ -146,10 +143,7 @@ describe() {	# describe NAME: the one-line how-it-was-made
 run_one() {
 	local name=$1 desc
 	desc=$(describe "$name") || die "unknown scenario $name"
-	case $name in
-	vlan) setup ;;
-	*) setup ;;
-	esac
+	setup
 	echo "== $name"
 	timeout 300 "$PY" "$here/tcpapp.py" "$name" "$out"
 	echo "$desc" >"$out/$name.txt"
