@@ -455,6 +455,7 @@ class Relay(threading.Thread):
         super().__init__(daemon=True)
         self.delay = delay
         self.stop = False
+        self.keep = None        # if set: keep(frame, inbound dev) -> forward it?
         sysctl("router", "net.ipv4.ip_forward", 0)
         sysctl("router", "net.ipv6.conf.all.forwarding", 0)
         enter("router")
@@ -480,11 +481,32 @@ class Relay(threading.Thread):
                 frame, addr = sk.recvfrom(65535)
                 if addr[2] == socket.PACKET_OUTGOING or frame[12:14] not in (b"\x08\x00", b"\x86\xdd"):
                     continue
+                if self.keep is not None and not self.keep(frame, addr[0]):
+                    continue
                 out, hdr = self.route[addr[0]]
                 queue.append((time.time() + self.delay, out, hdr + frame[12:]))
             while queue and queue[0][0] <= time.time():
                 _, out, frame = queue.pop(0)
                 out.send(frame)
+
+
+def first_fin_only():
+    """A Relay.keep that passes one FIN per direction and loses all else.
+
+    Used to stop a simultaneous close in CLOSING: the crossing FINs arrive,
+    but no ACK, and no retransmitted FIN (which would carry an ACK), does.
+    """
+    passed = set()
+
+    def keep(frame, dev):
+        if frame[12:14] != b"\x08\x00" or frame[23] != 6:
+            return True
+        tcp = 14 + (frame[14] & 0x0f) * 4
+        if frame[tcp + 13] & 0x01 and dev not in passed:
+            passed.add(dev)
+            return True
+        return False
+    return keep
 
 
 def mac(role, dev):
@@ -1017,6 +1039,80 @@ def sc_port_exhaustion_risk(ctx):
     finish(ctx)
 
 
+# ---- states at the capture's end other than TIME-WAIT and CLOSED ---------
+
+def sc_state_established(ctx):
+    lst = listener(ctx)
+    capture_start(ctx)
+    c, s = pair(ctx, 40201, lst)
+    exchange(c, s)
+    settle()
+    finish(ctx)
+
+
+def sc_state_syn_sent(ctx):
+    router_drop("synack", "ip saddr %s tcp flags & (syn|ack) == syn|ack" % S4, once=False)
+    ctx.notes.append("router drops every SYN-ACK; ss taken 2.5 s after the first SYN")
+    listener(ctx)
+    capture_start(ctx)
+    c = client_sock(sport=40202)
+    ctx.keep.append(c)
+    ctx.conns.append((C4, 40202, S4, PORT))
+    c.setblocking(False)
+    try:
+        c.connect((S4, PORT))
+    except BlockingIOError:
+        pass
+    settle(2.5)
+    finish(ctx)
+
+
+def sc_state_fin_wait_1(ctx):
+    lst = listener(ctx)
+    capture_start(ctx)
+    c, s = pair(ctx, 40203, lst)
+    exchange(c, s)
+    settle(0.3)
+    router_drop("acks", "ip saddr %s tcp flags == ack" % S4, once=False)
+    ctx.notes.append("router drops every bare ACK from the server after the exchange; ss taken 1.5 s after the FIN")
+    c.shutdown(socket.SHUT_WR)   # FIN; its ACK never arrives
+    wait_eof(s)
+    settle(1.5)
+    finish(ctx)
+
+
+def sc_state_last_ack(ctx):
+    lst = listener(ctx)
+    capture_start(ctx)
+    c, s = pair(ctx, 40204, lst)
+    exchange(c, s)
+    c.close()
+    wait_eof(s)
+    settle(0.3)
+    router_drop("acks", "ip saddr %s tcp flags == ack" % C4, once=False)
+    ctx.notes.append("router drops every bare ACK from the client after wave 2; ss taken 1.5 s after the server FIN")
+    s.close()
+    settle(1.5)
+    finish(ctx)
+
+
+def sc_state_closing(ctx):
+    lst = listener(ctx)
+    r = relay(ctx, 0.05)
+    capture_start(ctx)
+    c, s = pair(ctx, 40205, lst)
+    exchange(c, s)
+    settle(0.3)
+    r.keep = first_fin_only()
+    ctx.notes.append("once both close() calls are made the delay line passes only the first FIN each way; "
+                     "ss taken 1.5 s later")
+    c.close()
+    s.close()
+    settle(1.5)
+    finish(ctx)
+    r.stop = True
+
+
 SCENARIOS = {
     "client-closes": sc_client_closes,
     "server-closes": sc_server_closes,
@@ -1055,6 +1151,11 @@ SCENARIOS = {
     "anomaly-isn-reuse": sc_isn_reuse,
     "anomaly-fin-ack-lost-wave4": sc_fin_ack_lost_wave4,
     "anomaly-port-exhaustion-risk": sc_port_exhaustion_risk,
+    "state-established": sc_state_established,
+    "state-syn-sent": sc_state_syn_sent,
+    "state-fin-wait-1": sc_state_fin_wait_1,
+    "state-last-ack": sc_state_last_ack,
+    "state-closing": sc_state_closing,
 }
 
 
