@@ -190,7 +190,8 @@ done
 trap teardown EXIT INT TERM
 
 if [ $# -eq 0 ]; then
-	set -- $(sed -n 's/|.*//p' <<<"$SCENARIOS")
+	mapfile -t all < <(sed -n 's/|.*//p' <<<"$SCENARIOS")
+	set -- "${all[@]}"
 fi
 for name in "$@"; do
 	run_one "$name"
