@@ -27,7 +27,7 @@
 #include "decode.h"
 #include "flow.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_mode { STORE_READ = 0, STORE_WRITE = 1 };
 
@@ -51,6 +51,7 @@ struct capture_info {
 	uint64_t flows;
 	uint64_t flows_evicted; /* aggregated/expired under the memory cap */
 	uint64_t peak_flows;
+	uint64_t clock_leaps;   /* timestamps that leapt ahead, not trusted */
 	const char *status;     /* "running", "complete", "damaged", "interrupted" */
 	const char *damage;     /* the reader's message when damaged, else NULL */
 };
