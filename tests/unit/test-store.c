@@ -41,11 +41,16 @@ setup(void)
 	snprintf(dbpath, sizeof(dbpath), "%s/tcpmortem.db", dir);
 }
 
+/* Also after a failed test: the directory may still be read-only or hold
+ * the disk-full test's tmpfs. */
 static void
 teardown(void)
 {
 	char cmd[128];
 
+	if (geteuid() == 0)
+		umount2(dir, MNT_DETACH);
+	chmod(dir, 0755);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
