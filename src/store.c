@@ -11,7 +11,8 @@
  *              ──> sqlite3_open_v2
  *              ──> classify: empty | tcpmortem vN | refused (file untouched)
  *              ──> WAL, synchronous=NORMAL, foreign_keys=ON
- *              ──> create the schema if empty (one transaction)
+ *              ──> create the schema if empty, or upgrade an older
+ *                  version (one transaction, under the write lock)
  *              ──> prepare every write statement once
  *
  * Writing is then nothing but binding values to the prepared statements
@@ -78,9 +79,10 @@ static const char *const flow_columns[] = {
 	"incarnation", "previous", "end_reason", NULL
 };
 
-/* Child rows go up to eight to a statement (7 rows: 4 + 2 + 1): one step
- * instead of one per row saves most of SQLite's per-statement cost, which
- * dominates such short rows.  Statement ST_INSERT_X + L inserts 1 << L. */
+/* Child rows go up to eight to a statement (7 rows: 4 + 2 + 1), saving
+ * SQLite's per-statement overhead: about 7% of the instructions spent on a
+ * flow with 10 transitions and 7 ladder lines (callgrind).  Statement
+ * ST_INSERT_X + L inserts 1 << L rows. */
 #define BATCH_LEVELS 4
 
 enum sql_form { SQL_INSERT, SQL_UPDATE, SQL_UPSERT };
