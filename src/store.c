@@ -11,7 +11,8 @@
  *              ──> sqlite3_open_v2
  *              ──> classify: empty | tcpmortem vN | refused (file untouched)
  *              ──> WAL, synchronous=NORMAL, foreign_keys=ON
- *              ──> create the schema if empty (one transaction)
+ *              ──> create the schema if empty, or upgrade an older
+ *                  version (one transaction, under the write lock)
  *              ──> prepare every write statement once
  *
  * Writing is then nothing but binding values to the prepared statements
@@ -65,7 +66,7 @@ static const char *const capture_columns[] = {
 	"profile", "vantage", "status", "damage", "packets", "tcp_packets",
 	"bytes", "first_ts", "last_ts", "fragments", "truncated", "malformed",
 	"unsupported", "non_tcp", "drops", "flows", "flows_evicted",
-	"peak_flows", "analysed_at", "tool_version", NULL
+	"peak_flows", "clock_leaps", "analysed_at", "tool_version", NULL
 };
 
 /* The flow row's columns, in the order store_write_flow() binds them. */
@@ -78,9 +79,10 @@ static const char *const flow_columns[] = {
 	"incarnation", "previous", "end_reason", NULL
 };
 
-/* Child rows go up to eight to a statement (7 rows: 4 + 2 + 1): one step
- * instead of one per row saves most of SQLite's per-statement cost, which
- * dominates such short rows.  Statement ST_INSERT_X + L inserts 1 << L. */
+/* Child rows go up to eight to a statement (7 rows: 4 + 2 + 1), saving
+ * SQLite's per-statement overhead: about 7% of the instructions spent on a
+ * flow with 10 transitions and 7 ladder lines (callgrind).  Statement
+ * ST_INSERT_X + L inserts 1 << L rows. */
 #define BATCH_LEVELS 4
 
 enum sql_form { SQL_INSERT, SQL_UPDATE, SQL_UPSERT };
@@ -315,7 +317,7 @@ enum kind { DB_EMPTY, DB_OURS, DB_REFUSED };
 /* Read only: is this an empty file, a tcpmortem database we can use, or
  * something to refuse (and leave alone)? */
 static enum kind
-classify(struct store *s, char *err, size_t errlen)
+classify(struct store *s, int64_t *versionp, char *err, size_t errlen)
 {
 	int64_t version = 0, objects = 0;
 	char app[64] = "";
@@ -338,16 +340,41 @@ classify(struct store *s, char *err, size_t errlen)
 		return snprintf(err, errlen, "%s: database schema version %" PRId64 " is newer "
 		    "than this tcpmortem's (version %d); use a newer tcpmortem", s->path,
 		    version, STORE_SCHEMA_VERSION), DB_REFUSED;
+	*versionp = version;
 	return DB_OURS;
 }
 
-/* The writing pragmas, then the schema if the file is new.  Another
- * process may be creating it too: the check is repeated under the lock. */
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
+    "schema.h: one migration per version below STORE_SCHEMA_VERSION");
+
+/* Under the write lock: create the schema in an empty file, or bring an
+ * older one up to STORE_SCHEMA_VERSION.  Another process may have done
+ * either since classify(), hence the second look. */
 static int
-prepare_file(struct store *s, enum kind kind, char *err, size_t errlen)
+schema_update(struct store *s)
 {
-	int64_t objects = 1;
+	int64_t objects = 0, version = 0;
 	char sql[64];
+	int rc = query_one(s->db, "SELECT count(*) FROM sqlite_master", &objects, NULL, 0);
+
+	if (rc == SQLITE_OK)
+		rc = query_one(s->db, "PRAGMA user_version", &version, NULL, 0);
+	if (rc != SQLITE_OK || version >= STORE_SCHEMA_VERSION)
+		return rc;
+	if (objects == 0) {
+		rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL);
+		version = STORE_SCHEMA_VERSION;
+	}
+	for (; rc == SQLITE_OK && version >= 1 && version < STORE_SCHEMA_VERSION; version++)
+		rc = sqlite3_exec(s->db, migrations[version], NULL, NULL, NULL);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	return rc == SQLITE_OK ? sqlite3_exec(s->db, sql, NULL, NULL, NULL) : rc;
+}
+
+/* The writing pragmas, then the schema if the file is new or older. */
+static int
+prepare_file(struct store *s, enum kind kind, int64_t version, char *err, size_t errlen)
+{
 	int rc;
 
 	sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
@@ -355,20 +382,17 @@ prepare_file(struct store *s, enum kind kind, char *err, size_t errlen)
 		return 0;
 	rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 	    " PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
-	if (rc != SQLITE_OK || kind != DB_EMPTY)
-		return rc == SQLITE_OK ? 0 : store_error(s, rc, "setting WAL mode", err, errlen);
-	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
-		return store_error(s, rc, "creating the schema", err, errlen);
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-	rc = query_one(s->db, "SELECT count(*) FROM sqlite_master", &objects, NULL, 0);
-	if (rc == SQLITE_OK && objects == 0 &&
-	    (rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL)) == SQLITE_OK)
-		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc != SQLITE_OK)
+		return store_error(s, rc, "setting WAL mode", err, errlen);
+	if (kind == DB_OURS && version == STORE_SCHEMA_VERSION)
+		return 0;
+	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) == SQLITE_OK &&
+	    (rc = schema_update(s)) == SQLITE_OK)
 		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		store_error(s, rc, "creating the schema", err, errlen);
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		store_error(s, rc, kind == DB_EMPTY ? "creating the schema" : "upgrading the schema",
+		    err, errlen);
+		store_abort_capture(s);
 		return -1;
 	}
 	return 0;
@@ -446,6 +470,7 @@ store_open(const char *path, enum store_mode mode, int busy_ms, char *err, size_
 	struct store *s;
 	int flags = mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
 	    : SQLITE_OPEN_READONLY;
+	int64_t version = 0;
 	enum kind kind;
 	int rc;
 
@@ -466,13 +491,13 @@ store_open(const char *path, enum store_mode mode, int busy_ms, char *err, size_
 	}
 	sqlite3_busy_timeout(s->db, busy_ms);
 	sqlite3_extended_result_codes(s->db, 1);
-	if ((kind = classify(s, err, errlen)) == DB_REFUSED)
+	if ((kind = classify(s, &version, err, errlen)) == DB_REFUSED)
 		goto fail;
 	if (kind == DB_EMPTY && mode == STORE_READ) {
 		snprintf(err, errlen, "no database at %s; run 'tcpmortem analyze' first", path);
 		goto fail;
 	}
-	if (prepare_file(s, kind, err, errlen) != 0 ||
+	if (prepare_file(s, kind, version, err, errlen) != 0 ||
 	    (mode == STORE_WRITE && prepare_statements(s, err, errlen) != 0))
 		goto fail;
 	return s;
@@ -574,6 +599,7 @@ capture_bind(struct binder *b, const struct capture_info *ci)
 	bind_int(b, (int64_t)ci->flows);
 	bind_int(b, (int64_t)ci->flows_evicted);
 	bind_int(b, (int64_t)ci->peak_flows);
+	bind_int(b, (int64_t)ci->clock_leaps);
 	bind_real(b, (double)time(NULL));
 	bind_text(b, PACKAGE_VERSION);
 }

@@ -41,11 +41,16 @@ setup(void)
 	snprintf(dbpath, sizeof(dbpath), "%s/tcpmortem.db", dir);
 }
 
+/* Also after a failed test: the directory may still be read-only or hold
+ * the disk-full test's tmpfs. */
 static void
 teardown(void)
 {
 	char cmd[128];
 
+	if (geteuid() == 0)
+		umount2(dir, MNT_DETACH);
+	chmod(dir, 0755);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
@@ -276,6 +281,7 @@ write_sample(struct store *s)
 	ci.verdicts[DECODE_FRAGMENT] = 1;
 	ci.verdicts[DECODE_NOT_TCP] = 1;
 	ci.flows = 5;
+	ci.clock_leaps = 2;
 	ci.status = "complete";
 	end(s, cap, &ci);
 }
@@ -307,7 +313,8 @@ START_TEST(round_trip_capture_row_every_column)
 	ck_assert_str_eq(sql_text(db, "SELECT packets || ',' || tcp_packets || ',' || bytes || "
 	    "',' || fragments || ',' || truncated || ',' || malformed || ',' || unsupported "
 	    "|| ',' || non_tcp || ',' || drops || ',' || flows || ',' || flows_evicted "
-	    "|| ',' || peak_flows FROM captures"), "40,38,5000,1,0,0,0,1,0,5,0,0");
+	    "|| ',' || peak_flows || ',' || clock_leaps FROM captures"),
+	    "40,38,5000,1,0,0,0,1,0,5,0,0,2");
 	ck_assert_str_eq(sql_text(db, "SELECT printf('%.6f %.6f', first_ts, last_ts) FROM captures"),
 	    "1763786000.000000 1763786009.000000");
 	ck_assert_str_eq(sql_text(db, "SELECT interface FROM captures"), "NULL");
@@ -555,6 +562,36 @@ START_TEST(new_database_is_versioned_wal_with_application_row)
 	/* Reopening an existing database neither fails nor recreates it. */
 	s = open_write();
 	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM meta"), 1);
+	store_close(s);
+}
+END_TEST
+
+/* A version 1 file (before clock_leaps) is read as it is, and upgraded
+ * in place when written to, keeping its rows. */
+START_TEST(older_schema_read_as_is_upgraded_on_write)
+{
+	struct store *s = open_write();
+	struct capture_info ci = capture("new.pcap", 2, 2);
+	char err[512] = "";
+	uint64_t base;
+	int64_t cap;
+
+	write_sample(s);
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "ALTER TABLE captures DROP COLUMN clock_leaps;"
+	    "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	store_close(s);
+	s = store_open(dbpath, STORE_READ, 200, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_int_eq(sql_int(store_db(s), "PRAGMA user_version"), 1);
+	store_close(s);
+	s = open_write();
+	ck_assert_int_eq(sql_int(store_db(s), "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT clock_leaps FROM captures WHERE id = 1"), 0);
+	ci.clock_leaps = 3;
+	cap = begin(s, &ci, &base);
+	end(s, cap, &ci);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT clock_leaps FROM captures WHERE id = 2"), 3);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), 5);
 	store_close(s);
 }
 END_TEST
@@ -1041,6 +1078,7 @@ store_suite(void)
 	tcase_add_test(tc, write_outside_capture_refused);
 	tcase_add_test(tc, long_timeline_and_ladder_numbered_without_gaps);
 	tcase_add_test(tc, new_database_is_versioned_wal_with_application_row);
+	tcase_add_test(tc, older_schema_read_as_is_upgraded_on_write);
 	tcase_add_test(tc, reimport_found_by_path_size_mtime_or_digest);
 	tcase_add_test(tc, reader_sees_written_database);
 	tcase_add_test(tc, abort_leaves_file_byte_for_byte);
