@@ -387,6 +387,25 @@ begin(struct analysis *a, struct reader *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* --force: the copies of this capture stored before give way to it, in
+ * the same transaction, so the database never holds it twice. */
+static int
+replace_older(struct analysis *a, char *err, size_t errlen)
+{
+	struct capture_info *ci = &a->res->info;
+	int64_t old;
+
+	if (!a->o->force)
+		return 0;
+	while ((old = store_find_capture(a->store, NULL, -1, 0, ci->digest)) != 0 &&
+	    old != a->capture) {
+		if (store_delete_capture(a->store, old, err, errlen) != 0)
+			return -1;
+		a->res->replaced = old;
+	}
+	return 0;
+}
+
 /* Drain, end the detectors, and commit (or roll back a duplicate). */
 static enum analysis_status
 finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
@@ -403,12 +422,16 @@ finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", a->err);
 		return ANALYSIS_FAILED;
 	}
-	dup = a->o->force ? 0 : store_find_capture(a->store, NULL, -1, 0, ci->digest);
-	if (dup != 0 && dup != a->capture) {
+	dup = store_find_capture(a->store, NULL, -1, 0, ci->digest);
+	if (dup != 0 && dup != a->capture && !a->o->force) {
 		store_abort_capture(a->store);
 		a->res->duplicate_of = dup;
 		a->res->capture_id = 0;
 		return ANALYSIS_OK;
+	}
+	if (replace_older(a, err, errlen) != 0) {
+		store_abort_capture(a->store);
+		return ANALYSIS_FAILED;
 	}
 	if (store_end_capture(a->store, a->capture, ci, err, errlen) != 0) {
 		store_abort_capture(a->store);

@@ -331,10 +331,14 @@ track_sender(struct flow *f, enum tm_side s, const struct packet *p)
 		f->rel_base[s] = p->seq;
 	if ((p->flags & TM_TH_SYN))
 		ep->syn_count++;
-	if ((ep->packets == 0 && !ep->isn_known) || tm_seq_gt(end, ep->snd_nxt))
-		ep->snd_nxt = end;
-	if ((p->flags & TM_TH_ACK) && (f->v.ep[!s].snd_una == 0 || tm_seq_gt(p->ack, f->v.ep[!s].snd_una)))
-		f->v.ep[!s].snd_una = p->ack;
+	/* A RST's numbers may be anything (forged, stale): they move nothing. */
+	if (!(p->flags & TM_TH_RST)) {
+		if ((ep->packets == 0 && !ep->isn_known) || tm_seq_gt(end, ep->snd_nxt))
+			ep->snd_nxt = end;
+		if ((p->flags & TM_TH_ACK) &&
+		    (f->v.ep[!s].snd_una == 0 || tm_seq_gt(p->ack, f->v.ep[!s].snd_una)))
+			f->v.ep[!s].snd_una = p->ack;
+	}
 	if (p->has_ts) {
 		ep->has_ts = 1;
 		ep->last_tsval = p->tsval;
@@ -758,8 +762,9 @@ classify_handshake(const struct flow *f)
 {
 	if (f->handshake == HS_SIMULTANEOUS)
 		return HS_SIMULTANEOUS;
-	if (!f->saw_syn[TM_CLIENT] && !f->saw_synack[TM_SERVER])
-		return HS_MIDSTREAM;
+	if (!f->saw_syn[TM_CLIENT])         /* the start was not captured */
+		return entered(f, TM_SERVER, TM_ESTABLISHED) && f->saw_synack[TM_SERVER] ?
+		    HS_COMPLETE : HS_MIDSTREAM;
 	if (!f->saw_synack[TM_SERVER])
 		return f->rst_from[TM_SERVER] ? HS_REFUSED : HS_NO_ANSWER;
 	if (entered(f, TM_SERVER, TM_ESTABLISHED))

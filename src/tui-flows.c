@@ -216,6 +216,31 @@ flows_draw(struct tui *t, void *st)
 		    "no flows in this database", tui_attr(t, COL_DIM));
 }
 
+/* Whether Q's filter matches fewer than TUI_PROBE_ROWS flows.  Reading at
+ * most that many matches through the filter's indexes is cheap either way. */
+#define PROBE_ROWS TUI_PROBE_ROWS
+static int
+flows_filter_rare(struct tui *t, const struct tui_qspec *q)
+{
+	char sql[800];
+	sqlite3_stmt *st;
+	int i, n = PROBE_ROWS;
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM flows WHERE %s "
+	    "LIMIT %d)", q->where, PROBE_ROWS);
+	if (sqlite3_prepare_v2(tui_db(t), sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	for (i = 0; i < q->nbinds; i++)
+		if (q->binds[i].is_int)
+			sqlite3_bind_int64(st, i + 1, q->binds[i].i);
+		else
+			sqlite3_bind_text(st, i + 1, q->binds[i].s, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n < PROBE_ROWS;
+}
+
 static void
 flows_filter_changed(struct tui *t, void *st, const char *text)
 {
@@ -223,7 +248,12 @@ flows_filter_changed(struct tui *t, void *st, const char *text)
 	struct tui_qspec q = f->l.q;
 	char err[160];
 
-	if (tui_filter_flows(text, &q, err, sizeof err) < 0) {
+	/* Few matches: let the filter's indexes find them and sort those.
+	 * Many: walk the sort order, a page of matches comes quickly. */
+	if (tui_filter_flows(text, 0, &q, err, sizeof err) == 0 && q.where[0] &&
+	    !flows_filter_rare(t, &q))
+		tui_filter_flows(text, 1, &q, err, sizeof err);
+	if (q.where[0] == '\0' && text[strspn(text, " ")] != '\0') {
 		tui_message(t, "filter: %s", err);
 		return;
 	}

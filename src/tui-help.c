@@ -52,10 +52,10 @@ help_draw(struct tui *t, void *st)
 	}
 	if (y <= tui_height(t))
 		tui_put(t, y + 1 > tui_height(t) ? y : y + 1, 0,
-		    "  Filter words: 10.0.0.2 (address prefix), 80 (port), TIME-WAIT (state),",
+		    "  Filter words: 10.0.0.2 (address prefix), 80 (server port), port:N (either),",
 		    tui_attr(t, COL_DIM));
 	if (y + 2 <= tui_height(t))
-		tui_put(t, y + 2, 0, "  kind:fin-lost, close:rst; words combine with AND.",
+		tui_put(t, y + 2, 0, "  TIME-WAIT (either state), kind:fin-lost, close:rst; words combine with AND.",
 		    tui_attr(t, COL_DIM));
 }
 

@@ -93,22 +93,39 @@ tui_query_build(const struct tui_qspec *q, enum tui_dir dir, const char *extra,
 
 /* ---- the flow filter line -------------------------------------------- */
 
-enum fword { FW_HOST, FW_PORT, FW_STATE, FW_KIND, FW_CLOSE, FW_COUNT };
+enum fword { FW_HOST, FW_PORT, FW_STATE, FW_KIND, FW_CLOSE, FW_SPORT, FW_COUNT };
 
-/* Each kind of word: its prefix and the condition it adds (one ? per bind). */
+/*
+ * Each kind of word: its prefix and the condition it adds (one ? per bind),
+ * in two forms.  The index form lets SQLite find the few matching rows
+ * through an index and sort them; the walk form hides the columns from the
+ * planner (unary +) so that it walks the sort order's index and tests each
+ * row, which stops after one page when matches are common.  The caller
+ * picks one by probing how many rows match (tui-flows.c).
+ */
 static const struct {
 	const char *prefix;
-	const char *sql;
+	const char *sql[2];     /* [walk] */
 	int nbind;
 } fwords[FW_COUNT] = {
-	[FW_HOST] = { "host:", "(client GLOB ? OR server GLOB ?)", 2 },
-	[FW_PORT] = { "port:", "(server_port = ? OR client_port = ?)", 2 },
-	[FW_STATE] = { "state:", "(client_state = ? OR server_state = ?)", 2 },
-	[FW_KIND] = { "kind:", "id IN (SELECT flow FROM findings WHERE kind = ?)", 1 },
-	[FW_CLOSE] = { "close:", "close = ?", 1 },
+	[FW_HOST] = { "host:", { "(client GLOB ? OR server GLOB ?)",
+		"(+client GLOB ? OR +server GLOB ?)" }, 2 },
+	[FW_PORT] = { "port:", { "(server_port = ? OR client_port = ?)",
+		"(+server_port = ? OR +client_port = ?)" }, 2 },
+	[FW_STATE] = { "state:", { "(client_state = ? OR server_state = ?)",
+		"(+client_state = ? OR +server_state = ?)" }, 2 },
+	/* The index form is only used when fewer than TUI_PROBE_ROWS flows
+	 * match, so its list is complete; the LIMIT keeps the probe short. */
+	[FW_KIND] = { "kind:", { "id IN (SELECT DISTINCT flow FROM findings WHERE kind = ? "
+		"LIMIT " TUI_PROBE_STR ")",
+		"EXISTS (SELECT 1 FROM findings WHERE flow = flows.id AND kind = ?)" }, 1 },
+	[FW_CLOSE] = { "close:", { "close = ?", "+close = ?" }, 1 },
+	/* A bare number is the service's port: flows_server_port finds it
+	 * at once, where either side's port would need a scan. */
+	[FW_SPORT] = { "sport:", { "server_port = ?", "+server_port = ?" }, 1 },
 };
 
-/* What a bare word is: a port number, a state, a close type, a kind
+/* What a bare word is: a server port number, a state, a close type, a kind
  * (lower case with a hyphen), else the start of an address. */
 static enum fword
 filter_guess(const char *w)
@@ -117,7 +134,7 @@ filter_guess(const char *w)
 	long v = strtol(w, &end, 10);
 
 	if (*w && *end == '\0' && v >= 0 && v <= 65535)
-		return FW_PORT;
+		return FW_SPORT;
 	if (state_parse(w) >= 0)
 		return FW_STATE;
 	if (close_parse(w) >= 0 && strcmp(w, "none") != 0)
@@ -137,6 +154,7 @@ filter_value(enum fword k, const char *w, struct tui_bind *b)
 	memset(b, 0, sizeof *b);
 	switch (k) {
 	case FW_PORT:
+	case FW_SPORT:
 		b->is_int = 1;
 		b->i = strtol(w, &end, 10);
 		return *w && *end == '\0' && b->i >= 0 && b->i <= 65535 ? 0 : -1;
@@ -160,7 +178,7 @@ filter_value(enum fword k, const char *w, struct tui_bind *b)
 }
 
 static int
-filter_word(const char *w, struct tui_qspec *q, char *err, size_t errlen)
+filter_word(const char *w, int walk, struct tui_qspec *q, char *err, size_t errlen)
 {
 	enum fword k = FW_COUNT;
 	struct tui_bind b;
@@ -172,7 +190,7 @@ filter_word(const char *w, struct tui_qspec *q, char *err, size_t errlen)
 	if (k == FW_COUNT)
 		k = filter_guess(w);
 	if (filter_value(k, w, &b) < 0 || q->nbinds + fwords[k].nbind > TUI_MAX_BINDS ||
-	    strlen(q->where) + strlen(fwords[k].sql) + 8 > sizeof q->where) {
+	    strlen(q->where) + strlen(fwords[k].sql[walk]) + 8 > sizeof q->where) {
 		if (err && errlen > 0) {        /* "99999: not a port" */
 			snprintf(err, errlen, "%s: not a %.*s", w,
 			    (int)strlen(fwords[k].prefix) - 1, fwords[k].prefix);
@@ -181,14 +199,15 @@ filter_word(const char *w, struct tui_qspec *q, char *err, size_t errlen)
 	}
 	if (q->where[0])
 		strcat(q->where, " AND ");
-	strcat(q->where, fwords[k].sql);
+	strcat(q->where, fwords[k].sql[walk]);
 	for (i = 0; i < fwords[k].nbind; i++)
 		q->binds[q->nbinds++] = b;
 	return 0;
 }
 
 int
-tui_filter_flows(const char *text, struct tui_qspec *q, char *err, size_t errlen)
+tui_filter_flows(const char *text, int walk, struct tui_qspec *q, char *err,
+    size_t errlen)
 {
 	char copy[256], *w, *save = NULL;
 
@@ -196,7 +215,7 @@ tui_filter_flows(const char *text, struct tui_qspec *q, char *err, size_t errlen
 	q->nbinds = 0;
 	snprintf(copy, sizeof copy, "%s", text);
 	for (w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
-		if (filter_word(w, q, err, errlen) < 0) {
+		if (filter_word(w, walk != 0, q, err, errlen) < 0) {
 			q->where[0] = '\0';
 			q->nbinds = 0;
 			return -1;

@@ -3,9 +3,11 @@
  *
  * The counts are GROUP BYs over the whole flows table, so unlike the lists
  * they cost time proportional to the database (about a second per million
- * flows); they run when the screen is first shown or reloaded, never before
- * the first paint.  Every query is a table of (heading, SQL) so adding a
- * count is one line.
+ * flows each).  So they never block: the screen counts one block per turn
+ * of the main loop, drawing what it has, and a key press interrupts the
+ * query running (SQLite's progress handler); the block is counted again
+ * when the screen is next shown.  Every block is a (heading, SQL) row so
+ * adding a count is one line.
  *
  * TODO: the diagnosis in words comes from diagnosis.c once it is merged;
  * until then the screen shows the counts it would be drawn from.
@@ -22,7 +24,7 @@
 
 struct summary {
 	struct tui_pane p;
-	int built;
+	int next;               /* the next block to count; -1 before captures */
 };
 
 /* Each block: a heading and a query whose rows are (label, count[, ...]). */
@@ -65,21 +67,23 @@ summary_captures(struct tui *t, struct summary *s)
 	sqlite3_finalize(st);
 }
 
-static void
+/* Count block B; -1 if a key interrupted it (nothing added then). */
+static int
 summary_block(struct tui *t, struct summary *s, int b)
 {
 	sqlite3_stmt *st;
 	char line[400], cell[128];
-	size_t n;
-	int i;
+	size_t n, mark = s->p.nlines;
+	int i, rc;
 
 	tui_pane_add(&s->p, COL_NORMAL, "%s", "");
 	tui_pane_add(&s->p, COL_HEADER, " %s", blocks[b].heading);
 	if (sqlite3_prepare_v2(tui_db(t), blocks[b].sql, -1, &st, NULL) != SQLITE_OK) {
 		tui_pane_add(&s->p, COL_BAD, "   %s", sqlite3_errmsg(tui_db(t)));
-		return;
+		return 0;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	tui_interruptible(t, 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		tui_escape((const char *)sqlite3_column_text(st, 0), cell, sizeof cell);
 		n = (size_t)snprintf(line, sizeof line, "   %-24s", cell);
 		for (i = 1; i < sqlite3_column_count(st) && n < sizeof line - 24; i++)
@@ -87,25 +91,22 @@ summary_block(struct tui *t, struct summary *s, int b)
 			    sqlite3_column_int64(st, i));
 		tui_pane_add(&s->p, COL_NORMAL, "%s", line);
 	}
+	tui_interruptible(t, 0);
 	sqlite3_finalize(st);
-}
-
-static void
-summary_build(struct tui *t, struct summary *s)
-{
-	size_t b;
-
-	tui_pane_clear(&s->p);
-	summary_captures(t, s);
-	for (b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
-		summary_block(t, s, (int)b);
-	s->built = 1;
+	if (rc == SQLITE_INTERRUPT) {
+		s->p.nlines = mark;
+		return -1;
+	}
+	return 0;
 }
 
 static void *
 summary_open(struct tui *t, long long arg)
 {
-	return xcalloc(1, sizeof(struct summary));
+	struct summary *s = xcalloc(1, sizeof *s);
+
+	s->next = -1;
+	return s;
 }
 
 static void
@@ -121,10 +122,19 @@ static void
 summary_draw(struct tui *t, void *st)
 {
 	struct summary *s = st;
+	size_t nblocks = sizeof blocks / sizeof blocks[0];
 
-	if (!s->built)          /* first shown: count now, not at startup */
-		summary_build(t, s);
+	if (s->next < 0) {
+		tui_pane_clear(&s->p);
+		summary_captures(t, s);
+		s->next = 0;
+	} else if (s->next < (int)nblocks && summary_block(t, s, s->next) == 0)
+		s->next++;
 	tui_pane_draw(t, &s->p);
+	if (s->next < (int)nblocks) {
+		tui_put(t, tui_height(t), 0, " counting ...", tui_attr(t, COL_DIM));
+		tui_more(t);
+	}
 }
 
 static int
@@ -136,7 +146,7 @@ summary_act(struct tui *t, void *st, enum tui_action a)
 static void
 summary_reload(struct tui *t, void *st)
 {
-	((struct summary *)st)->built = 0;
+	((struct summary *)st)->next = -1;
 }
 
 const struct tui_screen_ops tui_summary_screen = {

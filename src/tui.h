@@ -81,6 +81,10 @@ const char *tui_time(double ts, char *buf, size_t len);
 /* ---- keyset queries (tui-query.c) ------------------------------------ */
 
 #define TUI_MAX_KEYS 4          /* sort columns, id last */
+/* A filter matching fewer flows than this is "rare": found through its own
+ * indexes, not by walking the sort order (tui-flows.c). */
+#define TUI_PROBE_ROWS 2000
+#define TUI_PROBE_STR "2000"
 #define TUI_MAX_BINDS 12
 
 enum tui_dir {
@@ -117,9 +121,13 @@ int tui_query_build(const struct tui_qspec *q, enum tui_dir dir, const char *ext
     char *buf, size_t len);
 
 /* Parse the flow filter line ("10.0.0.2 80 TIME-WAIT kind:fin-lost close:rst",
- * words ANDed; host:, port:, state:, kind:, close: prefixes optional) into
- * Q's where and binds.  0, or -1 with the offending word in ERR. */
-int tui_filter_flows(const char *text, struct tui_qspec *q, char *err, size_t errlen);
+ * words ANDed; host:, port:, state:, kind:, close: prefixes optional, a
+ * bare number is the server's port, port:N either side's) into
+ * Q's where and binds, in the form that walks the sort order (WALK) or the
+ * one that searches the filter's own indexes.  0, or -1 with the offending
+ * word in ERR. */
+int tui_filter_flows(const char *text, int walk, struct tui_qspec *q, char *err,
+    size_t errlen);
 
 /* ---- paged lists (tui-list.c) --------------------------------------- */
 
@@ -233,6 +241,11 @@ void tui_put_db(struct tui *t, int y, int x, const char *str, int w, int attr);
  * value); ON_CHANGE, if not NULL, runs after each edit.  1 on Enter, 0 on Esc. */
 int tui_prompt(struct tui *t, const char *label, char *buf, size_t len,
     void (*on_change)(struct tui *t, void *st, const char *text), void *st);
+/* The screen has more to draw: call its draw again as soon as no key waits. */
+void tui_more(struct tui *t);
+/* Let a key press interrupt the long queries that follow (1) or stop (0):
+ * an interrupted statement fails with SQLITE_INTERRUPT. */
+void tui_interruptible(struct tui *t, int on);
 /* The last search pattern ("" if none). */
 const char *tui_search(struct tui *t);
 

@@ -374,6 +374,22 @@ START_TEST(syn_ack_first_infers_the_client_syn)
 }
 END_TEST
 
+START_TEST(lone_syn_ack_is_midstream)
+{
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.0));
+	finish_at(1);
+	ck_assert_int_eq(f->handshake, HS_MIDSTREAM);
+}
+END_TEST
+
+START_TEST(rst_with_a_wild_sequence_does_not_move_snd_nxt)
+{
+	handshake();
+	feed(pkt_at(C, RST, 0x90000000u, 0, 0, 1.0));
+	ck_assert_int_eq(f->v.ep[TM_CLIENT].snd_nxt, 1001);
+}
+END_TEST
+
 START_TEST(unanswered_syn_is_no_answer_and_gives_up_at_127s)
 {
 	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
@@ -502,6 +518,8 @@ main(void)
 	tcase_add_test(tc, midstream_client_is_the_higher_port);
 	tcase_add_test(tc, syn_ack_first_infers_the_client_syn);
 	tcase_add_test(tc, unanswered_syn_is_no_answer_and_gives_up_at_127s);
+	tcase_add_test(tc, lone_syn_ack_is_midstream);
+	tcase_add_test(tc, rst_with_a_wild_sequence_does_not_move_snd_nxt);
 	tcase_add_test(tc, syn_received_gives_up_after_synack_retries);
 	tcase_add_test(tc, sequence_numbers_wrap_around);
 	tcase_add_test(tc, new_syn_with_new_isn_is_a_new_incarnation);

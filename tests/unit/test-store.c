@@ -491,6 +491,53 @@ START_TEST(flow_id_of_another_capture_refused_untouched)
 }
 END_TEST
 
+START_TEST(write_outside_capture_refused)
+{
+	struct store *s = open_write();
+	struct flow *f = flow_client_closes(1);
+	char err[512] = "", want[256];
+
+	snprintf(want, sizeof(want), "%s: no capture is being written (no open transaction)",
+	    dbpath);
+	ck_assert_int_eq(store_write_flow(s, 1, f, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), 0);
+	free_flow(f);
+	store_close(s);
+}
+END_TEST
+
+/* Long timelines and ladders cross the writer's batches and runs: every
+ * row once, numbered without gaps, in time order. */
+START_TEST(long_timeline_and_ladder_numbered_without_gaps)
+{
+	struct store *s = open_write();
+	sqlite3 *db = store_db(s);
+	struct capture_info ci = capture("long.pcap", 1, 1);
+	struct flow *f = make_flow(1, "10.0.0.1", 1, "10.0.0.2", 2, T0, T0 + 200);
+	uint64_t base;
+	int64_t cap = begin(s, &ci, &base);
+
+	for (int k = 0; k < 151; k++) {
+		add_transition(f, k % 3 ? TM_CLIENT : TM_SERVER, T0 + k, (uint64_t)k + 1,
+		    TM_ESTABLISHED, TM_ESTABLISHED, "recv FIN");
+		add_segment(f, k % 2 ? TM_CLIENT : TM_SERVER, T0 + k, (uint64_t)k + 1, TM_TH_ACK,
+		    (uint32_t)k, 0, 0);
+	}
+	write_flow(s, cap, f);
+	end(s, cap, &ci);
+	ck_assert_str_eq(sql_text(db, "SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) "
+	    "FROM transitions"), "151 1 151");
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM transitions WHERE frame != seq"), 0);
+	ck_assert_str_eq(sql_text(db, "SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) "
+	    "FROM segments"), "151 1 151");
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM segments WHERE frame != seq "
+	    "OR rel_seq != seq - 1"), 0);
+	free_flow(f);
+	store_close(s);
+}
+END_TEST
+
 /* --- schema and identity ----------------------------------------------- */
 
 START_TEST(new_database_is_versioned_wal_with_application_row)
@@ -991,6 +1038,8 @@ store_suite(void)
 	tcase_add_test(tc, flow_ids_continue_after_previous_capture);
 	tcase_add_test(tc, deleting_capture_cascades_to_its_rows);
 	tcase_add_test(tc, flow_id_of_another_capture_refused_untouched);
+	tcase_add_test(tc, write_outside_capture_refused);
+	tcase_add_test(tc, long_timeline_and_ladder_numbered_without_gaps);
 	tcase_add_test(tc, new_database_is_versioned_wal_with_application_row);
 	tcase_add_test(tc, reimport_found_by_path_size_mtime_or_digest);
 	tcase_add_test(tc, reader_sees_written_database);

@@ -266,7 +266,7 @@ START_TEST(keyset_pages_walk_the_whole_order_both_ways)
 	check_paging(db, &q, "SELECT id FROM flows ORDER BY duration, id");
 	q.desc = 1;
 	check_paging(db, &q, "SELECT id FROM flows ORDER BY duration DESC, id DESC");
-	ck_assert_int_eq(tui_filter_flows("rst", &q, NULL, 0), 0);
+	ck_assert_int_eq(tui_filter_flows("rst", 1, &q, NULL, 0), 0);
 	check_paging(db, &q, "SELECT id FROM flows WHERE close = 'rst' "
 	    "ORDER BY duration DESC, id DESC");
 	sqlite3_close(db);
@@ -309,19 +309,26 @@ START_TEST(filter_words_are_guessed_and_anded)
 	q.from = "flows";
 	q.keys[0] = "id";
 	q.nkeys = 1;
-	ck_assert_int_eq(tui_filter_flows("10.200.0.1 443 time_wait", &q, err, sizeof err), 0);
-	ck_assert_int_eq(q.nbinds, 6);
+	ck_assert_int_eq(tui_filter_flows("10.200.0.1 443 time_wait", 0, &q, err, sizeof err), 0);
+	ck_assert_int_eq(q.nbinds, 5);
 	ck_assert_str_eq(q.binds[0].s, "10.200.0.1*");
 	ck_assert(q.binds[2].is_int && q.binds[2].i == 443);
-	ck_assert_str_eq(q.binds[4].s, "TIME-WAIT");
+	ck_assert_str_eq(q.binds[3].s, "TIME-WAIT");
 	ck_assert_int_eq(count_where(db, &q), count_sql(db, "(server = '10.200.0.1' OR "
-	    "client LIKE '10.200.0.1%') AND (server_port = 443 OR client_port = 443) AND "
+	    "client LIKE '10.200.0.1%') AND server_port = 443 AND "
 	    "(client_state = 'TIME-WAIT' OR server_state = 'TIME-WAIT')"));
 	ck_assert_int_gt(count_where(db, &q), 0);
-	ck_assert_int_eq(tui_filter_flows("host:10.0.3 close:rst", &q, err, sizeof err), 0);
+	/* the walking form selects the same rows */
+	ck_assert_int_eq(tui_filter_flows("10.200.0.1 443 time_wait", 1, &q, err, sizeof err), 0);
+	ck_assert_int_eq(count_where(db, &q), count_sql(db, "server = '10.200.0.1' AND "
+	    "server_port = 443 AND "
+	    "(client_state = 'TIME-WAIT' OR server_state = 'TIME-WAIT')"));
+	ck_assert_int_eq(tui_filter_flows("host:10.0.3 close:rst", 1, &q, err, sizeof err), 0);
 	ck_assert_int_eq(count_where(db, &q), count_sql(db, "client LIKE '10.0.3.%' AND close = 'rst'"));
-	ck_assert_int_eq(tui_filter_flows("", &q, err, sizeof err), 0);
+	ck_assert_int_eq(tui_filter_flows("", 1, &q, err, sizeof err), 0);
 	ck_assert_int_eq(count_where(db, &q), 100);
+	ck_assert_int_eq(tui_filter_flows("port:40007", 0, &q, err, sizeof err), 0);
+	ck_assert_int_eq(count_where(db, &q), 1);       /* the client's port */
 	sqlite3_close(db);
 }
 END_TEST
@@ -332,12 +339,12 @@ START_TEST(filter_rejects_bad_words_and_keeps_nothing)
 	char err[128];
 
 	memset(&q, 0, sizeof q);
-	ck_assert_int_eq(tui_filter_flows("80 port:99999", &q, err, sizeof err), -1);
+	ck_assert_int_eq(tui_filter_flows("80 port:99999", 0, &q, err, sizeof err), -1);
 	ck_assert_str_eq(err, "99999: not a port");
 	ck_assert_str_eq(q.where, "");
 	ck_assert_int_eq(q.nbinds, 0);
-	ck_assert_int_eq(tui_filter_flows("state:SLEEPING", &q, err, sizeof err), -1);
-	ck_assert_int_eq(tui_filter_flows("10.*", &q, err, sizeof err), -1);
+	ck_assert_int_eq(tui_filter_flows("state:SLEEPING", 0, &q, err, sizeof err), -1);
+	ck_assert_int_eq(tui_filter_flows("10.*", 0, &q, err, sizeof err), -1);
 }
 END_TEST
 
