@@ -96,6 +96,18 @@ write_flow(struct analysis *a, struct flow *f)
 	f->stored = 1;
 }
 
+/* A connection closed with FINs stays for the profile's horizon even when
+ * both sides look CLOSED: a FIN retransmitted that late (its ACK lost after
+ * the tap) must find it, to revise LAST-ACK and catch the RST after
+ * TIME-WAIT.  A reset connection has no such stragglers. */
+static int
+must_linger(const struct analysis *a, const struct flow *f, tm_time_t now)
+{
+	if (!f->v.ep[TM_CLIENT].fin_sent && !f->v.ep[TM_SERVER].fin_sent)
+		return 0;
+	return now - f->v.last_ts < ts_from_seconds(profile_horizon(&a->o->profile));
+}
+
 static int
 flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 {
@@ -103,7 +115,7 @@ flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 
 	if (why == TM_END_OPEN) {
 		flow_advance(f, now, &a->o->profile, &a->ev);
-		if (!flow_is_done(f))
+		if (!flow_is_done(f) || must_linger(a, f, now))
 			return 0;
 		why = TM_END_CLOSED;
 	}
