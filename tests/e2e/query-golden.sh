@@ -33,5 +33,7 @@ anomaly-fin-lost.pcap                  show-fin-lost.txt            show 1
 anomaly-fin-lost.pcap                  anomalies-fin-lost.json      anomalies -o json
 anomaly-time-wait-assassination.pcap   show-tw-assassination.txt    show 1
 client-closes.pcap                     flows-client-closes.csv      flows -o csv
+anomaly-time-wait-storm.pcap           summary-tw-storm.txt         summary
+anomaly-close-wait-stuck.pcap          summary-close-wait.txt       summary
 CASES
 exit $fail
