@@ -45,6 +45,7 @@ enum {
 #define MAX_VLAN_TAGS   8       /* more than QinQinQ... is an attack, not a network */
 #define MAX_EXT_HEADERS 16      /* IPv6: RFC 8200's recommended order has 8 */
 #define MAX_MPLS_LABELS 8
+#define MAX_TUNNELS     4
 
 /* The frame as it is being decoded. */
 struct cut {
@@ -54,6 +55,7 @@ struct cut {
 	struct packet *out;
 	char *why;
 	size_t whylen;
+	int depth;              /* tunnels entered so far */
 };
 
 static const char *const verdict_names[DECODE_VERDICT_COUNT] = {
@@ -209,13 +211,54 @@ decode_ip_any(struct cut *c, uint32_t off)
 	}
 }
 
-/* IP protocols that carry another IP packet: a tunnel we do not enter. */
+static enum decode_verdict link_ether_at(struct cut *c, uint32_t off);
+
+/*
+ * GRE (RFC 2784/2890): optional checksum, key and sequence words, then an
+ * ethertype: IP, Ethernet bridged over GRE, or ERSPAN type II mirroring
+ * (an 8-byte header, then the mirrored Ethernet frame).  Version 1 (PPTP)
+ * and source routing are not read.
+ */
 static enum decode_verdict
-decode_l4_other(struct cut *c, unsigned proto, const char *family)
+decode_gre(struct cut *c, uint32_t off)
 {
-	if (proto == 4 || proto == 41 || proto == 47)
-		return say(c, DECODE_UNSUPPORTED, "%s tunnel (protocol %u) not supported", family, proto);
-	return say(c, DECODE_NOT_TCP, "%s protocol %u", family, proto);
+	uint16_t flags, type;
+	uint32_t len = 4;
+
+	if (!have(c, off, 4))
+		return short_header(c, "GRE header", off, 4);
+	flags = rd16(c->p + off);
+	type = rd16(c->p + off + 2);
+	if ((flags & 0x4007) != 0)
+		return say(c, DECODE_UNSUPPORTED, "GRE version %u or routing not supported", flags & 7);
+	len += (flags & 0x8000 ? 4 : 0) + (flags & 0x2000 ? 4 : 0) + (flags & 0x1000 ? 4 : 0);
+	if (type == 0x6558)
+		return link_ether_at(c, off + len);
+	if (type == 0x88be) {
+		if (!have(c, off + len, 8))
+			return short_header(c, "ERSPAN header", off + len, 8);
+		return link_ether_at(c, off + len + 8);
+	}
+	return decode_ethertype(c, off + len, type);
+}
+
+/*
+ * IP protocols other than TCP.  Tunnels (IP in IP, IPv6 in IPv4, GRE) are
+ * entered, a bounded number of times: the inner packet is the connection
+ * the endpoints see, so its addresses replace the outer ones.
+ */
+static enum decode_verdict
+decode_l4_other(struct cut *c, unsigned proto, uint32_t off, const char *family)
+{
+	if (proto != 4 && proto != 41 && proto != 47)
+		return say(c, DECODE_NOT_TCP, "%s protocol %u", family, proto);
+	if (++c->depth > MAX_TUNNELS)
+		return say(c, DECODE_MALFORMED, "more than %d nested tunnels", MAX_TUNNELS);
+	if (proto == 4)
+		return decode_ipv4(c, off);
+	if (proto == 41)
+		return decode_ipv6(c, off);
+	return decode_gre(c, off);
 }
 
 /* Bytes of the frame from OFF to its end on the wire: where an IP length of
@@ -256,7 +299,7 @@ decode_ipv4(struct cut *c, uint32_t off)
 		return say(c, DECODE_FRAGMENT, "IPv4 fragment id %u offset %u%s", rd16(ip + 4),
 		    (frag & 0x1fff) * 8u, frag & 0x2000 ? " MF" : "");
 	if (ip[9] != IPPROTO_TCP_)
-		return decode_l4_other(c, ip[9], "IPv4");
+		return decode_l4_other(c, ip[9], off + hlen, "IPv4");
 	c->out->src.family = c->out->dst.family = 4;
 	memcpy(c->out->src.bytes, ip + 12, 4);
 	memcpy(c->out->dst.bytes, ip + 16, 4);
@@ -352,7 +395,7 @@ decode_ipv6(struct cut *c, uint32_t off)
 	if (v != DECODE_TCP)
 		return v;
 	if (nh != IPPROTO_TCP_)
-		return decode_l4_other(c, nh, "IPv6");
+		return decode_l4_other(c, nh, l4, "IPv6");
 	c->out->src.family = c->out->dst.family = 6;
 	memcpy(c->out->src.bytes, ip + 8, 16);
 	memcpy(c->out->dst.bytes, ip + 24, 16);
@@ -505,12 +548,19 @@ decode_tags(struct cut *c, uint16_t type, uint32_t off)
 	return decode_ethertype(c, off, type);
 }
 
+/* An Ethernet header at OFF: the link itself, or a frame inside a tunnel. */
+static enum decode_verdict
+link_ether_at(struct cut *c, uint32_t off)
+{
+	if (!have(c, off, 14))
+		return short_header(c, "Ethernet header", off, 14);
+	return decode_tags(c, rd16(c->p + off + 12), off + 14);
+}
+
 static enum decode_verdict
 link_ether(struct cut *c)
 {
-	if (!have(c, 0, 14))
-		return short_header(c, "Ethernet header", 0, 14);
-	return decode_tags(c, rd16(c->p + 12), 14);
+	return link_ether_at(c, 0);
 }
 
 static enum decode_verdict

@@ -4,8 +4,8 @@
  * decode_frame() peels the link layer (Ethernet with 802.1Q/802.1ad/QinQ
  * tags, LLC/SNAP, MPLS and PPPoE inside; Linux cooked SLL and SLL2, raw
  * IPv4/IPv6, BSD loopback/null, PPP, Cisco HDLC, Linux NFLOG, IP over
- * InfiniBand, FDDI), then
- * IPv4 (options) or IPv6 (extension-header chain), then TCP (options).
+ * InfiniBand, FDDI), then IPv4 (options) or IPv6 (extension-header chain),
+ * through IP-in-IP, 6in4 and GRE tunnels, then TCP (options).
  * It never reads past caplen.  A frame is data, not an error: the result is
  * a verdict that the caller counts; only DECODE_TCP fills the segment.
  *

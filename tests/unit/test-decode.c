@@ -397,7 +397,59 @@ START_TEST(mpls_pppoe_and_snap_inside_ethernet)
 }
 END_TEST
 
-START_TEST(not_ip_and_not_tcp_and_tunnels)
+/* IPv4-in-IPv4, then GRE carrying IPv4, then ERSPAN II carrying Ethernet. */
+START_TEST(tunnels_entered_inner_addresses_kept)
+{
+	struct fb f;
+
+	f.n = 0;
+	eth(&f, 0x0800);
+	ipv4(&f, 4, 40);
+	f.b[ETH + 12] = 192;                    /* outer source 192.200.0.1 */
+	ipv4(&f, 6, 20);
+	tcp(&f, NULL, 0, 0);
+	expect_tcp4(DLT_ETH, &f);
+	ck_assert_uint_eq(pk.src.bytes[0], 10);
+	f.n = 0;
+	eth(&f, 0x0800);
+	ipv4(&f, 47, 8 + 40);
+	put16(&f, 0x2000); put16(&f, 0x0800); put32(&f, 77);   /* key present */
+	ipv4(&f, 6, 20);
+	tcp(&f, NULL, 0, 0);
+	expect_tcp4(DLT_ETH, &f);
+	f.n = 0;
+	eth(&f, 0x0800);
+	ipv4(&f, 47, 4 + 8 + 14 + 40);
+	put16(&f, 0); put16(&f, 0x88be); put32(&f, 0x10010000); put32(&f, 0);
+	eth(&f, 0x0800);
+	ipv4(&f, 6, 20);
+	tcp(&f, NULL, 0, 0);
+	expect_tcp4(DLT_ETH, &f);
+}
+END_TEST
+
+START_TEST(gre_version_1_unsupported_and_nesting_bounded)
+{
+	struct fb f;
+	int i;
+
+	f.n = 0;
+	eth(&f, 0x0800);
+	ipv4(&f, 47, 8 + 40);
+	put16(&f, 0x3001); put16(&f, 0x880b); put32(&f, 0);
+	ck_assert_int_eq(run(DLT_ETH, &f), DECODE_UNSUPPORTED);
+	f.n = 0;
+	eth(&f, 0x0800);
+	for (i = 0; i < 6; i++)
+		ipv4(&f, 4, 20 * (6 - i) + 20);
+	ipv4(&f, 6, 20);
+	tcp(&f, NULL, 0, 0);
+	ck_assert_int_eq(run(DLT_ETH, &f), DECODE_MALFORMED);
+	ck_assert_ptr_nonnull(strstr(why, "nested tunnels"));
+}
+END_TEST
+
+START_TEST(not_ip_and_not_tcp)
 {
 	struct fb f;
 
@@ -410,12 +462,7 @@ START_TEST(not_ip_and_not_tcp_and_tunnels)
 	ipv4(&f, 17, 8);
 	put32(&f, 0); put32(&f, 0);
 	ck_assert_int_eq(run(DLT_ETH, &f), DECODE_NOT_TCP);
-	f.n = 0;
-	eth(&f, 0x0800);
-	ipv4(&f, 4, 40);
-	ipv4(&f, 6, 20);
-	tcp(&f, NULL, 0, 0);
-	ck_assert_int_eq(run(DLT_ETH, &f), DECODE_UNSUPPORTED);
+
 	f.n = 0;
 	eth(&f, 0x8847);                        /* MPLS over an Ethernet pseudowire */
 	put32(&f, 0x00001140);
@@ -719,7 +766,9 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, tcp_header_not_captured_truncated);
 	tcase_add_test(tc, ipv4_fragments_counted_first_and_later);
 	tcase_add_test(tc, mpls_pppoe_and_snap_inside_ethernet);
-	tcase_add_test(tc, not_ip_and_not_tcp_and_tunnels);
+	tcase_add_test(tc, not_ip_and_not_tcp);
+	tcase_add_test(tc, tunnels_entered_inner_addresses_kept);
+	tcase_add_test(tc, gre_version_1_unsupported_and_nesting_bounded);
 	tcase_add_test(tc, ipv6_extension_chain_walked_to_tcp);
 	tcase_add_test(tc, ipv6_atomic_fragment_is_a_whole_packet);
 	tcase_add_test(tc, ipv6_endless_extension_chain_malformed);
