@@ -179,6 +179,9 @@ struct tui_pane {
 /* Append a line (printf FMT); the caller escapes database text in it. */
 void tui_pane_add(struct tui_pane *p, int color, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, inserted before line AT. */
+void tui_pane_insert(struct tui_pane *p, size_t at, int color, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void tui_pane_clear(struct tui_pane *p);
 void tui_pane_draw(struct tui *t, struct tui_pane *p);
 /* Apply a movement action; 1 if A was one. */
