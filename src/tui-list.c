@@ -167,6 +167,8 @@ void
 tui_list_reload(struct tui *t, struct tui_list *l, int height)
 {
 	int top = l->top, cursor = l->cursor;
+	/* on the last row: follow the end, as new flows arrive live */
+	int follow = l->at_end && l->nrows > 0 && cursor == l->nrows - 1;
 
 	if (l->nrows == 0 || l->at_start) {
 		list_load(t, l, DIR_FIRST, NULL, height, top + height * 2);
@@ -174,6 +176,10 @@ tui_list_reload(struct tui *t, struct tui_list *l, int height)
 		list_load(t, l, DIR_FROM, &l->rows[top], height, 0);
 		cursor -= top;
 		top = 0;
+	}
+	if (follow && l->at_end && l->nrows > 0) {
+		cursor = l->nrows - 1;
+		top = cursor - l->height + 1;
 	}
 	list_place(l, top, cursor);
 }

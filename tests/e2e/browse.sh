@@ -125,6 +125,18 @@ else
 fi
 ts_stop
 
+# --- live: another connection commits, the browser shows it unasked ---
+ts_start 80 24 "'$TCPMORTEM' browse -d '$db'"
+ts_expect "browser started for the live check" "[Flows]"
+ts_keys G
+ts_expect "at the end of the list" "$(row "$(q "SELECT max(id) FROM flows")")"
+q "CREATE TEMP TABLE x AS SELECT * FROM flows WHERE id = 1;
+   UPDATE x SET id = (SELECT max(id) + 1 FROM flows), client = '10.99.99.99';
+   INSERT INTO flows SELECT * FROM x;"
+ts_expect "a flow committed by another connection appears (data_version)" "10.99.99.99"
+ts_keys Q
+ts_stop
+
 # --- a real capture, analysed by tcpmortem itself ---
 sample=${SAMPLES:-$top_srcdir/samples}/anomaly-fin-lost.pcap
 if [ -f "$sample" ] && "$TCPMORTEM" analyze -d "$out/real.db" "$sample" >/dev/null 2>&1; then
