@@ -5,8 +5,9 @@
  * they cost time proportional to the database (about a second per million
  * flows each).  So they never block: the screen counts one block per turn
  * of the main loop, drawing what it has, and a key press interrupts the
- * query running (SQLite's progress handler); the block is counted again
- * when the screen is next shown.  Every block is a (heading, SQL) row so
+ * query running (SQLite's progress handler); a block's rows are kept only
+ * once it is complete, and an interrupted block is counted again on the
+ * next turn.  Every block is a (heading, SQL) row so
  * adding a count is one line.
  *
  * The counts also fill diagnosis.c's groups (the whole database, and each
@@ -68,10 +69,19 @@ static const struct {
 #define NBLOCKS ((int)(sizeof blocks / sizeof blocks[0]))
 #define SHOWN_COLUMNS 6         /* of the server rows; the rest feed rules */
 
+/* One counted row, kept until its block is complete. */
+struct brow {
+	char label[128];
+	long long v[9];         /* the counts, connections first */
+	int n;
+};
+#define MAX_BROWS 64
+
 /* A server row's counts, as diagnosis.c's dimensions. */
 static void
-feed_server(struct summary *s, sqlite3_stmt *st, const char *name)
+feed_server(struct summary *s, const struct brow *r)
 {
+	/* col: index into the row's counts (connections is 0) */
 	static const struct { int col, dim; const char *value; } cols[] = {
 		{ 2, DIM_CLOSER, "client" }, { 3, DIM_CLOSER, "server" },
 		{ 4, DIM_CLOSER, "both" }, { 5, DIM_CLOSE, "rst" },
@@ -85,23 +95,23 @@ feed_server(struct summary *s, sqlite3_stmt *st, const char *name)
 		return;
 	g = &s->server[s->nservers++];
 	g->scope = DIAG_SERVER;
-	snprintf(g->name, sizeof g->name, "%.95s", name);
-	g->flows = (long)sqlite3_column_int64(st, 1);
+	snprintf(g->name, sizeof g->name, "%.95s", r->label);
+	g->flows = (long)r->v[0];
 	for (i = 0; i < sizeof cols / sizeof cols[0]; i++)
-		diag_add(g, (enum diag_dim)cols[i].dim, cols[i].value,
-		    (long)sqlite3_column_int64(st, cols[i].col));
+		if (cols[i].col - 1 < r->n)
+			diag_add(g, (enum diag_dim)cols[i].dim, cols[i].value,
+			    (long)r->v[cols[i].col - 1]);
 }
 
 static void
-feed_row(struct summary *s, int b, sqlite3_stmt *st, const char *label)
+feed_row(struct summary *s, int b, const struct brow *r)
 {
 	if (blocks[b].feed == SERVERS)
-		feed_server(s, st, label);
+		feed_server(s, r);
 	else if (blocks[b].feed >= 0) {
-		diag_add(&s->all, (enum diag_dim)blocks[b].feed, label,
-		    (long)sqlite3_column_int64(st, 1));
+		diag_add(&s->all, (enum diag_dim)blocks[b].feed, r->label, (long)r->v[0]);
 		if (blocks[b].feed == DIM_HANDSHAKE)
-			s->all.flows += (long)sqlite3_column_int64(st, 1);
+			s->all.flows += (long)r->v[0];
 	}
 }
 
@@ -160,40 +170,53 @@ summary_captures(struct tui *t, struct summary *s)
 	sqlite3_finalize(st);
 }
 
-/* Count block B; -1 if a key interrupted it (nothing added then). */
-static int
-summary_block(struct tui *t, struct summary *s, int b)
+/* Add block B's rows to the pane and to the diagnosis. */
+static void
+summary_add(struct summary *s, int b, const struct brow *r, int n)
 {
-	sqlite3_stmt *st;
-	char line[400], cell[128];
-	size_t n, mark = s->p.nlines;
-	int i, rc;
+	char line[400];
+	size_t len;
+	int i, j;
 
 	tui_pane_add(&s->p, COL_NORMAL, "%s", "");
 	tui_pane_add(&s->p, COL_HEADER, " %s", blocks[b].heading);
+	for (i = 0; i < n; i++) {
+		feed_row(s, b, &r[i]);
+		len = (size_t)snprintf(line, sizeof line, "   %-24s", r[i].label);
+		for (j = 0; j < r[i].n && j < SHOWN_COLUMNS - 1; j++)
+			len += (size_t)snprintf(line + len, sizeof line - len, " %9lld", r[i].v[j]);
+		tui_pane_add(&s->p, COL_NORMAL, "%s", line);
+	}
+}
+
+/* Count block B; -1 if a key interrupted it (nothing is kept then, and
+ * the block is counted again on the next turn). */
+static int
+summary_block(struct tui *t, struct summary *s, int b)
+{
+	struct brow *r = xcalloc(MAX_BROWS, sizeof *r);
+	sqlite3_stmt *st;
+	int i, n = 0, rc;
+
 	if (sqlite3_prepare_v2(tui_db(t), blocks[b].sql, -1, &st, NULL) != SQLITE_OK) {
 		tui_pane_add(&s->p, COL_BAD, "   %s", sqlite3_errmsg(tui_db(t)));
+		free(r);
 		return 0;
 	}
 	tui_interruptible(t, 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		tui_escape((const char *)sqlite3_column_text(st, 0), cell, sizeof cell);
-		feed_row(s, b, st, cell);
-		n = (size_t)snprintf(line, sizeof line, "   %-24s", cell);
-		for (i = 1; i < sqlite3_column_count(st) && i < SHOWN_COLUMNS &&
-		    n < sizeof line - 24; i++)
-			n += (size_t)snprintf(line + n, sizeof line - n, " %9lld",
-			    sqlite3_column_int64(st, i));
-		tui_pane_add(&s->p, COL_NORMAL, "%s", line);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < MAX_BROWS) {
+		tui_escape((const char *)sqlite3_column_text(st, 0), r[n].label,
+		    sizeof r[n].label);
+		for (i = 1; i < sqlite3_column_count(st) && i <= 9; i++)
+			r[n].v[r[n].n++] = sqlite3_column_int64(st, i);
+		n++;
 	}
 	tui_interruptible(t, 0);
 	sqlite3_finalize(st);
-	if (rc == SQLITE_INTERRUPT) {   /* start over next time: no half counts */
-		s->p.nlines = mark;
-		s->next = -1;
-		return -1;
-	}
-	return 0;
+	if (rc != SQLITE_INTERRUPT)
+		summary_add(s, b, r, n);
+	free(r);
+	return rc == SQLITE_INTERRUPT ? -1 : 0;
 }
 
 static void *

@@ -151,7 +151,8 @@ struct tui_list {
 	int height;             /* lines the screen shows */
 };
 
-/* Fetch the first page of L's query, showing HEIGHT lines. */
+/* Fetch the first page of L's query, showing HEIGHT lines; a key press
+ * interrupts a slow fetch (the list is then empty, with a message). */
 void tui_list_reset(struct tui *t, struct tui_list *l, int height);
 /* Fetch again from the top row shown, keeping the cursor's line. */
 void tui_list_reload(struct tui *t, struct tui_list *l, int height);
