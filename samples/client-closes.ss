@@ -1,5 +1,5 @@
 # client-closes: what ss -tano said at the end of client-closes.pcap
 # format: SIDE LOCAL PEER SS-STATE [ss timer]; CLOSED = ss listed nothing
-snapshot 1795338188.932345
+snapshot 1795339838.587854
 client 10.0.1.2:40001 10.0.2.2:8080 TIME-WAIT timer:(timewait,59sec,0)
 server 10.0.2.2:8080 10.0.1.2:40001 CLOSED

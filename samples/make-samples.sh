@@ -4,6 +4,7 @@
 # make-samples.sh: recreate the sample captures from nothing (run as root).
 #
 #   samples/make-samples.sh [SCENARIO...]     (default: every scenario)
+#   samples/make-samples.sh --readme          (rewrite README.md's table only)
 #
 # Topology, rebuilt from scratch for every scenario so no sysctl, nftables
 # rule or qdisc leaks from one capture into the next:
@@ -15,11 +16,12 @@
 #                          (10.0.9.0/24, spoofed SYN sources, routes to the sink)
 #
 # The router forwards; tcpdump taps it (see tcpapp.py capture_start), its
-# nftables drops the segment a scenario loses, tc netem delays where FINs or
-# SYNs must cross.  For "vlan" the router<->server link carries 802.1Q VLAN
-# 100.  The socket programs are in tcpapp.py; each scenario writes
-# NAME.pcap and NAME.ss there; NAME.txt is written here from the table below.
-# Everything lives in the tms-* namespaces and is torn down on exit.
+# nftables drops the segment a scenario loses, and where FINs or SYNs must
+# cross a user-space delay line in tcpapp.py replaces its forwarding (this
+# kernel has no sch_netem, 8021q or bridge).  The socket programs are in
+# tcpapp.py; each scenario writes NAME.pcap and NAME.ss there; NAME.txt is
+# written here from the table below.  Everything lives in the tms-*
+# namespaces and is torn down on exit, with any process left inside them.
 
 set -euo pipefail
 
@@ -35,8 +37,11 @@ NSES="$TM_NS_CLIENT $TM_NS_ROUTER $TM_NS_SERVER $TM_NS_SINK"
 die() { echo "make-samples: $*" >&2; exit 1; }
 
 teardown() {
-	local ns
+	local ns pids
 	for ns in $NSES; do
+		# a tcpdump orphaned by a failed scenario would keep the namespace alive
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		[ -z "$pids" ] || kill $pids 2>/dev/null || true
 		ip netns del "$ns" 2>/dev/null || true
 	done
 }
@@ -54,8 +59,8 @@ addr() {	# addr NS IF V4/LEN V6/LEN
 	[ -z "${4:-}" ] || in_ns "$1" ip -6 addr add "$4" dev "$2" nodad
 }
 
-setup() {	# setup [vlan]
-	local ns srv_if=s0 rtr_if=rs
+setup() {
+	local ns
 	teardown
 	for ns in $NSES; do
 		ip netns add "$ns"
@@ -64,17 +69,10 @@ setup() {	# setup [vlan]
 	link tms-client c0 tms-router rc
 	link tms-router rs tms-server s0
 	link tms-router sk tms-sink k0
-	if [ "${1:-}" = vlan ]; then
-		in_ns tms-router ip link add link rs name rs.100 type vlan id 100
-		in_ns tms-server ip link add link s0 name s0.100 type vlan id 100
-		in_ns tms-router ip link set rs.100 up
-		in_ns tms-server ip link set s0.100 up
-		srv_if=s0.100 rtr_if=rs.100
-	fi
 	addr tms-client c0 10.0.1.2/24 2001:db8:1::2/64
 	addr tms-router rc 10.0.1.1/24 2001:db8:1::1/64
-	addr tms-router "$rtr_if" 10.0.2.1/24 2001:db8:2::1/64
-	addr tms-server "$srv_if" 10.0.2.2/24 2001:db8:2::2/64
+	addr tms-router rs 10.0.2.1/24 2001:db8:2::1/64
+	addr tms-server s0 10.0.2.2/24 2001:db8:2::2/64
 	addr tms-router sk 10.0.3.1/24
 	addr tms-sink k0 10.0.3.2/24
 	in_ns tms-client ip route add default via 10.0.1.1
@@ -129,6 +127,14 @@ anomaly-time-wait-storm|time-wait-storm (1200 server TIME-WAITs)|1200 short conn
 anomaly-data-after-fin|data-after-fin (injected)|Client shutdown(SHUT_WR); scapy then injects one data segment from the client beyond its FIN (the real kernel never does this); server closes after.
 anomaly-rst-injection-suspect|rst-injection-suspect (out-of-window RST, connection continues)|Scapy injects a RST with a sequence number 1e9 beyond the client's, as from the client; the kernel ignores it and the connection continues and closes normally.
 anomaly-old-duplicate-syn|old-duplicate-syn (client RSTs the SYN-ACK of an old SYN)|Router drops the real first SYN; scapy sends an old SYN (other ISN) from the same port; the server SYN-ACKs it, the client kernel (SYN-SENT) answers RST; the retransmitted real SYN then connects.
+anomaly-isn-reuse|isn-reuse (a): new ISN below the previous incarnation's last sequence number; also port-reuse-in-time-wait refused by the server, and its TIME-WAIT ended by RST|Real kernel, no injection: MTU 65000, 48 MB sent in the first incarnation (server closes first, so it holds TIME-WAIT), the client reconnects from the same port 0.2 ms later. Linux's clock-driven ISN (+15.6 M/s) is below the old last sequence number and the timestamp is equal, so the server's TIME-WAIT refuses the SYN with an ACK; the client (SYN-SENT) answers that ACK with RST, which ends the server's TIME-WAIT (tcp_rfc1337=0); the client's SYN retransmission 12 ms later then connects.
+anomaly-fin-ack-lost-wave4|fin-ack-lost (wave 4): TIME-WAIT restarted by the repeated FIN|Server route rto_min 30s; router nftables drops the client's final ACK once; the server retransmits its FIN 30 s later, the TIME-WAIT client ACKs it and restarts its 60 s timer; ss taken 65 s after the lost ACK still shows TIME-WAIT.
+anomaly-port-exhaustion-risk|port-exhaustion-risk (950 of 1000 ephemeral ports in TIME-WAIT to one server)|Client net.ipv4.ip_local_port_range=40000 40999; 950 sequential connections to 10.0.2.2:8080, the client closes each first (client TIME-WAIT); analyze-options set the same ephemeral range.
+state-established|capture ends on an open connection (both ESTABLISHED)|Handshake and one request/response; ss and the end of the capture 0.5 s later, connection still open.
+state-syn-sent|capture ends mid-handshake (SYN-SENT / SYN-RECEIVED)|Router nftables drops every SYN-ACK; capture and ss end 2.5 s after the first SYN, while both ends still retry.
+state-fin-wait-1|capture ends with the closer's FIN unacknowledged (FIN-WAIT-1 / CLOSE-WAIT)|Client shutdown(SHUT_WR); router nftables drops every bare ACK from the server, so the client keeps retransmitting its FIN; ss 1.5 s later.
+state-last-ack|capture ends with the passive closer's FIN unacknowledged (TIME-WAIT / LAST-ACK)|Client closes first; router nftables drops every bare ACK from the client after wave 2, so the server keeps retransmitting its FIN; ss 1.5 s later.
+state-closing|capture ends inside a simultaneous close (CLOSING / CLOSING)|50 ms user-space delay line in the router; once both close() calls are made it passes only the first FIN each way and loses every later segment (ACKs and the FIN retransmissions that would carry them); ss 1.5 s later.
 END
 
 describe() {	# describe NAME: the one-line how-it-was-made
@@ -142,10 +148,7 @@ describe() {	# describe NAME: the one-line how-it-was-made
 run_one() {
 	local name=$1 desc
 	desc=$(describe "$name") || die "unknown scenario $name"
-	case $name in
-	vlan) setup ;;
-	*) setup ;;
-	esac
+	setup
 	echo "== $name"
 	timeout 300 "$PY" "$here/tcpapp.py" "$name" "$out"
 	echo "$desc" >"$out/$name.txt"
@@ -176,6 +179,10 @@ open(readme, "w").write(head + "<!-- table: written by make-samples.sh -->\n" + 
 PYEOF
 }
 
+if [ "${1:-}" = --readme ]; then	# only rewrite README.md's table
+	readme_table
+	exit 0
+fi
 [ "$(id -u)" = 0 ] || die "must run as root (network namespaces)"
 for tool in ip nft ethtool tcpdump mergecap ss; do
 	command -v "$tool" >/dev/null || die "$tool not found"
@@ -183,7 +190,8 @@ done
 trap teardown EXIT INT TERM
 
 if [ $# -eq 0 ]; then
-	set -- $(sed -n 's/|.*//p' <<<"$SCENARIOS")
+	mapfile -t all < <(sed -n 's/|.*//p' <<<"$SCENARIOS")
+	set -- "${all[@]}"
 fi
 for name in "$@"; do
 	run_one "$name"

@@ -1,5 +1,5 @@
 # sll2: what ss -tano said at the end of sll2.pcap
 # format: SIDE LOCAL PEER SS-STATE [ss timer]; CLOSED = ss listed nothing
-snapshot 1795338243.861160
+snapshot 1795339389.327584
 client 10.0.1.2:40001 10.0.2.2:8080 TIME-WAIT timer:(timewait,59sec,0)
 server 10.0.2.2:8080 10.0.1.2:40001 CLOSED

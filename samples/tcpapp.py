@@ -12,8 +12,9 @@ keeps every socket open until the ss snapshot: sockets die with the process,
 and a snapshot taken after that would not describe the capture.
 
 Each scenario function starts the capture, makes the traffic, and calls
-finish(), which takes `ss -Htano` in both namespaces, stops tcpdump right
-after, and writes NAME.ss.  make-samples.sh builds the namespaces and runs
+finish(), which takes `ss -Htano` in both namespaces, sends one UDP end
+marker (the capture's last frame, so the capture ends at the snapshot),
+stops tcpdump, and writes NAME.ss.  make-samples.sh builds the namespaces and runs
 one scenario per invocation:  tcpapp.py SCENARIO OUTDIR.
 
 Namespace names, addresses and interface names come from the environment
@@ -22,6 +23,7 @@ set by make-samples.sh (TM_*), so the two files agree on one topology.
 
 import ctypes
 import os
+import random
 import select
 import signal
 import socket
@@ -32,7 +34,6 @@ import threading
 import time
 
 CLONE_NEWNET = 0x40000000
-TCP_FASTOPEN_CONNECT = 30
 MSG_FASTOPEN = 0x20000000
 
 ENV = os.environ
@@ -63,6 +64,7 @@ class Ctx:
         self.conns = []          # (client ip, client port, server ip, server port)
         self.notes = []          # "# ..." lines for the .ss file
         self.keep = []           # sockets kept open until the snapshot
+        self.options = ""        # tcpmortem analyze options matching our sysctls
 
     def path(self, ext):
         return os.path.join(self.outdir, self.name + ext)
@@ -118,7 +120,7 @@ def router_drop(name, match, once=True):
 
 # ---- capture ------------------------------------------------------------
 
-def capture_start(ctx, where="router", ifaces=None, extra=(), filt="tcp"):
+def capture_start(ctx, where="router", ifaces=None, extra=(), filt="tcp or udp port 9"):
     """Start tcpdump; the default taps both router interfaces inbound.
 
     Two inbound taps see every packet once, as it enters the router and
@@ -202,11 +204,15 @@ def finish(ctx):
     """Snapshot ss on both ends, stop the capture at once, write NAME.ss."""
     t = time.time()
     rows = {r: ss_lines(r) for r in ("client", "server")}
+    end_marker()
+    time.sleep(0.05)
     capture_stop(ctx)
     lines = ["# %s: what ss -tano said at the end of %s.pcap" % (ctx.name, ctx.name),
              "# format: SIDE LOCAL PEER SS-STATE [ss timer]; CLOSED = ss listed nothing",
              "snapshot %.6f" % t]
     lines += ["# " + n for n in ctx.notes]
+    if ctx.options:
+        lines.append("analyze-options " + ctx.options)
     for cip, cport, sip, sport in ctx.conns:
         c, s = hostport(cip, cport), hostport(sip, sport)
         for side, local, peer in (("client", c, s), ("server", s, c)):
@@ -216,6 +222,22 @@ def finish(ctx):
         f.write("\n".join(lines) + "\n")
     for s in ctx.keep:
         s.close()
+
+
+def end_marker():
+    """One UDP datagram to the discard port: the capture's last frame.
+
+    A capture has no end time of its own; readers take the last frame's.
+    Sending this right after the ss snapshot makes "the state at the
+    capture's end" and "what ss said" refer to the same instant.
+    """
+    enter("client")
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    finally:
+        enter(None)
+    u.sendto(b"tcpmortem-sample-end", (ADDR["server"], 9))
+    u.close()
 
 
 # ---- sockets ------------------------------------------------------------
@@ -433,6 +455,7 @@ class Relay(threading.Thread):
         super().__init__(daemon=True)
         self.delay = delay
         self.stop = False
+        self.keep = None        # if set: keep(frame, inbound dev) -> forward it?
         sysctl("router", "net.ipv4.ip_forward", 0)
         sysctl("router", "net.ipv6.conf.all.forwarding", 0)
         enter("router")
@@ -458,11 +481,32 @@ class Relay(threading.Thread):
                 frame, addr = sk.recvfrom(65535)
                 if addr[2] == socket.PACKET_OUTGOING or frame[12:14] not in (b"\x08\x00", b"\x86\xdd"):
                     continue
+                if self.keep is not None and not self.keep(frame, addr[0]):
+                    continue
                 out, hdr = self.route[addr[0]]
                 queue.append((time.time() + self.delay, out, hdr + frame[12:]))
             while queue and queue[0][0] <= time.time():
                 _, out, frame = queue.pop(0)
                 out.send(frame)
+
+
+def first_fin_only():
+    """A Relay.keep that passes one FIN per direction and loses all else.
+
+    Used to stop a simultaneous close in CLOSING: the crossing FINs arrive,
+    but no ACK, and no retransmitted FIN (which would carry an ACK), does.
+    """
+    passed = set()
+
+    def keep(frame, dev):
+        if frame[12:14] != b"\x08\x00" or frame[23] != 6:
+            return True
+        tcp = 14 + (frame[14] & 0x0f) * 4
+        if frame[tcp + 13] & 0x01 and dev not in passed:
+            passed.add(dev)
+            return True
+        return False
+    return keep
 
 
 def mac(role, dev):
@@ -599,6 +643,7 @@ def sc_handshake_timeout(ctx):
     sysctl("client", "net.ipv4.tcp_syn_linear_timeouts", 0)    # classic 1, 2, 4 s backoff
     sysctl("server", "net.ipv4.tcp_synack_retries", 2)
     router_drop("synack", "ip saddr %s tcp flags & (syn|ack) == syn|ack" % S4, once=False)
+    ctx.options = "--timer syn-give-up=7 --timer synack-give-up=7"   # 1+2+4 s, as the kernel did
     ctx.notes.append("router drops every SYN-ACK; client tcp_syn_retries=2 tcp_syn_linear_timeouts=0, "
                      "server tcp_synack_retries=2; snapshot once the server's SYN-RECV is gone too")
     listener(ctx)
@@ -657,6 +702,7 @@ def sc_negative_close_wait_stuck(ctx):
 
 def sc_fin_wait_2_timeout(ctx):
     sysctl("client", "net.ipv4.tcp_fin_timeout", 3)
+    ctx.options = "--timer fin-wait-2=3"
     ctx.notes.append("client tcp_fin_timeout=3; server closes 6 s after the client")
     lst = listener(ctx)
     capture_start(ctx)
@@ -672,6 +718,7 @@ def sc_fin_wait_2_timeout(ctx):
 
 def sc_negative_fin_wait_2_timeout(ctx):
     sysctl("client", "net.ipv4.tcp_fin_timeout", 3)
+    ctx.options = "--timer fin-wait-2=3"
     ctx.notes.append("client tcp_fin_timeout=3 but shutdown(SHUT_WR), not close(): FIN-WAIT-2 has no timeout")
     lst = listener(ctx)
     capture_start(ctx)
@@ -820,11 +867,12 @@ def sc_syn_flood(ctx):
         raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     finally:
         enter(None)
+    rng = random.Random(9293)   # random ISNs and ports, as flood tools use; fixed seed
     t0 = time.time()
     for i in range(3000):
         src = "10.0.9.%d" % (1 + i % 250)
-        pkt = IP(src=src, dst=S4) / TCP(sport=1024 + (i * 7919) % 60000, dport=PORT,
-                                       flags="S", seq=(i * 2654435761) & 0xffffffff, window=64240)
+        pkt = IP(src=src, dst=S4) / TCP(sport=rng.randrange(1024, 65536), dport=PORT,
+                                       flags="S", seq=rng.getrandbits(32), window=64240)
         raw.sendto(bytes(pkt), (S4, 0))
         if i % 600 == 0:
             c, s = pair(ctx, 40120 + i // 600, lst, record=(i == 2400))
@@ -919,6 +967,152 @@ def sc_old_duplicate_syn(ctx):
     finish(ctx)
 
 
+def sc_isn_reuse(ctx):
+    # Linux ISN = hash(4-tuple) + time/64 ns, i.e. +15.6 M per second on one
+    # 4-tuple.  Push 48 MB through the first incarnation and reconnect at once
+    # (the server closed first, so the client's port is free): the new ISN is
+    # below the old connection's last sequence number.  The server's TIME-WAIT
+    # still accepts the SYN because its timestamp is newer (RFC 6191).
+    for role, dev in (("client", "c0"), ("router", IF_RC), ("router", IF_RS), ("server", "s0")):
+        nsrun(role, "ip", "link", "set", dev, "mtu", "65000")
+    lst = listener(ctx)
+    capture_start(ctx)
+    c, s = pair(ctx, 40140, lst)
+    total = 48 << 20
+    t = threading.Thread(target=recv_exact, args=(s, total))
+    t.start()
+    blob = b"x" * (1 << 20)
+    for _ in range(total >> 20):
+        c.sendall(blob)
+    t.join()
+    s.close()
+    wait_eof(c)
+    c.close()
+    c, s = pair(ctx, 40140, lst, record=False)
+    exchange(c, s)
+    client_close_first(c, s)
+    settle()
+    ctx.notes.append("48 MB in the first incarnation (MTU 65000), second incarnation on the same 4-tuple "
+                     "right after; the lines are about the second")
+    finish(ctx)
+
+
+def sc_fin_ack_lost_wave4(ctx):
+    # The server's route rto_min of 30 s puts its FIN retransmission 30 s
+    # after the lost final ACK; the TIME-WAIT client answers it and restarts
+    # its 60 s timer, so 65 s after the first ACK it is still in TIME-WAIT.
+    nsrun("server", "ip", "route", "replace", "10.0.1.0/24", "via", "10.0.2.1", "rto_min", "30s")
+    lst = listener(ctx)
+    capture_start(ctx)
+    c, s = pair(ctx, 40141, lst)
+    exchange(c, s)
+    c.close()
+    wait_eof(s)
+    settle(0.3)
+    router_drop("w4", "ip saddr %s tcp flags == ack" % C4)
+    s.close()
+    settle(65)
+    ctx.notes.append("router drops the client's final ACK (wave 4) once; server route rto_min 30s; "
+                     "ss taken 65 s after that ACK: TIME-WAIT was restarted by the repeated FIN")
+    finish(ctx)
+
+
+def sc_port_exhaustion_risk(ctx):
+    sysctl("client", "net.ipv4.ip_local_port_range", "40000 40999")
+    ctx.options = "--timer ephemeral-low=40000 --timer ephemeral-high=40999"
+    lst = listener(ctx)
+    capture_start(ctx)
+    for i in range(950):
+        c = client_sock()
+        c.settimeout(10)
+        c.connect((S4, PORT))
+        s, _ = lst.accept()
+        cport = c.getsockname()[1]
+        c.close()           # the client closes first and keeps TIME-WAIT
+        s.settimeout(10)
+        wait_eof(s)
+        s.close()
+    ctx.conns.append((C4, cport, S4, PORT))
+    ctx.notes.append("client ip_local_port_range 40000-40999; 950 connections to 10.0.2.2:8080, client closes "
+                     "each first: 950 of 1000 ports in TIME-WAIT")
+    settle()
+    finish(ctx)
+
+
+# ---- states at the capture's end other than TIME-WAIT and CLOSED ---------
+
+def sc_state_established(ctx):
+    lst = listener(ctx)
+    capture_start(ctx)
+    c, s = pair(ctx, 40201, lst)
+    exchange(c, s)
+    settle()
+    finish(ctx)
+
+
+def sc_state_syn_sent(ctx):
+    router_drop("synack", "ip saddr %s tcp flags & (syn|ack) == syn|ack" % S4, once=False)
+    ctx.notes.append("router drops every SYN-ACK; ss taken 2.5 s after the first SYN")
+    listener(ctx)
+    capture_start(ctx)
+    c = client_sock(sport=40202)
+    ctx.keep.append(c)
+    ctx.conns.append((C4, 40202, S4, PORT))
+    c.setblocking(False)
+    try:
+        c.connect((S4, PORT))
+    except BlockingIOError:
+        pass
+    settle(2.5)
+    finish(ctx)
+
+
+def sc_state_fin_wait_1(ctx):
+    lst = listener(ctx)
+    capture_start(ctx)
+    c, s = pair(ctx, 40203, lst)
+    exchange(c, s)
+    settle(0.3)
+    router_drop("acks", "ip saddr %s tcp flags == ack" % S4, once=False)
+    ctx.notes.append("router drops every bare ACK from the server after the exchange; ss taken 1.5 s after the FIN")
+    c.shutdown(socket.SHUT_WR)   # FIN; its ACK never arrives
+    wait_eof(s)
+    settle(1.5)
+    finish(ctx)
+
+
+def sc_state_last_ack(ctx):
+    lst = listener(ctx)
+    capture_start(ctx)
+    c, s = pair(ctx, 40204, lst)
+    exchange(c, s)
+    c.close()
+    wait_eof(s)
+    settle(0.3)
+    router_drop("acks", "ip saddr %s tcp flags == ack" % C4, once=False)
+    ctx.notes.append("router drops every bare ACK from the client after wave 2; ss taken 1.5 s after the server FIN")
+    s.close()
+    settle(1.5)
+    finish(ctx)
+
+
+def sc_state_closing(ctx):
+    lst = listener(ctx)
+    r = relay(ctx, 0.05)
+    capture_start(ctx)
+    c, s = pair(ctx, 40205, lst)
+    exchange(c, s)
+    settle(0.3)
+    r.keep = first_fin_only()
+    ctx.notes.append("once both close() calls are made the delay line passes only the first FIN each way; "
+                     "ss taken 1.5 s later")
+    c.close()
+    s.close()
+    settle(1.5)
+    finish(ctx)
+    r.stop = True
+
+
 SCENARIOS = {
     "client-closes": sc_client_closes,
     "server-closes": sc_server_closes,
@@ -954,6 +1148,14 @@ SCENARIOS = {
     "anomaly-data-after-fin": sc_data_after_fin,
     "anomaly-rst-injection-suspect": sc_rst_injection_suspect,
     "anomaly-old-duplicate-syn": sc_old_duplicate_syn,
+    "anomaly-isn-reuse": sc_isn_reuse,
+    "anomaly-fin-ack-lost-wave4": sc_fin_ack_lost_wave4,
+    "anomaly-port-exhaustion-risk": sc_port_exhaustion_risk,
+    "state-established": sc_state_established,
+    "state-syn-sent": sc_state_syn_sent,
+    "state-fin-wait-1": sc_state_fin_wait_1,
+    "state-last-ack": sc_state_last_ack,
+    "state-closing": sc_state_closing,
 }
 
 

@@ -96,6 +96,18 @@ write_flow(struct analysis *a, struct flow *f)
 	f->stored = 1;
 }
 
+/* A connection closed with FINs stays for the profile's horizon even when
+ * both sides look CLOSED: a FIN retransmitted that late (its ACK lost after
+ * the tap) must find it, to revise LAST-ACK and catch the RST after
+ * TIME-WAIT.  A reset connection has no such stragglers. */
+static int
+must_linger(const struct analysis *a, const struct flow *f, tm_time_t now)
+{
+	if (!f->v.ep[TM_CLIENT].fin_sent && !f->v.ep[TM_SERVER].fin_sent)
+		return 0;
+	return now - f->v.last_ts < ts_from_seconds(profile_horizon(&a->o->profile));
+}
+
 static int
 flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 {
@@ -103,7 +115,7 @@ flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 
 	if (why == TM_END_OPEN) {
 		flow_advance(f, now, &a->o->profile, &a->ev);
-		if (!flow_is_done(f))
+		if (!flow_is_done(f) || must_linger(a, f, now))
 			return 0;
 		why = TM_END_CLOSED;
 	}
@@ -387,6 +399,25 @@ begin(struct analysis *a, struct reader *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* --force: the copies of this capture stored before give way to it, in
+ * the same transaction, so the database never holds it twice. */
+static int
+replace_older(struct analysis *a, char *err, size_t errlen)
+{
+	struct capture_info *ci = &a->res->info;
+	int64_t old;
+
+	if (!a->o->force)
+		return 0;
+	while ((old = store_find_capture(a->store, NULL, -1, 0, ci->digest)) != 0 &&
+	    old != a->capture) {
+		if (store_delete_capture(a->store, old, err, errlen) != 0)
+			return -1;
+		a->res->replaced = old;
+	}
+	return 0;
+}
+
 /* Drain, end the detectors, and commit (or roll back a duplicate). */
 static enum analysis_status
 finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
@@ -394,6 +425,7 @@ finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 	struct capture_info *ci = &a->res->info;
 	int64_t dup;
 
+	detect_set_drops(a->detect, reader_kernel_drops(r)); /* for the last findings */
 	flowtab_drain(a->tab, TM_END_CAPTURE_END, ci->last_ts);
 	detect_end(a->detect, ci->last_ts);
 	info_end(a, r);
@@ -402,12 +434,16 @@ finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", a->err);
 		return ANALYSIS_FAILED;
 	}
-	dup = a->o->force ? 0 : store_find_capture(a->store, NULL, -1, 0, ci->digest);
-	if (dup != 0 && dup != a->capture) {
+	dup = store_find_capture(a->store, NULL, -1, 0, ci->digest);
+	if (dup != 0 && dup != a->capture && !a->o->force) {
 		store_abort_capture(a->store);
 		a->res->duplicate_of = dup;
 		a->res->capture_id = 0;
 		return ANALYSIS_OK;
+	}
+	if (replace_older(a, err, errlen) != 0) {
+		store_abort_capture(a->store);
+		return ANALYSIS_FAILED;
 	}
 	if (store_end_capture(a->store, a->capture, ci, err, errlen) != 0) {
 		store_abort_capture(a->store);

@@ -42,6 +42,7 @@ struct analysis_options {
 struct analysis_result {
 	int64_t capture_id;             /* 0 when skipped as a duplicate */
 	int64_t duplicate_of;           /* the stored capture it duplicates */
+	int64_t replaced;               /* --force: the stored copy it replaced */
 	struct capture_info info;
 	uint64_t findings;
 	uint64_t handshakes[HS_COUNT];  /* flows by handshake outcome */

@@ -71,6 +71,8 @@ report(const char *db, const struct analysis_result *res)
 	    ci->path, (long long)res->capture_id, db, (unsigned long long)ci->packets,
 	    (unsigned long long)ci->tcp_packets, (unsigned long long)ci->flows,
 	    (unsigned long long)res->findings);
+	if (res->replaced != 0)
+		printf("  replaces capture %lld\n", (long long)res->replaced);
 	print_counts("handshake:", res->handshakes, HS_COUNT, hs_name);
 	print_counts("close:", res->closes, CLOSE_COUNT, cl_name);
 }

@@ -447,6 +447,22 @@ list_interfaces(void)
 	return EXIT_OK;
 }
 
+/* What the options cannot say alone: an interface, a real -Z user, the
+ * filter words.  0, or -1 after saying what is wrong. */
+static int
+check_args(struct capopts *co, char **words, int nwords)
+{
+	if (co->user != NULL && getpwnam(co->user) == NULL) {
+		cmd_error("capture: -Z %s: no such user", co->user);
+		return -1;
+	}
+	if (co->iface == NULL) {
+		cmd_error("capture: no interface given (tcpmortem capture -i IFACE; -D lists them)");
+		return -1;
+	}
+	return join_filter(co, words, nwords);
+}
+
 static int
 cmd_capture_exec(int argc, char **argv)
 {
@@ -478,15 +494,7 @@ cmd_capture_exec(int argc, char **argv)
 	}
 	if (co.list)
 		return list_interfaces();
-	if (co.user != NULL && getpwnam(co.user) == NULL) {
-		cmd_error("capture: -Z %s: no such user", co.user);
-		return EXIT_USAGE;
-	}
-	if (co.iface == NULL) {
-		cmd_error("capture: no interface given (tcpmortem capture -i IFACE; -D lists them)");
-		return EXIT_USAGE;
-	}
-	if (join_filter(&co, argv + optind, argc - optind) != 0)
+	if (check_args(&co, argv + optind, argc - optind) != 0)
 		return EXIT_USAGE;
 	return run(&co, &ro);
 }

@@ -42,6 +42,9 @@ static const struct output_column flow_columns[] = {
 	{ "client_state", "CLIENT-STATE", "f.client_state", OT_TEXT, OUT_ALL, 0 },
 	{ "server_state", "SERVER-STATE", "f.server_state", OT_TEXT, OUT_ALL, 0 },
 	{ "end_reason", "ENDED", "f.end_reason", OT_TEXT, OUT_MACHINE, 0 },
+	{ "first_frame", "FIRST", "f.first_frame", OT_INT, OUT_MACHINE, 0 },
+	{ "last_frame", "LAST", "f.last_frame", OT_INT, OUT_MACHINE, 0 },
+	{ "incarnation", "INC", "f.incarnation", OT_INT, OUT_MACHINE, 0 },
 	{ "anomalies", "ANOMALIES",
 	  "(SELECT json_group_array(kind) FROM (SELECT kind FROM findings"
 	  " WHERE flow = f.id GROUP BY kind ORDER BY min(ts), kind))",

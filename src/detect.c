@@ -352,6 +352,17 @@ host_report(struct tm_context *ctx, const struct tm_finding *f)
 		return -1;
 	if (kind_disabled(d, f->kind) || d->sink == NULL)
 		return 0;
+	if (d->drops > 0 && f->detail != NULL) {
+		/* Live: the packets that would contradict it may be among those lost. */
+		struct tm_finding g = *f;
+		char detail[1024];
+
+		snprintf(detail, sizeof detail, "%s (the kernel had dropped %llu packets by then: "
+		    "evidence may be missing)", f->detail, (unsigned long long)d->drops);
+		g.detail = detail;
+		d->sink(d->sink_ctx, &g, e->td->name);
+		return 0;
+	}
 	d->sink(d->sink_ctx, f, e->td->name);
 	return 0;
 }
@@ -518,6 +529,7 @@ detect_end(struct detect *d, tm_time_t end)
 /* --- vantage --------------------------------------------------------------- */
 
 /* Gaps within this factor of each other are "comparable": middle. */
+#define VANTAGE_MIN_DIFF 100000.0   /* ns */
 #define VANTAGE_RATIO 3.0
 
 void
@@ -527,7 +539,11 @@ detect_observe_handshake(struct detect *d, tm_time_t syn, tm_time_t synack, tm_t
 
 	if (syn == 0 || synack < syn || ack < synack)
 		return;
-	if (g1 > VANTAGE_RATIO * g2)
+	/* Gaps a few tens of microseconds apart are the hosts' own response
+	 * times, not a path: no side of the tap is farther. */
+	if (g1 - g2 < VANTAGE_MIN_DIFF && g2 - g1 < VANTAGE_MIN_DIFF)
+		d->votes[TM_VANTAGE_MIDDLE]++;
+	else if (g1 > VANTAGE_RATIO * g2)
 		d->votes[TM_VANTAGE_CLIENT]++;  /* the RTT lies after our SYN */
 	else if (g2 > VANTAGE_RATIO * g1)
 		d->votes[TM_VANTAGE_SERVER]++;  /* the RTT lies after our SYN-ACK */

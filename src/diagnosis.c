@@ -96,7 +96,23 @@ static const struct rule rules[] = {
 	{ DIAG_CAPTURE, DIM_FINDINGS, "fin-wait-2-timeout", 0, 1,
 	  "{n} connection{s} sat in FIN-WAIT-2 past tcp_fin_timeout: the peer never sent its FIN" },
 	{ DIAG_CAPTURE, DIM_FINDINGS, "fin-lost", 0, 1,
-	  "{n} FIN{s} lost and retransmitted: packet loss on the path (tcp_orphan_retries)" },
+	  "{n} connection{s} lost a FIN and sent it again: packet loss on the path"
+	  " (tcp_orphan_retries)" },
+	{ DIAG_CAPTURE, DIM_FINDINGS, "syn-retransmit", 0, 1,
+	  "{n} connection{s} had to retransmit the SYN: the SYN or its SYN-ACK was lost"
+	  " (tcp_syn_retries)" },
+	{ DIAG_CAPTURE, DIM_FINDINGS, "syn-flood", 0, 1,
+	  "{n} SYN flood episode{s}: see `tcpmortem anomalies --kind syn-flood`"
+	  " (tcp_syncookies, tcp_max_syn_backlog)" },
+	{ DIAG_CAPTURE, DIM_FINDINGS, "time-wait-storm", 0, 1,
+	  "{n} TIME-WAIT storm{s}: one host closes first on very many connections"
+	  " (keep-alive off? tcp_tw_reuse, ip_local_port_range)" },
+	{ DIAG_CAPTURE, DIM_FINDINGS, "time-wait-assassination", 0, 1,
+	  "{n} TIME-WAIT socket{s} ended early by a RST (RFC 1337; net.ipv4.tcp_rfc1337)" },
+	{ DIAG_CAPTURE, DIM_FINDINGS, "port-reuse-in-time-wait", 0, 1,
+	  "{n} connection{s} reused a 4-tuple still in TIME-WAIT (tcp_tw_reuse, RFC 6191)" },
+	{ DIAG_CAPTURE, DIM_FINDINGS, "rst-injection-suspect", 0, 1,
+	  "{n} RST{s} out of window or ignored by the peer: a middlebox may be injecting them" },
 };
 
 /* Capture damage that makes the other conclusions less certain. */

@@ -221,10 +221,23 @@ timer_deadline(const struct flow *f, enum tm_side s, const struct tm_profile *pr
 	return 0;
 }
 
+/* A FIN sender that has not resent by now (its backoff doubles the
+ * interval) got the ACK held back. */
+#define FIN_SILENCE(gap) ((gap) * 5 / 2)
+
+static void ack_fin(struct flow *f, enum tm_side r, tm_time_t ts, uint64_t frame,
+    const struct flow_events *ev);
+
 void
 flow_advance(struct flow *f, tm_time_t now, const struct tm_profile *prof,
     const struct flow_events *ev)
 {
+	for (int s = 0; s < 2; s++) {
+		const struct fin_watch *w = &f->finw[s];
+
+		if (w->deferred && now >= w->deferred_ts + FIN_SILENCE(w->gap))
+			ack_fin(f, (enum tm_side)s, w->deferred_ts, w->deferred_frame, ev);
+	}
 	for (int s = 0; s < 2; s++) {
 		enum ep_event event;
 		tm_time_t at;
@@ -275,6 +288,8 @@ fill_segment(const struct flow *f, enum tm_side s, const struct packet *p, struc
 	g->seq = p->seq;
 	g->ack = p->ack;
 	g->rel_seq = p->seq - (snd->isn_known ? snd->isn : f->rel_base[s]);
+	if ((p->flags & TM_TH_SYN) && (!snd->isn_known || snd->syn_count == 0))
+		g->rel_seq = 0;                  /* this SYN sets the ISN */
 	g->rel_ack = p->ack - (rcv->isn_known ? rcv->isn : f->rel_base[!s]);
 	g->len = p->len;
 	g->window = p->window;
@@ -329,10 +344,16 @@ track_sender(struct flow *f, enum tm_side s, const struct packet *p)
 		f->rel_base[s] = p->seq;
 	if ((p->flags & TM_TH_SYN))
 		ep->syn_count++;
-	if ((ep->packets == 0 && !ep->isn_known) || tm_seq_gt(end, ep->snd_nxt))
-		ep->snd_nxt = end;
-	if ((p->flags & TM_TH_ACK) && (f->v.ep[!s].snd_una == 0 || tm_seq_gt(p->ack, f->v.ep[!s].snd_una)))
-		f->v.ep[!s].snd_una = p->ack;
+	if ((p->flags & TM_TH_SYN) && ep->isn_known && p->seq != ep->isn)
+		end = ep->snd_nxt;              /* a SYN not of this connection */
+	/* A RST's numbers may be anything (forged, stale): they move nothing. */
+	if (!(p->flags & TM_TH_RST)) {
+		if ((ep->packets == 0 && !ep->isn_known) || tm_seq_gt(end, ep->snd_nxt))
+			ep->snd_nxt = end;
+		if ((p->flags & TM_TH_ACK) &&
+		    (f->v.ep[!s].snd_una == 0 || tm_seq_gt(p->ack, f->v.ep[!s].snd_una)))
+			f->v.ep[!s].snd_una = p->ack;
+	}
 	if (p->has_ts) {
 		ep->has_ts = 1;
 		ep->last_tsval = p->tsval;
@@ -411,14 +432,47 @@ fins_crossed(struct flow *f, enum tm_side s, const struct packet *p)
 	    !((p->flags & TM_TH_ACK) && tm_seq_gt(p->ack, peer->fin_seq));
 }
 
+/* Undo side S's transitions caused at FRAME or after (what it was assumed
+ * to receive there never reached it). */
+static void
+undo_from(struct flow *f, enum tm_side s, uint64_t frame)
+{
+	while (f->tl[s].n > 0 && f->tl[s].items[f->tl[s].n - 1].frame >= frame)
+		undo_last(f, s);
+}
+
+/* S sends its FIN again.  Had the tap seen an ACK of it, that ACK was lost
+ * after the tap: S's history since is revised.  Once that has happened
+ * twice, repeats of the ACK are believed only when S then stays quiet
+ * past its next retransmission (flow_advance). */
+static void
+fin_resent(struct flow *f, enum tm_side s, const struct packet *p)
+{
+	struct fin_watch *w = &f->finw[s];
+	struct tm_endpoint *ep = &f->v.ep[s];
+
+	w->gap = p->ts - w->last_ts;
+	w->last_ts = p->ts;
+	w->deferred = 0;                /* the ACK held back did not arrive either */
+	if (!ep->fin_acked)
+		return;
+	undo_from(f, s, ep->fin_ack_frame);
+	ep->fin_acked = 0;
+	if (w->ack_lost < 255)
+		w->ack_lost++;
+}
+
 static void
 sender_fin(struct flow *f, enum tm_side s, const struct packet *p, const struct flow_events *ev)
 {
 	struct tm_endpoint *ep = &f->v.ep[s];
 	int crossed;
 
-	if (ep->fin_sent)
-		return;                                  /* a retransmission */
+	if (ep->fin_sent) {
+		fin_resent(f, s, p);
+		return;
+	}
+	f->finw[s].last_ts = p->ts;
 	ep->fin_sent = 1;
 	ep->fin_seq = p->seq + p->len + !!(p->flags & TM_TH_SYN);
 	ep->fin_frame = p->frame;
@@ -473,8 +527,19 @@ sender_events(struct flow *f, enum tm_side s, const struct packet *p,
 		sender_fin(f, s, p, ev);
 }
 
+/* R's FIN is acknowledged, at TS by FRAME. */
 static void
-receiver_acks(struct flow *f, enum tm_side r, const struct packet *p, const struct flow_events *ev)
+ack_fin(struct flow *f, enum tm_side r, tm_time_t ts, uint64_t frame, const struct flow_events *ev)
+{
+	f->v.ep[r].fin_acked = 1;
+	f->v.ep[r].fin_ack_frame = frame;
+	f->finw[r].deferred = 0;
+	apply(f, r, EV_RECV_ACK_OF_FIN, ts, frame, ev);
+}
+
+static void
+receiver_acks(struct flow *f, enum tm_side r, const struct packet *p,
+    const struct tm_segment *g, const struct flow_events *ev)
 {
 	struct tm_endpoint *ep = &f->v.ep[r];
 
@@ -491,10 +556,38 @@ receiver_acks(struct flow *f, enum tm_side r, const struct packet *p, const stru
 		}
 	}
 	if (ep->fin_sent && !ep->fin_acked && tm_seq_gt(p->ack, ep->fin_seq)) {
-		ep->fin_acked = 1;
-		ep->fin_ack_frame = p->frame;
-		apply(f, r, EV_RECV_ACK_OF_FIN, p->ts, p->frame, ev);
+		struct fin_watch *w = &f->finw[r];
+
+		/* Lost once is chance; lost twice, the path keeps losing it. */
+		if (w->ack_lost >= 2 && (p->len == 0 || g->is_retransmission) &&
+		    !(p->flags & TM_TH_FIN && f->v.ep[!r].fin_frame == p->frame)) {
+			w->deferred = 1;        /* a repeat: wait for the sender's verdict */
+			w->deferred_ts = p->ts;
+			w->deferred_frame = p->frame;
+			return;
+		}
+		ack_fin(f, r, p->ts, p->frame, ev);
 	}
+}
+
+/* S resends its FIN with no ACK of it seen, and the receiver did nothing
+ * since the first one: that first FIN never arrived. */
+static int
+first_fin_lost(const struct flow *f, enum tm_side s)
+{
+	const struct timeline *tl = &f->tl[!s];
+
+	return !f->v.ep[s].fin_acked && tl->n > 0 &&
+	    tl->items[tl->n - 1].frame == f->v.ep[s].fin_frame &&
+	    tl->items[tl->n - 1].from != TM_FIN_WAIT_1;  /* not a crossing close */
+}
+
+/* The receiver R gets the FIN now, not when the tap first saw it. */
+static void
+redeliver_fin(struct flow *f, enum tm_side r, const struct packet *p, const struct flow_events *ev)
+{
+	undo_last(f, r);
+	apply(f, r, EV_RECV_FIN, p->ts, p->frame, ev);
 }
 
 static void
@@ -510,13 +603,15 @@ receiver_events(struct flow *f, enum tm_side s, const struct packet *p,
 	}
 	if ((p->flags & TM_TH_SYN) && !(p->flags & TM_TH_ACK) && f->handshake != HS_SIMULTANEOUS)
 		apply(f, r, EV_RECV_SYN, p->ts, p->frame, ev);
-	receiver_acks(f, r, p, ev);
+	receiver_acks(f, r, p, g, ev);
 	if (!(p->flags & TM_TH_FIN))
 		return;
 	if (f->v.ep[s].fin_frame == p->frame)
 		apply(f, r, EV_RECV_FIN, p->ts, p->frame, ev);
 	else if (f->v.ep[r].state == TM_TIME_WAIT)
 		f->timer_base[r] = p->ts;            /* a repeated FIN restarts 2MSL */
+	else if (first_fin_lost(f, s))
+		redeliver_fin(f, r, p, ev);
 }
 
 /* --- the ladder ---------------------------------------------------------- */
@@ -667,6 +762,11 @@ flow_is_new_incarnation(const struct flow *f, const struct packet *p)
 		return 0;                       /* the same SYN again */
 	if (s == TM_SERVER && c->state == TM_SYN_SENT && f->v.ep[TM_SERVER].syn_count == 0)
 		return 0;                       /* simultaneous open */
+	/* A client waiting in SYN-SENT never sends a second ISN: a SYN with
+	 * another one then is an old duplicate or a forgery on this tuple. */
+	if (s == TM_CLIENT && c->state == TM_SYN_SENT && !f->saw_synack[TM_SERVER] &&
+	    !f->v.midstream)
+		return 0;
 	return 1;
 }
 
@@ -734,8 +834,9 @@ classify_handshake(const struct flow *f)
 {
 	if (f->handshake == HS_SIMULTANEOUS)
 		return HS_SIMULTANEOUS;
-	if (!f->saw_syn[TM_CLIENT] && !f->saw_synack[TM_SERVER])
-		return HS_MIDSTREAM;
+	if (!f->saw_syn[TM_CLIENT])         /* the start was not captured */
+		return entered(f, TM_SERVER, TM_ESTABLISHED) && f->saw_synack[TM_SERVER] ?
+		    HS_COMPLETE : HS_MIDSTREAM;
 	if (!f->saw_synack[TM_SERVER])
 		return f->rst_from[TM_SERVER] ? HS_REFUSED : HS_NO_ANSWER;
 	if (entered(f, TM_SERVER, TM_ESTABLISHED))

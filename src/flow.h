@@ -96,6 +96,14 @@ struct flow {
 		uint8_t flags;
 	} last[2];
 	enum tm_side last_from; /* the sender of the last segment */
+	struct fin_watch {      /* each side's FIN, against ACKs lost after the tap */
+		tm_time_t last_ts;  /* its latest transmission */
+		tm_time_t gap;      /* the interval before it */
+		uint8_t ack_lost;   /* ACKs of it proven lost (resent after them) */
+		uint8_t deferred;   /* a repeat of that ACK waits for the sender's silence */
+		tm_time_t deferred_ts;
+		uint64_t deferred_frame;
+	} finw[2];
 	uint64_t duplicates;    /* the same packet captured twice (not resent) */
 	enum tm_side first_fin; /* TM_NO_SIDE until a FIN */
 	enum tm_side first_rst;

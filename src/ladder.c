@@ -27,7 +27,7 @@ struct seg {
 	int from_server, retx;
 	char flags[16];
 	uint32_t marks;         /* bit k: evidence of finding k+1 */
-	const char *state[2];   /* what each side entered here */
+	struct trans *shown[2]; /* the transition drawn beside each lifeline */
 };
 
 struct trans {
@@ -207,10 +207,14 @@ ladder_load(sqlite3 *db, int64_t flow, struct ladder *l, char *err, size_t errle
 		size_t idx;
 		struct seg *g = t->frame < 0 ? NULL : seg_at(l, t->frame, &idx);
 
-		if (g != NULL) {
-			t->seg = (int)idx;
-			g->state[t->server] = t->new_state;
-		}
+		if (g == NULL)
+			continue;
+		/* Two changes of one side at one frame (a FIN sent while the
+		 * peer's crosses it): the earlier gets a line of its own. */
+		if (g->shown[t->server] != NULL)
+			g->shown[t->server]->seg = -1;
+		t->seg = (int)idx;
+		g->shown[t->server] = t;
 	}
 	return load_marks(db, flow, l, err, errlen);
 }
@@ -310,16 +314,16 @@ draw_segment(const struct ladder *l, const struct seg *g, FILE *out)
 		    (long long)g->last_frame);
 	else
 		snprintf(frame, sizeof(frame), "%lld", (long long)g->frame);
-	draw_left(l, frame, g->ts, g->state[0], out);
+	draw_left(l, frame, g->ts, g->shown[0] ? g->shown[0]->new_state : NULL, out);
 	fputs(life, out);
 	fputs(lit ? "\033[1;31m" : "", out);
 	draw_arrow(l, g, out);
 	fputs(lit ? "\033[0m" : "", out);
 	fputs(life, out);
 	if (g->marks != 0)
-		fprintf(out, "  %-*s", STATE_W, g->state[1] != NULL ? g->state[1] : "");
-	else if (g->state[1] != NULL)
-		fprintf(out, "  %s", g->state[1]);
+		fprintf(out, "  %-*s", STATE_W, g->shown[1] ? g->shown[1]->new_state : "");
+	else if (g->shown[1] != NULL)
+		fprintf(out, "  %s", g->shown[1]->new_state);
 	draw_marks(l, g->marks, out);
 	fputc('\n', out);
 }
@@ -401,6 +405,14 @@ draw_header(const struct ladder *l, FILE *out)
 	fprintf(out, "%s%*s%s  %s\n", life, l->arrow_w, "", life, init[1]);
 }
 
+/* Whether transition T is drawn before segment G: it is older, it is drawn
+ * beside some segment anyway, or its frame is G's or an earlier one. */
+static int
+trans_before(const struct trans *t, const struct seg *g)
+{
+	return t->ts < g->ts || t->seg >= 0 || (t->frame >= 0 && t->frame <= g->last_frame);
+}
+
 static void
 ladder_free(struct ladder *l)
 {
@@ -422,8 +434,7 @@ ladder_print(sqlite3 *db, int64_t flow, const struct ladder_style *style,
 	measure(&l);
 	draw_header(&l, out);
 	for (size_t i = 0; i <= l.nsegs; i++) {
-		for (; t < l.ntrs && (i == l.nsegs || l.trs[t].ts < l.segs[i].ts ||
-		    l.trs[t].seg >= 0); t++)
+		for (; t < l.ntrs && (i == l.nsegs || trans_before(&l.trs[t], &l.segs[i])); t++)
 			if (l.trs[t].seg < 0)
 				draw_transition(&l, &l.trs[t], out);
 		if (i < l.nsegs)

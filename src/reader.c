@@ -369,6 +369,12 @@ reader_open_live(const char *iface, const struct reader_options *o, char *err, s
 		reader_activate_error(r, rc, err, errlen);
 		goto fail;
 	}
+	/* "any" defaults to cooked v1; v2 also names each packet's interface.
+	 * Where the kernel or libpcap lacks it, v1 stays. */
+#ifdef DLT_LINUX_SLL2
+	if (strcmp(iface, "any") == 0)
+		(void)pcap_set_datalink(p, DLT_LINUX_SLL2);
+#endif
 	reader_adopt(r, p);
 	if (reader_set_filter(r, o != NULL ? o->filter : NULL, err, errlen) < 0)
 		goto fail;

@@ -1,5 +1,6 @@
 /*
- * schema.h: the database schema, version STORE_SCHEMA_VERSION (store.h).
+ * schema.h: the database schema, version STORE_SCHEMA_VERSION (store.h),
+ * and the upgrades from older versions.
  *
  * Documented column by column in man/tcpmortem.db.5; keep the two in step.
  * Timestamps are REAL Unix seconds (microsecond precision); addresses are
@@ -48,6 +49,7 @@ static const char schema_sql[] =
 "  flows INTEGER NOT NULL DEFAULT 0,\n"
 "  flows_evicted INTEGER NOT NULL DEFAULT 0,\n"
 "  peak_flows INTEGER NOT NULL DEFAULT 0,\n"
+"  clock_leaps INTEGER NOT NULL DEFAULT 0, -- timestamps that leapt ahead (v2)\n"
 "  analysed_at REAL NOT NULL,\n"
 "  tool_version TEXT NOT NULL\n"
 ");\n"
@@ -170,5 +172,13 @@ static const char schema_sql[] =
 "  SELECT server, server_port, count(*) AS connections\n"
 "  FROM flows WHERE handshake IN ('no-answer', 'incomplete')\n"
 "  GROUP BY server, server_port ORDER BY connections DESC;\n";
+
+/*
+ * Upgrades: migrations[v] takes a database of version v to v + 1.  A new
+ * file gets schema_sql, which is always the latest version, directly.
+ */
+static const char *const migrations[] = {
+	[1] = "ALTER TABLE captures ADD COLUMN clock_leaps INTEGER NOT NULL DEFAULT 0;",
+};
 
 #endif

@@ -27,7 +27,7 @@
 #include "decode.h"
 #include "flow.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_mode { STORE_READ = 0, STORE_WRITE = 1 };
 
@@ -60,8 +60,10 @@ struct capture_info {
  * Waits up to BUSY_MS for a lock.  NULL and "PATH: reason" in ERR on failure. */
 struct store *store_open(const char *path, enum store_mode mode, int busy_ms,
     char *err, size_t errlen);
+/* Roll back what is not committed and close S; S may be NULL. */
 void store_close(struct store *s);
-sqlite3 *store_db(struct store *s);     /* for the query modules */
+/* The connection, for the query modules to run their own SQL on. */
+sqlite3 *store_db(struct store *s);
 
 /* A capture with the same path, size and mtime (or, when DIGEST is not 0,
  * the same digest) already stored: its id, else 0. */
@@ -89,6 +91,10 @@ int store_checkpoint(struct store *s, int64_t capture, const struct capture_info
 /* Update the capture row with CI and COMMIT. */
 int store_end_capture(struct store *s, int64_t capture, const struct capture_info *ci,
     char *err, size_t errlen);
+
+/* Inside the capture's transaction: delete capture ID with its flows,
+ * timelines, segments and findings (analyze --force replacing it). */
+int store_delete_capture(struct store *s, int64_t id, char *err, size_t errlen);
 
 /* ROLLBACK everything since store_begin_capture (or the last checkpoint). */
 void store_abort_capture(struct store *s);

@@ -9,10 +9,12 @@ dir=$(mktemp -d) || exit 1
 trap 'rm -rf "$dir"' EXIT
 status=0
 for pcap in "$@"; do
-	kind=$(basename "$pcap" | sed 's/^anomaly-//; s/\.pcap.*$//')
-	db="$dir/$kind.db"
+	# anomaly-KIND[-waveN].pcap; the sample's analyze-options (its
+	# kernel timers, its port range) come from its .ss file.
+	kind=$(basename "$pcap" | sed 's/^anomaly-//; s/\.pcap.*$//; s/-wave[0-9]$//')
+	db="$dir/$(basename "$pcap").db"
 	opts=""
-	[ -f "${pcap%%.pcap*}.options" ] && opts=$(cat "${pcap%%.pcap*}.options")
+	[ -f "${pcap%%.pcap*}.ss" ] && opts=$(sed -n 's/^analyze-options //p' "${pcap%%.pcap*}.ss")
 	# shellcheck disable=SC2086
 	"$TCPMORTEM" analyze -q -d "$db" $opts "$pcap" >/dev/null 2>&1
 	n=$(sqlite3 "$db" "SELECT count(*) FROM findings WHERE kind = '$kind'" 2>/dev/null)

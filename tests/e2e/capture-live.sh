@@ -9,10 +9,11 @@
 # retransmits it.  The test asserts:
 #
 #   1. a connection still open is in the database while capture runs;
-#   2. SIGUSR1 prints a status line; SIGINT stores everything and exits 0;
+#   2. SIGUSR1 prints a status line; SIGINT (and SIGTERM) store everything
+#      and exit 0;
 #   3. the stored flows and findings are those of expected.txt;
 #   4. `analyze` of the -w file gives the same flows and findings;
-#   5. -c, --duration and -Z stop and drop privileges as documented, and a
+#   5. -i any, -c, --duration and -Z work as documented, and a
 #      user without capture rights gets one line saying what is missing.
 #
 # Needs root and network namespaces; exits 77 (skip) when they are missing.
@@ -78,16 +79,16 @@ wait_for() {
 	done
 }
 
-# stop_capture PID SECONDS: SIGINT, then wait; sets st to the exit status.
+# stop_capture SIGNAL PID SECONDS: signal, then wait; sets st to the exit status.
 gone() { ! kill -0 "$1" 2>/dev/null; }
 stop_capture() {
-	kill -INT "$1" 2>/dev/null
-	if ! wait_for "$2" gone "$1"; then
-		kill -KILL "$1" 2>/dev/null
+	kill "-$1" "$2" 2>/dev/null
+	if ! wait_for "$3" gone "$2"; then
+		kill -KILL "$2" 2>/dev/null
 		st="a timeout"
 		return
 	fi
-	wait "$1"
+	wait "$2"
 	st=$?
 }
 
@@ -136,7 +137,7 @@ fi
 touch "$tmp/flags/release"
 wait "$client" || fail "the client failed (exit $?)"
 sleep 0.5       # the last close's final ACK reaches the capture
-stop_capture "$cap" 15
+stop_capture INT "$cap" 15
 [ "$st" = 0 ]
 verdict $? "SIGINT: capture exited 0" \
 	"SIGINT: capture exit status $st: $(head -c 300 "$tmp/capture.err")"
@@ -161,18 +162,28 @@ else
 	fail "live and offline analyses differ"
 fi
 
-# --- 5: -c, --duration, -Z, no capture rights -----------------------------
-ip netns exec "$NS" timeout 20 "$TCPMORTEM" capture -i tmc-s -c 4 -q -d "$tmp/count.db" \
+# --- 5: -i any, -c, --duration, -Z, no capture rights ---------------------
+ip netns exec "$NS" timeout 20 "$TCPMORTEM" capture -i any -c 4 -q -d "$tmp/count.db" \
 	>/dev/null 2>"$tmp/count.err" &
 counting=$!
 wait_for 10 has_capture_row "$tmp/count.db"
 ip netns exec "$NC" timeout 10 python3 -c 'import socket; socket.create_connection(("10.77.0.2", 7001), timeout=5).close()'
 wait "$counting"
 st=$?
-n=$(sqlite3 "$tmp/count.db" 'select packets from captures' 2>/dev/null)
-[ "$st" = 0 ] && [ "$n" = 4 ]
-verdict $? "-c 4 stopped by itself after 4 packets" \
-	"-c 4: exit $st, $n packets stored: $(head -c 300 "$tmp/count.err")"
+n=$(sqlite3 -separator ' ' "$tmp/count.db" 'select packets, link_types from captures' 2>/dev/null)
+[ "$st" = 0 ] && [ "$n" = "4 LINUX_SLL2" ]
+verdict $? "-i any -c 4 stopped by itself after 4 packets, Linux cooked v2" \
+	"-i any -c 4: exit $st, stored '$n': $(head -c 300 "$tmp/count.err")"
+
+ip netns exec "$NS" "$TCPMORTEM" capture -i tmc-s -q -d "$tmp/term.db" 2>"$tmp/term.err" &
+term=$!
+pids+=("$term")
+wait_for 10 has_capture_row "$tmp/term.db"
+stop_capture TERM "$term" 15
+n=$(sqlite3 "$tmp/term.db" 'select status from captures' 2>/dev/null)
+[ "$st" = 0 ] && [ "$n" = complete ]
+verdict $? "SIGTERM: capture exited 0, the capture stored complete" \
+	"SIGTERM: exit $st, capture status '$n': $(head -c 300 "$tmp/term.err")"
 
 zdir="$tmp/nobody"
 mkdir -m 0777 "$zdir"

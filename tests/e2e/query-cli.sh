@@ -4,15 +4,8 @@
 # parse with the keys and types of INTERFACE.md, CSV headers, IPv6 address
 # normalisation in --host, and escaping of hostile database strings.
 #
-# Golden cases to add once samples/ holds real captures, one line each
-# (capture, command, expected output file):
-#   clean close        show FLOW           the ladder, CLOSED/TIME-WAIT timelines
-#   lost FIN (wave 1)  show FLOW           evidence marks on both FIN lines
-#   TIME-WAIT expiry   show FLOW           "TIME-WAIT -> CLOSED (2MSL)" line
-#   keep-alive off     summary             "server closes N% ... TIME-WAIT piles up"
-#   CLOSE-WAIT leak    summary, flows --state close_wait
-#   SYN flood          anomalies --kind syn-flood -o json (flow and side null)
-#   every sample       flows -o json, anomalies -o json, summary -o json
+# samples/ is checked against plain SQL by query-samples.sh, and golden
+# cases (capture, command, exact output) are in query-golden.sh.
 : "${top_srcdir:?}" "${TCPMORTEM:?}"
 command -v sqlite3 >/dev/null || { echo "sqlite3 shell not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 not installed (JSON checks)"; exit 77; }

@@ -297,6 +297,34 @@ START_TEST(example_detector_reports_a_zero_window_held_two_seconds)
 }
 END_TEST
 
+/* Live capture: detect_set_drops() at a checkpoint; what is found after it
+ * may rest on missing packets, and says so.  Without drops it does not. */
+START_TEST(finding_after_kernel_drops_says_evidence_may_be_missing)
+{
+	struct packet zero;
+	const struct found *f;
+
+	play_start();
+	play_open(0);
+	zero = pkt_at(S, ACK, 5001, 1001, 0, 1.0);
+	zero.window = 0;
+	play(zero);
+	detect_set_drops(play_det, 7);
+	play(pkt_at(S, ACK, 5001, 1001, 0, 3.0));
+	play_end(4);
+	ck_assert_ptr_nonnull(f = found("zero-window"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "dropped 7 packets"));
+
+	play_start();
+	play_open(0);
+	play(zero);
+	play(pkt_at(S, ACK, 5001, 1001, 0, 3.0));
+	play_end(4);
+	ck_assert_ptr_nonnull(f = found("zero-window"));
+	ck_assert_ptr_null(strstr(f->detail, "dropped"));
+}
+END_TEST
+
 START_TEST(report_of_a_kind_not_the_detectors_own_is_refused)
 {
 	const char *dirs[] = { play_plugin_dir(), fixture_dir("liar"), NULL };
@@ -342,6 +370,7 @@ main(void)
 	tcase_add_test(tc, lone_syn_costs_no_detector_memory);
 	tcase_add_test(tc, example_detector_reports_a_zero_window_held_two_seconds);
 	tcase_add_test(tc, report_of_a_kind_not_the_detectors_own_is_refused);
+	tcase_add_test(tc, finding_after_kernel_drops_says_evidence_may_be_missing);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -307,6 +307,51 @@ START_TEST(the_same_packet_captured_twice_is_not_a_retransmission)
 }
 END_TEST
 
+START_TEST(fin_resent_without_ack_is_received_at_the_resend)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));   /* lost after the tap */
+	ck_assert_int_eq(SSTATE, TM_CLOSE_WAIT);
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.2));
+	ck_assert_int_eq(SSTATE, TM_CLOSE_WAIT);
+	ck_assert_int_eq(f->tl[TM_SERVER].items[f->tl[TM_SERVER].n - 1].frame, 5);
+	ck_assert_int_eq(f->tl[TM_SERVER].n, 3);
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.21));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.6));   /* acked: no revision */
+	ck_assert_int_eq(f->tl[TM_SERVER].items[f->tl[TM_SERVER].n - 1].frame, 5);
+}
+END_TEST
+
+START_TEST(ack_of_fin_lost_once_then_delivered)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.01));       /* lost after the tap */
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_2);
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.2));   /* so: resent */
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_1);
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.21));       /* arrives */
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_2);
+}
+END_TEST
+
+START_TEST(ack_of_fin_lost_every_time_keeps_fin_wait_1)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.01));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.2));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.21));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.6));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.61));       /* lost like the others? */
+	finish_at(2.0);                                  /* next resend due at ~2.4 s */
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_1);
+	ck_assert_int_eq(SSTATE, TM_CLOSE_WAIT);
+	finish_at(3.0);                                  /* it never came: delivered */
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_2);
+}
+END_TEST
+
 START_TEST(repeated_fin_restarts_time_wait)
 {
 	handshake();
@@ -356,6 +401,22 @@ START_TEST(syn_ack_first_infers_the_client_syn)
 	ck_assert_int_eq(SSTATE, TM_ESTABLISHED);
 	finish_at(1);
 	ck_assert_int_eq(f->handshake, HS_COMPLETE);
+}
+END_TEST
+
+START_TEST(lone_syn_ack_is_midstream)
+{
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.0));
+	finish_at(1);
+	ck_assert_int_eq(f->handshake, HS_MIDSTREAM);
+}
+END_TEST
+
+START_TEST(rst_with_a_wild_sequence_does_not_move_snd_nxt)
+{
+	handshake();
+	feed(pkt_at(C, RST, 0x90000000u, 0, 0, 1.0));
+	ck_assert_int_eq(f->v.ep[TM_CLIENT].snd_nxt, 1001);
 }
 END_TEST
 
@@ -412,6 +473,19 @@ START_TEST(new_syn_with_new_isn_is_a_new_incarnation)
 	ck_assert_int_eq(flow_is_new_incarnation(f, &same), 0);
 	ck_assert_int_eq(flow_is_new_incarnation(f, &fresh), 1);
 	ck_assert_int_eq(flow_is_new_incarnation(f, &synack), 0);
+}
+END_TEST
+
+START_TEST(foreign_isn_while_syn_sent_is_no_new_connection)
+{
+	struct packet old;
+
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	old = pkt_at(C, SYN, 123456789, 0, 0, 0.5);
+	ck_assert_int_eq(flow_is_new_incarnation(f, &old), 0);
+	feed(old);
+	ck_assert_int_eq(f->v.ep[TM_CLIENT].isn, 1000);
+	ck_assert_int_eq(f->v.ep[TM_CLIENT].snd_nxt, 1001);
 }
 END_TEST
 
@@ -482,14 +556,20 @@ main(void)
 	tcase_add_test(tc, retransmitted_syn_and_fin_do_not_advance_twice);
 	tcase_add_test(tc, the_same_packet_captured_twice_is_not_a_retransmission);
 	tcase_add_test(tc, repeated_fin_restarts_time_wait);
+	tcase_add_test(tc, ack_of_fin_lost_once_then_delivered);
+	tcase_add_test(tc, ack_of_fin_lost_every_time_keeps_fin_wait_1);
+	tcase_add_test(tc, fin_resent_without_ack_is_received_at_the_resend);
 	tcase_add_test(tc, midstream_connection_is_inferred_established);
 	tcase_add_test(tc, midstream_client_is_the_higher_port);
 	tcase_add_test(tc, syn_ack_first_infers_the_client_syn);
 	tcase_add_test(tc, unanswered_syn_is_no_answer_and_gives_up_at_127s);
+	tcase_add_test(tc, lone_syn_ack_is_midstream);
+	tcase_add_test(tc, rst_with_a_wild_sequence_does_not_move_snd_nxt);
 	tcase_add_test(tc, syn_received_gives_up_after_synack_retries);
 	tcase_add_test(tc, sequence_numbers_wrap_around);
 	tcase_add_test(tc, new_syn_with_new_isn_is_a_new_incarnation);
 	tcase_add_test(tc, previous_incarnation_is_linked_with_its_time_wait);
+	tcase_add_test(tc, foreign_isn_while_syn_sent_is_no_new_connection);
 	tcase_add_test(tc, data_segments_fold_into_runs_on_the_ladder);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -41,11 +41,16 @@ setup(void)
 	snprintf(dbpath, sizeof(dbpath), "%s/tcpmortem.db", dir);
 }
 
+/* Also after a failed test: the directory may still be read-only or hold
+ * the disk-full test's tmpfs. */
 static void
 teardown(void)
 {
 	char cmd[128];
 
+	if (geteuid() == 0)
+		umount2(dir, MNT_DETACH);
+	chmod(dir, 0755);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
@@ -276,6 +281,7 @@ write_sample(struct store *s)
 	ci.verdicts[DECODE_FRAGMENT] = 1;
 	ci.verdicts[DECODE_NOT_TCP] = 1;
 	ci.flows = 5;
+	ci.clock_leaps = 2;
 	ci.status = "complete";
 	end(s, cap, &ci);
 }
@@ -307,7 +313,8 @@ START_TEST(round_trip_capture_row_every_column)
 	ck_assert_str_eq(sql_text(db, "SELECT packets || ',' || tcp_packets || ',' || bytes || "
 	    "',' || fragments || ',' || truncated || ',' || malformed || ',' || unsupported "
 	    "|| ',' || non_tcp || ',' || drops || ',' || flows || ',' || flows_evicted "
-	    "|| ',' || peak_flows FROM captures"), "40,38,5000,1,0,0,0,1,0,5,0,0");
+	    "|| ',' || peak_flows || ',' || clock_leaps FROM captures"),
+	    "40,38,5000,1,0,0,0,1,0,5,0,0,2");
 	ck_assert_str_eq(sql_text(db, "SELECT printf('%.6f %.6f', first_ts, last_ts) FROM captures"),
 	    "1763786000.000000 1763786009.000000");
 	ck_assert_str_eq(sql_text(db, "SELECT interface FROM captures"), "NULL");
@@ -491,6 +498,53 @@ START_TEST(flow_id_of_another_capture_refused_untouched)
 }
 END_TEST
 
+START_TEST(write_outside_capture_refused)
+{
+	struct store *s = open_write();
+	struct flow *f = flow_client_closes(1);
+	char err[512] = "", want[256];
+
+	snprintf(want, sizeof(want), "%s: no capture is being written (no open transaction)",
+	    dbpath);
+	ck_assert_int_eq(store_write_flow(s, 1, f, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), 0);
+	free_flow(f);
+	store_close(s);
+}
+END_TEST
+
+/* Long timelines and ladders cross the writer's batches and runs: every
+ * row once, numbered without gaps, in time order. */
+START_TEST(long_timeline_and_ladder_numbered_without_gaps)
+{
+	struct store *s = open_write();
+	sqlite3 *db = store_db(s);
+	struct capture_info ci = capture("long.pcap", 1, 1);
+	struct flow *f = make_flow(1, "10.0.0.1", 1, "10.0.0.2", 2, T0, T0 + 200);
+	uint64_t base;
+	int64_t cap = begin(s, &ci, &base);
+
+	for (int k = 0; k < 151; k++) {
+		add_transition(f, k % 3 ? TM_CLIENT : TM_SERVER, T0 + k, (uint64_t)k + 1,
+		    TM_ESTABLISHED, TM_ESTABLISHED, "recv FIN");
+		add_segment(f, k % 2 ? TM_CLIENT : TM_SERVER, T0 + k, (uint64_t)k + 1, TM_TH_ACK,
+		    (uint32_t)k, 0, 0);
+	}
+	write_flow(s, cap, f);
+	end(s, cap, &ci);
+	ck_assert_str_eq(sql_text(db, "SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) "
+	    "FROM transitions"), "151 1 151");
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM transitions WHERE frame != seq"), 0);
+	ck_assert_str_eq(sql_text(db, "SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) "
+	    "FROM segments"), "151 1 151");
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM segments WHERE frame != seq "
+	    "OR rel_seq != seq - 1"), 0);
+	free_flow(f);
+	store_close(s);
+}
+END_TEST
+
 /* --- schema and identity ----------------------------------------------- */
 
 START_TEST(new_database_is_versioned_wal_with_application_row)
@@ -508,6 +562,36 @@ START_TEST(new_database_is_versioned_wal_with_application_row)
 	/* Reopening an existing database neither fails nor recreates it. */
 	s = open_write();
 	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM meta"), 1);
+	store_close(s);
+}
+END_TEST
+
+/* A version 1 file (before clock_leaps) is read as it is, and upgraded
+ * in place when written to, keeping its rows. */
+START_TEST(older_schema_read_as_is_upgraded_on_write)
+{
+	struct store *s = open_write();
+	struct capture_info ci = capture("new.pcap", 2, 2);
+	char err[512] = "";
+	uint64_t base;
+	int64_t cap;
+
+	write_sample(s);
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "ALTER TABLE captures DROP COLUMN clock_leaps;"
+	    "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	store_close(s);
+	s = store_open(dbpath, STORE_READ, 200, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_int_eq(sql_int(store_db(s), "PRAGMA user_version"), 1);
+	store_close(s);
+	s = open_write();
+	ck_assert_int_eq(sql_int(store_db(s), "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT clock_leaps FROM captures WHERE id = 1"), 0);
+	ci.clock_leaps = 3;
+	cap = begin(s, &ci, &base);
+	end(s, cap, &ci);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT clock_leaps FROM captures WHERE id = 2"), 3);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), 5);
 	store_close(s);
 }
 END_TEST
@@ -991,7 +1075,10 @@ store_suite(void)
 	tcase_add_test(tc, flow_ids_continue_after_previous_capture);
 	tcase_add_test(tc, deleting_capture_cascades_to_its_rows);
 	tcase_add_test(tc, flow_id_of_another_capture_refused_untouched);
+	tcase_add_test(tc, write_outside_capture_refused);
+	tcase_add_test(tc, long_timeline_and_ladder_numbered_without_gaps);
 	tcase_add_test(tc, new_database_is_versioned_wal_with_application_row);
+	tcase_add_test(tc, older_schema_read_as_is_upgraded_on_write);
 	tcase_add_test(tc, reimport_found_by_path_size_mtime_or_digest);
 	tcase_add_test(tc, reader_sees_written_database);
 	tcase_add_test(tc, abort_leaves_file_byte_for_byte);

@@ -1,7 +1,10 @@
 #!/bin/bash
 # rate.sh: the highest packet rate `tcpmortem capture` keeps up with.
 #
-#   TCPMORTEM=src/tcpmortem tests/e2e/capture/rate.sh [-B KIB] [-s SNAPLEN] [-t SECONDS] [PPS...]
+#   TCPMORTEM=src/tcpmortem tests/e2e/capture/rate.sh [-w] [-B KIB] [-s SNAPLEN] [-t SECONDS] [PPS...]
+#
+# -w also writes the packets (capture -w), -B and -s go to capture, -t is
+# how long each rate is replayed (default 5 s).
 #
 # Not part of make check (it loads the machine on purpose).  Generates a
 # capture of complete TCP connections (handshake, request, answer, four-way
@@ -9,7 +12,8 @@
 # rate replays it with tcpreplay into one end of a veth pair in a network
 # namespace while tcpmortem captures on the other end, and reports what
 # tcpreplay sent, what tcpmortem stored and the kernel drops pcap_stats
-# counted.  PPS "top" means tcpreplay --topspeed.
+# counted.  PPS "top" means tcpreplay --topspeed.  RATE_KEEP=DIR keeps
+# each run's database there.
 set -u
 : "${TCPMORTEM:?set TCPMORTEM to the binary}"
 for t in ip tcpreplay python3 sqlite3; do
@@ -17,10 +21,11 @@ for t in ip tcpreplay python3 sqlite3; do
 done
 [ "$(id -u)" = 0 ] || { echo "rate.sh: needs root" >&2; exit 77; }
 
-capopts=() seconds=5
-while getopts B:s:t: o; do
+capopts=() seconds=5 write=
+while getopts B:s:t:w o; do
 	case $o in
 	B|s) capopts+=("-$o" "$OPTARG") ;;
+	w) write=1 ;;
 	t) seconds=$OPTARG ;;
 	*) exit 2 ;;
 	esac
@@ -31,6 +36,7 @@ shift $((OPTIND - 1))
 NC=tmr-gen-$$
 NS=tmr-cap-$$
 tmp=$(mktemp -d /tmp/tmr.XXXXXX) || exit 99
+[ -n "$write" ] && capopts+=(-w "$tmp/rate.pcap")
 cap=
 cleanup() {
 	[ -n "$cap" ] && kill -KILL "$cap" 2>/dev/null
@@ -118,6 +124,7 @@ for rate in "$@"; do
 	for _ in $(seq 300); do kill -0 "$cap" 2>/dev/null || break; sleep 0.1; done
 	wait "$cap" 2>/dev/null
 	cap=
+	[ -n "${RATE_KEEP:-}" ] && cp "$db" "$RATE_KEEP/"
 	read -r stored drops < <(sqlite3 -separator ' ' "$db" 'select packets, drops from captures')
 	printf '%-8s %9s %9s %9s %9s %9.0f %7s\n' "$rate" "${sent:-?}" "$lost" "${stored:-?}" "${drops:-?}" \
 		"$(awk -v n="${stored:-0}" -v t="$took" 'BEGIN { print n / (t + 1e-6) }')" "${cpu:-?}"
