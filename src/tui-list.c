@@ -61,7 +61,7 @@ list_fetch(struct tui *t, struct tui_list *l, enum tui_dir dir,
 	char sql[2048];
 	sqlite3_stmt *st = NULL;
 	struct tui_bind sb[TUI_MAX_BINDS];
-	int k = 1, n = 0, i, ncol;
+	int k = 1, n = 0, i, ncol, rc = SQLITE_DONE;
 
 	if (tui_query_build(&l->q, dir, pattern ? l->search_sql : NULL, sql, sizeof sql) < 0 ||
 	    sqlite3_prepare_v2(tui_db(t), sql, -1, &st, NULL) != SQLITE_OK) {
@@ -78,7 +78,7 @@ list_fetch(struct tui *t, struct tui_list *l, enum tui_dir dir,
 	bind_all(st, &k, sb, pattern ? l->search_nbind : 0);
 	sqlite3_bind_int(st, k, max);
 	ncol = sqlite3_column_count(st);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out[n].n = ncol;
 		out[n].v = xcalloc((size_t)ncol, sizeof *out[n].v);
 		for (i = 0; i < ncol; i++)
@@ -87,6 +87,8 @@ list_fetch(struct tui *t, struct tui_list *l, enum tui_dir dir,
 	}
 	/* Finalizing ends the read transaction: the writer is never held. */
 	sqlite3_finalize(st);
+	if (rc == SQLITE_INTERRUPT)
+		tui_message(t, "interrupted by a key: press r to read this list again");
 	if (dir == DIR_BEFORE || dir == DIR_LAST)
 		for (i = 0; i < n / 2; i++) {
 			struct tui_row tmp = out[i];
@@ -144,7 +146,11 @@ list_load(struct tui *t, struct tui_list *l, enum tui_dir dir, const struct tui_
 void
 tui_list_reset(struct tui *t, struct tui_list *l, int height)
 {
+	/* A new order or filter may need a scan (no index for it): a key
+	 * pressed meanwhile (the next s, the next character) wins. */
+	tui_interruptible(t, 1);
 	list_load(t, l, DIR_FIRST, NULL, height, 0);
+	tui_interruptible(t, 0);
 }
 
 /* Put the cursor on line CURSOR, showing line TOP first where possible. */
@@ -167,6 +173,8 @@ void
 tui_list_reload(struct tui *t, struct tui_list *l, int height)
 {
 	int top = l->top, cursor = l->cursor;
+	/* on the last row: follow the end, as new flows arrive live */
+	int follow = l->at_end && l->nrows > 0 && cursor == l->nrows - 1;
 
 	if (l->nrows == 0 || l->at_start) {
 		list_load(t, l, DIR_FIRST, NULL, height, top + height * 2);
@@ -174,6 +182,10 @@ tui_list_reload(struct tui *t, struct tui_list *l, int height)
 		list_load(t, l, DIR_FROM, &l->rows[top], height, 0);
 		cursor -= top;
 		top = 0;
+	}
+	if (follow && l->at_end && l->nrows > 0) {
+		cursor = l->nrows - 1;
+		top = cursor - l->height + 1;
 	}
 	list_place(l, top, cursor);
 }

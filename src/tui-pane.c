@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tui.h"
 #include "util.h"
@@ -22,6 +23,22 @@ tui_pane_add(struct tui_pane *p, int color, const char *fmt, ...)
 	vsnprintf(p->line[p->nlines].text, sizeof p->line[0].text, fmt, ap);
 	va_end(ap);
 	p->line[p->nlines++].color = color;
+}
+
+void
+tui_pane_insert(struct tui_pane *p, size_t at, int color, const char *fmt, ...)
+{
+	va_list ap;
+
+	grow_array((void **)&p->line, &p->cap, p->nlines + 1, sizeof *p->line);
+	if (at > p->nlines)
+		at = p->nlines;
+	memmove(&p->line[at + 1], &p->line[at], (p->nlines - at) * sizeof *p->line);
+	va_start(ap, fmt);
+	vsnprintf(p->line[at].text, sizeof p->line[0].text, fmt, ap);
+	va_end(ap);
+	p->line[at].color = color;
+	p->nlines++;
 }
 
 void

@@ -21,6 +21,7 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <time.h>
 #include <stdarg.h>
@@ -324,19 +325,15 @@ draw_all(struct tui *t)
 
 /* ---- input ----------------------------------------------------------- */
 
-/* A key already waiting?  Then skip the work of the one before it. */
+/* A key already waiting?  Then skip the work of the one before it.  This
+ * looks at the terminal itself: getch() would also refresh the screen,
+ * showing a half-drawn frame in the middle of a query. */
 static int
 typeahead_pending(void)
 {
-	int c;
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
 
-	timeout(0);
-	c = getch();
-	timeout(-1);
-	if (c == ERR)
-		return 0;
-	ungetch(c);
-	return 1;
+	return isatty(STDIN_FILENO) && poll(&p, 1, 0) > 0;
 }
 
 static int

@@ -151,7 +151,8 @@ struct tui_list {
 	int height;             /* lines the screen shows */
 };
 
-/* Fetch the first page of L's query, showing HEIGHT lines. */
+/* Fetch the first page of L's query, showing HEIGHT lines; a key press
+ * interrupts a slow fetch (the list is then empty, with a message). */
 void tui_list_reset(struct tui *t, struct tui_list *l, int height);
 /* Fetch again from the top row shown, keeping the cursor's line. */
 void tui_list_reload(struct tui *t, struct tui_list *l, int height);
@@ -179,6 +180,9 @@ struct tui_pane {
 /* Append a line (printf FMT); the caller escapes database text in it. */
 void tui_pane_add(struct tui_pane *p, int color, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, inserted before line AT. */
+void tui_pane_insert(struct tui_pane *p, size_t at, int color, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void tui_pane_clear(struct tui_pane *p);
 void tui_pane_draw(struct tui *t, struct tui_pane *p);
 /* Apply a movement action; 1 if A was one. */

@@ -125,6 +125,36 @@ else
 fi
 ts_stop
 
+# --- NO_COLOR: attributes only; a C locale: ASCII line drawing ---
+ts_start 80 24 "env NO_COLOR=1 '$TCPMORTEM' browse -d '$db'"
+ts_expect "browser started under NO_COLOR" "[Flows]"
+ts_keys Enter
+ts_expect "flow opened under NO_COLOR" "S seq=0"
+if ts_tmux capture-pane -e -p -t t | grep -q $'\e\[[0-9;]*\(3[0-7]\|4[0-7]\)m'; then
+	echo "FAIL: NO_COLOR: the screen still has colours"; TS_FAILS=$((TS_FAILS + 1))
+else
+	echo "ok: NO_COLOR: no colours"
+fi
+ts_stop
+ts_start 80 24 "env LANG=C LC_ALL=C '$TCPMORTEM' browse -d '$db'"
+ts_expect "browser started in the C locale" "[Flows]"
+ts_expect "ASCII sort mark in the C locale" "ID^"
+ts_keys Enter
+ts_expect "ASCII ladder in the C locale" "|------------ S seq=0 ------------>|"
+ts_stop
+
+# --- live: another connection commits, the browser shows it unasked ---
+ts_start 80 24 "'$TCPMORTEM' browse -d '$db'"
+ts_expect "browser started for the live check" "[Flows]"
+ts_keys G
+ts_expect "at the end of the list" "$(row "$(q "SELECT max(id) FROM flows")")"
+q "CREATE TEMP TABLE x AS SELECT * FROM flows WHERE id = 1;
+   UPDATE x SET id = (SELECT max(id) + 1 FROM flows), client = '10.99.99.99';
+   INSERT INTO flows SELECT * FROM x;"
+ts_expect "a flow committed by another connection appears (data_version)" "10.99.99.99"
+ts_keys Q
+ts_stop
+
 # --- a real capture, analysed by tcpmortem itself ---
 sample=${SAMPLES:-$top_srcdir/samples}/anomaly-fin-lost.pcap
 if [ -f "$sample" ] && "$TCPMORTEM" analyze -d "$out/real.db" "$sample" >/dev/null 2>&1; then
