@@ -32,8 +32,8 @@ usage: bench/run.sh [--quick] [--runs N] [--budget SECS] [--timeout SECS]
                   tcpmortem on one core only on c10k, the reference capture; always
                   in --quick)
   --max-minutes M stop starting runs M minutes after the start, kill a run that
-                  would go past it, and report what was measured (the order is
-                  c10k, c10k-half, flood, reuse, reuse-half, c1m: the largest last)
+                  would go past it, and report what was measured (tcpmortem on
+                  every capture first, then the comparisons: see make_plan)
   --generate-only write the captures and stop
   --no-install    never apt-get install a missing tool; skip its column
 Environment: top_srcdir, top_builddir, TCPMORTEM, TCPMORTEM_PLUGIN_PATH,
@@ -423,6 +423,28 @@ report() {
 	commands
 }
 
+# ---- the order of the measurements --------------------------------------
+# What matters most comes first, so that a deadline (--max-minutes) cuts the
+# least: tcpmortem and the bare loop on every capture (the cheap reuse pair
+# early: it is the test for quadratic work), then the comparisons on the
+# reference capture, then the rest.  Each entry is CAPTURE:TOOL.
+have() { [[ " ${all_caps[*]} " == *" $1 "* ]] && [[ " $(tools_for "$1" | tr '\n' ' ') " == *" $2 "* ]]; }
+make_plan() {
+	local c t
+	plan=()
+	for c in c10k reuse reuse-half flood c1m; do
+		for t in loop loop-stdio tcpmortem; do
+			[[ $c == *-half && $t == loop-stdio ]] && continue
+			have "$c" "$t" && plan+=("$c:$t")
+		done
+	done
+	for t in argus tcptrace tshark tcpmortem-1core; do have c10k "$t" && plan+=("c10k:$t"); done
+	for t in loop tcpmortem; do have c10k-half "$t" && plan+=("c10k-half:$t"); done
+	for c in reuse flood c1m; do
+		for t in argus tcptrace tshark tcpmortem-1core; do have "$c" "$t" && plan+=("$c:$t"); done
+	done
+}
+
 # ---- main ------------------------------------------------------------------
 build
 { [ -x "$GEN" ] && [ -x "$LOOP" ]; } || die "missing $GEN or $LOOP: run make bench"
@@ -440,12 +462,9 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 deadline=$(( $(date +%s) + ${max_min:-0} * 60 ))
 : >"$out/${tag}results.tsv"
-for c in c10k flood reuse c1m; do
-	[[ " ${captures[*]} " == *" $c "* ]] || continue
-	for t in $(tools_for "$c"); do measure "$t" "$c"; done
-	if [[ " ${halves[*]} " == *" $c-half "* ]]; then
-		for t in loop tcpmortem; do measure "$t" "$c-half"; done
-	fi
+make_plan
+for step in "${plan[@]}"; do
+	measure "${step#*:}" "${step%%:*}"
 done
 rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
 report >"$out/${tag}results.md"
