@@ -425,21 +425,24 @@ report() {
 
 # ---- the order of the measurements --------------------------------------
 # What matters most comes first, so that a deadline (--max-minutes) cuts the
-# least: tcpmortem and the bare loop on every capture (the cheap reuse pair
-# early: it is the test for quadratic work), then the comparisons on the
-# reference capture, then the rest.  Each entry is CAPTURE:TOOL.
+# least: tcpmortem and the bare loop on c10k, reuse (cheap, and the test for
+# quadratic work) and flood, the comparisons on c10k, then the expensive c1m,
+# then the rest.  Each entry is CAPTURE:TOOL.
 have() { [[ " ${all_caps[*]} " == *" $1 "* ]] && [[ " $(tools_for "$1" | tr '\n' ' ') " == *" $2 "* ]]; }
 make_plan() {
 	local c t
 	plan=()
-	for c in c10k reuse reuse-half flood c1m; do
+	for c in c10k reuse reuse-half flood c10k-cmp c1m c10k-half; do
 		for t in loop loop-stdio tcpmortem; do
 			[[ $c == *-half && $t == loop-stdio ]] && continue
 			have "$c" "$t" && plan+=("$c:$t")
 		done
+		if [ $c = c10k-cmp ]; then
+			for t in argus tcptrace tshark tcpmortem-1core; do
+				have c10k "$t" && plan+=("c10k:$t")
+			done
+		fi
 	done
-	for t in argus tcptrace tshark tcpmortem-1core; do have c10k "$t" && plan+=("c10k:$t"); done
-	for t in loop tcpmortem; do have c10k-half "$t" && plan+=("c10k-half:$t"); done
 	for c in reuse flood c1m; do
 		for t in argus tcptrace tshark tcpmortem-1core; do have "$c" "$t" && plan+=("$c:$t"); done
 	done
