@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 srcdir=${top_srcdir:-$(dirname "$here")}
 builddir=${top_builddir:-$srcdir}
 out=${BENCH_OUT:-$builddir/bench/out}
-all_tools=0 gen_only=0 quick=0 runs="" budget="" timeout_s="" mem_mib=8192 install=1 only=""
+max_min="" all_tools=0 gen_only=0 quick=0 runs="" budget="" timeout_s="" mem_mib=8192 install=1 only=""
 command_line="bench/run.sh $*"
 
 usage() {
@@ -31,6 +31,9 @@ usage: bench/run.sh [--quick] [--runs N] [--budget SECS] [--timeout SECS]
   --all-tools     run every tool on every capture (default: tshark, tcptrace and
                   tcpmortem on one core only on c10k, the reference capture; always
                   in --quick)
+  --max-minutes M stop starting runs M minutes after the start, kill a run that
+                  would go past it, and report what was measured (tcpmortem on
+                  every capture first, then the comparisons: see make_plan)
   --generate-only write the captures and stop
   --no-install    never apt-get install a missing tool; skip its column
 Environment: top_srcdir, top_builddir, TCPMORTEM, TCPMORTEM_PLUGIN_PATH,
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--no-install) install=0 ;;
 	--generate-only) gen_only=1 ;;
 	--all-tools) all_tools=1 ;;
+	--max-minutes) max_min=${2:?--max-minutes needs minutes}; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -61,7 +65,7 @@ done
 [ -n "$budget" ] || budget=30
 [ $quick = 1 ] && all_tools=1
 [ -n "$timeout_s" ] || timeout_s=$([ $quick = 1 ] && echo 30 || echo 300)
-case $runs$budget$timeout_s$mem_mib in *[!0-9.]*) die "--runs, --budget, --timeout and --mem-limit take numbers" ;; esac
+case $runs$budget$timeout_s$mem_mib$max_min in *[!0-9]*) die "--runs, --budget, --timeout, --mem-limit and --max-minutes take whole numbers" ;; esac
 
 TCPMORTEM=${TCPMORTEM:-$builddir/src/tcpmortem}
 GEN=$builddir/bench/gen-capture
@@ -177,7 +181,7 @@ run_once() {
 	local t0 t1 rc
 	t0=$(date +%s%N)
 	: >"$out/time.out"
-	timeout -k 5 "$timeout_s" /usr/bin/time -o "$out/time.out" -f '%e %M %U %S' "${CMD[@]}" \
+	timeout -k 5 "$run_limit" /usr/bin/time -o "$out/time.out" -f '%e %M %U %S' "${CMD[@]}" \
 	    >"$out/last.stdout" 2>"$out/last.stderr"
 	rc=$?
 	t1=$(date +%s%N)
@@ -187,17 +191,31 @@ run_once() {
 	return $rc
 }
 
+# Seconds a run may take: the per-run timeout, or less near the deadline.
+time_left() {
+	local left=$timeout_s
+	[ -z "$max_min" ] || left=$(( deadline - $(date +%s) ))
+	[ "$left" -gt "$timeout_s" ] && left=$timeout_s
+	echo "$left"
+}
+
 # Time TOOL on capture NAME; append a line to results.tsv.
 measure() {
 	local tool=$1 name=$2 file=$out/$tag$2.pcap n=$runs i rc ts="" cs="" peak=0 status=ok
 	tool_cmd "$tool" "$file"
 	cat "$file" >/dev/null                  # into the page cache
 	for ((i = 1; i <= n; i++)); do
+		run_limit=$(time_left)
+		if [ "$run_limit" -lt 5 ]; then
+			[ -n "$ts" ] || status="not run: out of time (--max-minutes $max_min)"
+			break
+		fi
 		tool_prep "$tool"
 		run_once; rc=$?
 		# tcpmortem's 1 means "done, input damaged": still a full run.
 		if [ $rc = 124 ] || [ $rc = 137 ]; then
-			status="killed after the ${timeout_s} s timeout"
+			status="killed after ${run_limit} s ($([ "$run_limit" -lt "$timeout_s" ] &&
+			    echo "--max-minutes $max_min" || echo "the per-run timeout"))"
 			break
 		elif [ $rc != 0 ] && ! { [[ $tool == tcpmortem* ]] && [ $rc = 1 ]; }; then
 			status="failed (exit $rc: $(grep -v '^Running as user' "$out/last.stderr" | head -n 1 | cut -c1-120))"
@@ -358,6 +376,7 @@ commands() {
 	local t
 	echo "    $command_line   (runs $runs, budget $budget s per tool and capture, timeout $timeout_s s per run)"
 	[ $all_tools = 1 ] || echo "    (tshark, tcptrace and tcpmortem-1core on c10k only)"
+	[ -z "$max_min" ] || echo "    (no run started or continued after $max_min minutes)"
 	for t in "${tools[@]}"; do
 		tool_cmd "$t" FILE
 		[ "${CMD[0]}" = bash ] && CMD=("${CMD[@]:4}")   # shown without the ulimit wrapper
@@ -404,26 +423,51 @@ report() {
 	commands
 }
 
+# ---- the order of the measurements --------------------------------------
+# What matters most comes first, so that a deadline (--max-minutes) cuts the
+# least: tcpmortem and the bare loop on c10k, reuse (cheap, and the test for
+# quadratic work) and flood, the comparisons on c10k, then the expensive c1m,
+# then the rest.  Each entry is CAPTURE:TOOL.
+have() { [[ " ${all_caps[*]} " == *" $1 "* ]] && [[ " $(tools_for "$1" | tr '\n' ' ') " == *" $2 "* ]]; }
+make_plan() {
+	local c t
+	plan=()
+	for c in c10k reuse reuse-half flood c10k-cmp c1m c10k-half; do
+		for t in loop loop-stdio tcpmortem; do
+			[[ $c == *-half && $t == loop-stdio ]] && continue
+			have "$c" "$t" && plan+=("$c:$t")
+		done
+		if [ $c = c10k-cmp ]; then
+			for t in argus tcptrace tshark tcpmortem-1core; do
+				have c10k "$t" && plan+=("c10k:$t")
+			done
+		fi
+	done
+	for c in reuse flood c1m; do
+		for t in argus tcptrace tshark tcpmortem-1core; do have "$c" "$t" && plan+=("$c:$t"); done
+	done
+}
+
 # ---- main ------------------------------------------------------------------
 build
 { [ -x "$GEN" ] && [ -x "$LOOP" ]; } || die "missing $GEN or $LOOP: run make bench"
 [ -x "$TCPMORTEM" ] || die "missing $TCPMORTEM: run make"
 [ -x /usr/bin/time ] || want_tool /usr/bin/time time || die "/usr/bin/time is needed (Debian package time)"
 command -v taskset >/dev/null || die "taskset is needed (Debian package util-linux)"
-want_tool tshark tshark && tools+=(tshark)
-want_tool tcptrace tcptrace && tools+=(tcptrace)
+# Fastest first, so that a deadline cuts the slow comparisons.
 want_tool argus argus-server && tools+=(argus)
+want_tool tcptrace tcptrace && tools+=(tcptrace)
+want_tool tshark tshark && tools+=(tshark)
 
 for c in "${all_caps[@]}"; do generate "$c"; done
 [ $gen_only = 1 ] && exit 0
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d' ' -f1 /proc/loadavg)
+deadline=$(( $(date +%s) + ${max_min:-0} * 60 ))
 : >"$out/${tag}results.tsv"
-for c in "${captures[@]}"; do
-	for t in $(tools_for "$c"); do measure "$t" "$c"; done
-done
-for h in "${halves[@]}"; do
-	for t in loop tcpmortem; do measure "$t" "$h"; done
+make_plan
+for step in "${plan[@]}"; do
+	measure "${step#*:}" "${step%%:*}"
 done
 rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
 report >"$out/${tag}results.md"
