@@ -38,24 +38,7 @@ help(FILE *out)
 	fputs("  -h, --help             this help; man tcpmortem-analyze for more\n", out);
 }
 
-/* "3 complete, 1 refused" from a count per outcome. */
-static void
-print_counts(const char *label, const uint64_t *counts, int n, const char *(*name)(int))
-{
-	int first = 1;
 
-	printf("  %-11s", label);
-	for (int i = 0; i < n; i++) {
-		if (counts[i] == 0)
-			continue;
-		printf("%s%llu %s", first ? "" : ", ", (unsigned long long)counts[i], name(i));
-		first = 0;
-	}
-	printf("%s\n", first ? "-" : "");
-}
-
-static const char *hs_name(int i) { return handshake_name((enum handshake)i); }
-static const char *cl_name(int i) { return close_name((enum close_type)i); }
 
 static void
 report(const char *db, const struct analysis_result *res)
@@ -73,8 +56,7 @@ report(const char *db, const struct analysis_result *res)
 	    (unsigned long long)res->findings);
 	if (res->replaced != 0)
 		printf("  replaces capture %lld\n", (long long)res->replaced);
-	print_counts("handshake:", res->handshakes, HS_COUNT, hs_name);
-	print_counts("close:", res->closes, CLOSE_COUNT, cl_name);
+	runopts_print_outcomes(res);
 }
 
 /* Analyse one file; returns its exit status. */

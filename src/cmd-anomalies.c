@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "cmd-list.h"
 #include "output.h"
 #include "query.h"
 #include "store.h"
@@ -64,62 +65,12 @@ static const char anomaly_help[] =
 "      --since TIME, --until TIME   Unix seconds or YYYY-MM-DD[ HH:MM[:SS]], UTC\n"
 "      --limit N          at most N findings\n";
 
-static int
-anomalies_print(sqlite3 *db, const struct query_cli *cli)
-{
-	size_t n = sizeof(finding_columns) / sizeof(finding_columns[0]);
-	char *list = output_select(finding_columns, n, cli->format);
-	struct query_sql q;
-	sqlite3_stmt *st = NULL;
-	char *sql, err[256];
-	long rows = -1;
-
-	query_build(&cli->filter, QUERY_FINDINGS, &q);
-	sql = sqlite3_mprintf("SELECT %s FROM findings AS a%s%s", list, q.where, q.tail);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
-	    query_bind(st, &q) != SQLITE_OK)
-		snprintf(err, sizeof(err), "%s", sqlite3_errmsg(db));
-	else
-		rows = output_rows(st, finding_columns, n, cli->format,
-		    output_width(stdout), stdout, err, sizeof(err));
-	if (rows < 0)
-		cmd_error("%s: %s", cli->db, err);
-	sqlite3_finalize(st);
-	sqlite3_free(sql);
-	free(list);
-	query_sql_free(&q);
-	return rows < 0 ? EXIT_IO : EXIT_OK;
-}
+static const struct list_command anomaly_list;
 
 static int
 cmd_anomalies_exec(int argc, char **argv)
 {
-	struct query_cli cli;
-	struct store *s;
-	char err[512];
-	int rc;
-
-	if (query_cli_parse(&cli, argc, argv, ":d:o:h", anomaly_options, err, sizeof(err)) != 0) {
-		cmd_error("anomalies: %s", err);
-		return EXIT_USAGE;
-	}
-	if (cli.help) {
-		cmd_usage(&cmd_anomalies_entry, stdout);
-		fputs(anomaly_help, stdout);
-		return EXIT_OK;
-	}
-	if (cli.first_arg < argc) {
-		cmd_error("anomalies: unexpected argument '%s'; see --help", argv[cli.first_arg]);
-		return EXIT_USAGE;
-	}
-	cli.db = cmd_db_path(cli.db);
-	if ((s = store_open(cli.db, STORE_READ, 5000, err, sizeof(err))) == NULL) {
-		cmd_error("%s", err);
-		return EXIT_IO;
-	}
-	rc = anomalies_print(store_db(s), &cli);
-	store_close(s);
-	return rc;
+	return list_command_run(&anomaly_list, argc, argv);
 }
 
 const struct cmd_entry cmd_anomalies_entry = {
@@ -127,4 +78,14 @@ const struct cmd_entry cmd_anomalies_entry = {
 	.usage = "[-d DB] [-o table|csv|json] [FILTERS]",
 	.summary = "list findings",
 	.exec = cmd_anomalies_exec,
+};
+
+static const struct list_command anomaly_list = {
+	.entry = &cmd_anomalies_entry,
+	.options = anomaly_options,
+	.help = anomaly_help,
+	.columns = finding_columns,
+	.ncolumns = sizeof(finding_columns) / sizeof(finding_columns[0]),
+	.target = QUERY_FINDINGS,
+	.from = "findings AS a",
 };

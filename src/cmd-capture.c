@@ -257,24 +257,7 @@ drop_privileges(const char *user, const char *write_path, char *err, size_t errl
 
 /* --- the run --------------------------------------------------------------- */
 
-static const char *hs_name(int i) { return handshake_name((enum handshake)i); }
-static const char *cl_name(int i) { return close_name((enum close_type)i); }
 
-/* "  handshake: 3 complete, 1 refused" */
-static void
-print_counts(const char *label, const uint64_t *counts, int n, const char *(*name)(int))
-{
-	int first = 1;
-
-	printf("  %-11s", label);
-	for (int i = 0; i < n; i++) {
-		if (counts[i] == 0)
-			continue;
-		printf("%s%llu %s", first ? "" : ", ", (unsigned long long)counts[i], name(i));
-		first = 0;
-	}
-	printf("%s\n", first ? "-" : "");
-}
 
 static void
 report(const char *db, const struct analysis_result *res)
@@ -286,8 +269,7 @@ report(const char *db, const struct analysis_result *res)
 	    ci->path, (long long)res->capture_id, db, (unsigned long long)ci->packets,
 	    (unsigned long long)ci->tcp_packets, (unsigned long long)ci->flows,
 	    (unsigned long long)res->findings, (unsigned long long)ci->drops);
-	print_counts("handshake:", res->handshakes, HS_COUNT, hs_name);
-	print_counts("close:", res->closes, CLOSE_COUNT, cl_name);
+	runopts_print_outcomes(res);
 }
 
 /* Everything after the interface is open (and privileges are dropped). */

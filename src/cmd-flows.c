@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "cmd-list.h"
 #include "output.h"
 #include "query.h"
 #include "store.h"
@@ -91,63 +92,12 @@ static const char flow_help[] =
 "                         port capture findings; --reverse for descending\n"
 "      --limit N          at most N flows\n";
 
-/* Run the flows query of CLI against DB and print it. */
-static int
-flows_print(sqlite3 *db, const struct query_cli *cli)
-{
-	size_t n = sizeof(flow_columns) / sizeof(flow_columns[0]);
-	char *list = output_select(flow_columns, n, cli->format);
-	struct query_sql q;
-	sqlite3_stmt *st = NULL;
-	char *sql, err[256];
-	long rows = -1;
-
-	query_build(&cli->filter, QUERY_FLOWS, &q);
-	sql = sqlite3_mprintf("SELECT %s FROM flows AS f%s%s", list, q.where, q.tail);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
-	    query_bind(st, &q) != SQLITE_OK)
-		snprintf(err, sizeof(err), "%s", sqlite3_errmsg(db));
-	else
-		rows = output_rows(st, flow_columns, n, cli->format,
-		    output_width(stdout), stdout, err, sizeof(err));
-	if (rows < 0)
-		cmd_error("%s: %s", cli->db, err);
-	sqlite3_finalize(st);
-	sqlite3_free(sql);
-	free(list);
-	query_sql_free(&q);
-	return rows < 0 ? EXIT_IO : EXIT_OK;
-}
+static const struct list_command flow_list;
 
 static int
 cmd_flows_exec(int argc, char **argv)
 {
-	struct query_cli cli;
-	struct store *s;
-	char err[512];
-	int rc;
-
-	if (query_cli_parse(&cli, argc, argv, ":d:o:h", flow_options, err, sizeof(err)) != 0) {
-		cmd_error("flows: %s", err);
-		return EXIT_USAGE;
-	}
-	if (cli.help) {
-		cmd_usage(&cmd_flows_entry, stdout);
-		fputs(flow_help, stdout);
-		return EXIT_OK;
-	}
-	if (cli.first_arg < argc) {
-		cmd_error("flows: unexpected argument '%s'; see --help", argv[cli.first_arg]);
-		return EXIT_USAGE;
-	}
-	cli.db = cmd_db_path(cli.db);
-	if ((s = store_open(cli.db, STORE_READ, 5000, err, sizeof(err))) == NULL) {
-		cmd_error("%s", err);
-		return EXIT_IO;
-	}
-	rc = flows_print(store_db(s), &cli);
-	store_close(s);
-	return rc;
+	return list_command_run(&flow_list, argc, argv);
 }
 
 const struct cmd_entry cmd_flows_entry = {
@@ -155,4 +105,14 @@ const struct cmd_entry cmd_flows_entry = {
 	.usage = "[-d DB] [-o table|csv|json] [FILTERS]",
 	.summary = "list connections",
 	.exec = cmd_flows_exec,
+};
+
+static const struct list_command flow_list = {
+	.entry = &cmd_flows_entry,
+	.options = flow_options,
+	.help = flow_help,
+	.columns = flow_columns,
+	.ncolumns = sizeof(flow_columns) / sizeof(flow_columns[0]),
+	.target = QUERY_FLOWS,
+	.from = "flows AS f",
 };

@@ -121,3 +121,29 @@ runopts_help(FILE *out)
 	    "  -q, --quiet            no summary, no progress line\n"
 	    "      --no-progress      no progress line\n", out);
 }
+
+static const char *hs_name(int i) { return handshake_name((enum handshake)i); }
+static const char *cl_name(int i) { return close_name((enum close_type)i); }
+
+/* "  LABEL 3 complete, 1 refused" from a count per outcome. */
+static void
+print_counts(const char *label, const uint64_t *counts, int n, const char *(*name)(int))
+{
+	int first = 1;
+
+	printf("  %-11s", label);
+	for (int i = 0; i < n; i++) {
+		if (counts[i] == 0)
+			continue;
+		printf("%s%llu %s", first ? "" : ", ", (unsigned long long)counts[i], name(i));
+		first = 0;
+	}
+	printf("%s\n", first ? "-" : "");
+}
+
+void
+runopts_print_outcomes(const struct analysis_result *res)
+{
+	print_counts("handshake:", res->handshakes, HS_COUNT, hs_name);
+	print_counts("close:", res->closes, CLOSE_COUNT, cl_name);
+}

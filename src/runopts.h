@@ -64,6 +64,10 @@ int runopts_parse(struct runopts *ro, int opt, const char *arg, char *err, size_
 /* Resolve the profile and its overrides; fill the detector options. */
 int runopts_finish(struct runopts *ro, struct detect_options *dopt, char *err, size_t errlen);
 
+/* Print the lines "  handshake: 3 complete, 1 refused" and "  close: ..."
+ * of a run's summary. */
+void runopts_print_outcomes(const struct analysis_result *res);
+
 /* The shared options' help lines. */
 void runopts_help(FILE *out);
 
