@@ -26,4 +26,42 @@ for pcap in "$@"; do
 		status=1
 	fi
 done
+
+# The other samples: exactly these kinds, nothing else ("-" for none).
+while read -r name want; do
+	case "$name" in ''|'#'*) continue ;; esac
+	pcap="$SAMPLES/$name.pcap"
+	db="$dir/clean-$name.db"
+	opts=$(sed -n 's/^analyze-options //p' "$SAMPLES/$name.ss" 2>/dev/null)
+	# shellcheck disable=SC2086
+	"$TCPMORTEM" analyze -q -d "$db" $opts "$pcap" >/dev/null 2>&1
+	got=$(sqlite3 "$db" "SELECT coalesce(group_concat(kind, ','), '-') FROM
+	    (SELECT DISTINCT kind FROM findings ORDER BY kind)" 2>/dev/null)
+	if [ "$got" = "$want" ]; then
+		echo "ok: $name gives exactly $want"
+	else
+		echo "WRONG: $name gives $got, expected $want"
+		status=1
+	fi
+done <<'EXPECTED'
+# sample                      kinds (sorted), as its .txt explains
+client-closes                 -
+server-closes                 -
+half-close                    -
+three-way-close               -
+midstream                     -
+sll2                          -
+vlan                          -
+state-established             -
+negative-close-wait-stuck     -
+negative-fin-wait-2-timeout   -
+abortive-close                abortive-close
+refused                       connection-refused
+simultaneous-close            simultaneous-close
+ipv6                          syn-retransmit
+state-syn-sent                handshake-timeout,syn-retransmit,synack-retransmit
+state-last-ack                fin-ack-lost
+state-fin-wait-1              close-wait-stuck,fin-ack-lost
+state-closing                 fin-ack-lost,fin-lost,simultaneous-close
+EXPECTED
 exit $status
