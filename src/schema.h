@@ -95,6 +95,11 @@ static const char schema_sql[] =
 "CREATE INDEX flows_client_state ON flows(client_state);\n"
 "CREATE INDEX flows_server_state ON flows(server_state);\n"
 "CREATE INDEX flows_duration ON flows(duration);\n"
+"CREATE INDEX flows_client_port ON flows(client_port);\n"
+"CREATE INDEX flows_handshake ON flows(handshake);   -- v3: browser sorts\n"
+"CREATE INDEX flows_close ON flows(close);\n"
+"CREATE INDEX flows_closer ON flows(closer);\n"
+"CREATE INDEX flows_findings ON flows(findings);\n"
 "\n"
 "CREATE TABLE transitions (\n"
 "  flow INTEGER NOT NULL REFERENCES flows(id) ON DELETE CASCADE,\n"
@@ -144,6 +149,8 @@ static const char schema_sql[] =
 "CREATE INDEX findings_flow ON findings(flow);\n"
 "CREATE INDEX findings_host ON findings(host, port);\n"
 "CREATE INDEX findings_capture ON findings(capture, ts);\n"
+"CREATE INDEX findings_ts ON findings(ts);           -- v3: --since, --until\n"
+"CREATE INDEX findings_port ON findings(port);\n"
 "\n"
 "-- Saved questions (tcpmortem.db(5)).\n"
 "CREATE VIEW flow_anomalies AS\n"
@@ -179,6 +186,13 @@ static const char schema_sql[] =
  */
 static const char *const migrations[] = {
 	[1] = "ALTER TABLE captures ADD COLUMN clock_leaps INTEGER NOT NULL DEFAULT 0;",
+	[2] = "CREATE INDEX flows_client_port ON flows(client_port);"
+	      "CREATE INDEX flows_handshake ON flows(handshake);"
+	      "CREATE INDEX flows_close ON flows(close);"
+	      "CREATE INDEX flows_closer ON flows(closer);"
+	      "CREATE INDEX flows_findings ON flows(findings);"
+	      "CREATE INDEX findings_ts ON findings(ts);"
+	      "CREATE INDEX findings_port ON findings(port);",
 };
 
 #endif

@@ -27,7 +27,7 @@
 #include "decode.h"
 #include "flow.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum store_mode { STORE_READ = 0, STORE_WRITE = 1 };
 
