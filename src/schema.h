@@ -186,13 +186,13 @@ static const char schema_sql[] =
  */
 static const char *const migrations[] = {
 	[1] = "ALTER TABLE captures ADD COLUMN clock_leaps INTEGER NOT NULL DEFAULT 0;",
-	[2] = "CREATE INDEX flows_client_port ON flows(client_port);"
-	      "CREATE INDEX flows_handshake ON flows(handshake);"
-	      "CREATE INDEX flows_close ON flows(close);"
-	      "CREATE INDEX flows_closer ON flows(closer);"
-	      "CREATE INDEX flows_findings ON flows(findings);"
-	      "CREATE INDEX findings_ts ON findings(ts);"
-	      "CREATE INDEX findings_port ON findings(port);",
+	[2] = "CREATE INDEX IF NOT EXISTS flows_client_port ON flows(client_port);"
+	      "CREATE INDEX IF NOT EXISTS flows_handshake ON flows(handshake);"
+	      "CREATE INDEX IF NOT EXISTS flows_close ON flows(close);"
+	      "CREATE INDEX IF NOT EXISTS flows_closer ON flows(closer);"
+	      "CREATE INDEX IF NOT EXISTS flows_findings ON flows(findings);"
+	      "CREATE INDEX IF NOT EXISTS findings_ts ON findings(ts);"
+	      "CREATE INDEX IF NOT EXISTS findings_port ON findings(port);",
 };
 
 #endif
