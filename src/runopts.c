@@ -54,6 +54,7 @@ runopts_parse(struct runopts *ro, int opt, const char *arg, char *err, size_t er
 	case 'd': ro->db = arg; return 1;
 	case 'p': ro->profile_name = arg; return 1;
 	case 'q': ro->quiet = 1; ro->analysis.progress = 0; return 1;
+	case 'n': return 1;     /* tcpdump's habit; addresses are always numeric */
 	case 't': return push(ro->timers, &ro->ntimers, arg, "--timer", err, errlen);
 	case OPT_PLUGIN_DIR: return push(ro->plugin_dirs, &ro->nplugin_dirs, arg, "--plugin-dir", err, errlen);
 	case OPT_DISABLE: return push(ro->disabled, &ro->ndisabled, arg, "--disable", err, errlen);
@@ -118,6 +119,7 @@ runopts_help(FILE *out)
 	    "      --idle-timeout S   write out a silent open connection after S s (7200)\n"
 	    "      --max-flows N      memory cap in connections held at once (2000000)\n"
 	    "      --force            analyse a capture even if it is already stored\n"
+	    "  -n                     accepted as in tcpdump: addresses are always numeric\n"
 	    "  -q, --quiet            no summary, no progress line\n"
 	    "      --no-progress      no progress line\n", out);
 }

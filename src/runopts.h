@@ -20,7 +20,7 @@ enum {
 	OPT_MAX_FLOWS, OPT_NO_PROGRESS, OPT_FORCE, OPT_PROFILES, OPT_RUN_LAST
 };
 
-#define RUNOPTS_SHORT "d:p:t:q"
+#define RUNOPTS_SHORT "d:p:t:qn"
 #define RUNOPTS_LONG \
 	{ "db", required_argument, NULL, 'd' }, \
 	{ "profile", required_argument, NULL, 'p' }, \
