@@ -27,7 +27,7 @@
 #include "decode.h"
 #include "flow.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum store_mode { STORE_READ = 0, STORE_WRITE = 1 };
 
@@ -53,6 +53,9 @@ struct capture_info {
 	uint64_t peak_flows;
 	uint64_t clock_leaps;   /* timestamps that leapt ahead, not trusted */
 	const char *status;     /* "running", "complete", "damaged", "interrupted" */
+	int bulk;               /* no checkpoint: into an empty database, the
+	                         * indices of flows and findings are built at
+	                         * the end instead of row by row */
 	const char *damage;     /* the reader's message when damaged, else NULL */
 };
 
@@ -71,7 +74,10 @@ int64_t store_find_capture(struct store *s, const char *path, int64_t size,
     int64_t mtime, uint64_t digest);
 
 /* BEGIN IMMEDIATE and insert the capture row.  *ID gets its id and
- * *FLOW_ID_BASE the first flow id free (flow ids are base + ordinal). */
+ * *FLOW_ID_BASE the first flow id free (flow ids are base + ordinal).
+ * With CI->bulk and no flow stored yet, the indices of flows and findings
+ * are dropped, in the transaction, and store_end_capture builds them again:
+ * about a third of the cost of writing a flow. */
 int store_begin_capture(struct store *s, const struct capture_info *ci,
     int64_t *id, uint64_t *flow_id_base, char *err, size_t errlen);
 
