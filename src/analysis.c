@@ -21,12 +21,14 @@
 #include "names.h"
 #include "profile.h"
 #include "util.h"
+#include "writer.h"
 
 #define GRACE_SECONDS 5.0
 #define CLOCK_LEAP (3600 * TM_NSEC_PER_SEC)
 
 struct analysis {
 	struct store *store;
+	struct writer *writer;          /* the store's, from begin to finish */
 	struct detect *detect;
 	const struct analysis_options *o;
 	struct flowtab *tab;
@@ -74,25 +76,19 @@ static void
 on_finding(void *ctx, const struct tm_finding *fd, const char *detector)
 {
 	struct analysis *a = ctx;
-	char err[512];
 
-	if (a->failed)
-		return;
-	if (store_write_finding(a->store, a->capture, fd, detector, err, sizeof(err)) != 0)
-		fail(a, err);
-	else
+	if (!a->failed && writer_finding(a->writer, fd, detector) == 0)
 		a->res->findings++;
 }
 
 /* --- flows leaving the table ------------------------------------------ */
 
+/* A flow still open (live checkpoints): written as it is now. */
 static void
-write_flow(struct analysis *a, struct flow *f)
+write_open(struct analysis *a, struct flow *f)
 {
-	char err[512];
-
-	if (!a->failed && store_write_flow(a->store, a->capture, f, err, sizeof(err)) != 0)
-		fail(a, err);
+	if (!a->failed)
+		writer_flow_copy(a->writer, f);
 	f->stored = 1;
 }
 
@@ -123,11 +119,13 @@ flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 	f->v.end_reason = why;
 	f->v.end_ts = now;
 	detect_flow_end(a->detect, f);
-	write_flow(a, f);
 	a->res->info.flows++;
 	a->res->handshakes[f->handshake]++;
 	a->res->closes[f->close]++;
-	flow_free(f);
+	if (a->failed)
+		flow_free(f);
+	else
+		writer_flow(a->writer, f);      /* the writer frees it */
 	return 1;
 }
 
@@ -241,7 +239,7 @@ write_open_flow(void *ctx, struct flow *f)
 	 * from a file.  The checkpoint shows the flow as of its last packet. */
 	flow_classify(f);
 	f->v.end_reason = TM_END_OPEN;
-	write_flow(a, f);
+	write_open(a, f);
 }
 
 static void
@@ -254,7 +252,9 @@ checkpoint(struct analysis *a, struct reader *r)
 	flowtab_foreach(a->tab, write_open_flow, a);
 	a->checkpoint_ts = a->now;
 	a->res->info.last_ts = a->now;
-	if (!a->failed && store_checkpoint(a->store, a->capture, &a->res->info, err, sizeof(err)) != 0)
+	if (a->failed || writer_sync(a->writer, err, sizeof(err)) != 0)
+		return;
+	if (store_checkpoint(a->store, a->capture, &a->res->info, err, sizeof(err)) != 0)
 		fail(a, err);
 }
 
@@ -336,7 +336,7 @@ read_loop(struct analysis *a, struct reader *r)
 				process(a, &p);
 			}
 		}
-		if (a->failed)
+		if (a->failed || writer_failed(a->writer))
 			break;
 		/* Live traffic may never be idle long enough for a timeout:
 		 * check the wall clock on every frame then. */
@@ -360,6 +360,7 @@ info_start(struct capture_info *ci, struct reader *r, const struct analysis_opti
 	ci->vantage = vantage_name(o->vantage);
 	ci->link_types = reader_link_types(r);
 	ci->status = "running";
+	ci->bulk = o->checkpoint_interval <= 0;
 }
 
 static void
@@ -396,6 +397,9 @@ begin(struct analysis *a, struct reader *r, char *err, size_t errlen)
 		store_abort_capture(a->store);
 		return -1;
 	}
+	/* Live checkpoints write flows that go on: no second thread then. */
+	a->writer = writer_new(a->store, a->capture,
+	    a->o->threads > 1 && a->o->checkpoint_interval <= 0);
 	return 0;
 }
 
@@ -429,6 +433,9 @@ finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 	flowtab_drain(a->tab, TM_END_CAPTURE_END, ci->last_ts);
 	detect_end(a->detect, ci->last_ts);
 	info_end(a, r);
+	if (writer_finish(a->writer, a->err, sizeof(a->err)) != 0)
+		a->failed = 1;
+	a->writer = NULL;
 	if (a->failed) {
 		store_abort_capture(a->store);
 		snprintf(err, errlen, "%s", a->err);

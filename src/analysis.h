@@ -30,6 +30,7 @@ struct analysis_options {
 	double checkpoint_interval;     /* live: seconds between commits; 0 = none */
 	int progress;                   /* a progress line on standard error */
 	int force;                      /* analyse even if already stored */
+	int threads;                    /* 2 or more: the store's writes on a thread of their own */
 	volatile sig_atomic_t *stop;    /* live: set by a signal handler */
 	uint64_t max_packets;           /* live: stop after this many frames; 0 = no limit */
 	/* live: called from the periodic path (checkpoints, idle polls) with

@@ -59,7 +59,8 @@ void flowtab_touch(struct flowtab *t, struct flow *f);
 /* Hand out every flow whose time has come at capture time NOW. */
 void flowtab_expire(struct flowtab *t, tm_time_t now);
 
-/* Hand out every flow, idlest first, as ending for WHY at NOW (capture end). */
+/* Hand out every flow, in the order of their ids, as ending for WHY at NOW
+ * (capture end). */
 void flowtab_drain(struct flowtab *t, enum tm_end_reason why, tm_time_t now);
 
 /* Call FN on every flow still in the table (live checkpoints). */

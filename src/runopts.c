@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "names.h"
 #include "profile.h"
@@ -20,6 +21,7 @@ runopts_init(struct runopts *ro)
 	ro->analysis.idle_timeout = DEFAULT_IDLE_TIMEOUT;
 	ro->analysis.max_flows = DEFAULT_MAX_FLOWS;
 	ro->analysis.progress = 1;
+	ro->analysis.threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
 }
 
 static int
@@ -77,12 +79,18 @@ runopts_parse(struct runopts *ro, int opt, const char *arg, char *err, size_t er
 			break;
 		ro->analysis.max_flows = (size_t)v;
 		return 1;
+	case 'j':
+		if (parse_number(arg, 1, 1024, &v) != 0 || v != (int)v)
+			break;
+		ro->analysis.threads = (int)v;
+		return 1;
 	default:
 		return 0;
 	}
 	snprintf(err, errlen, "bad value '%s' for --%s", arg,
 	    opt == OPT_VANTAGE ? "vantage (auto, client, server or middle)" :
-	    opt == OPT_IDLE_TIMEOUT ? "idle-timeout (seconds)" : "max-flows");
+	    opt == OPT_IDLE_TIMEOUT ? "idle-timeout (seconds)" :
+	    opt == 'j' ? "jobs (threads, 1 or more)" : "max-flows");
 	return -1;
 }
 
@@ -119,6 +127,8 @@ runopts_help(FILE *out)
 	    "      --idle-timeout S   write out a silent open connection after S s (7200)\n"
 	    "      --max-flows N      memory cap in connections held at once (2000000)\n"
 	    "      --force            analyse a capture even if it is already stored\n"
+	    "  -j, --jobs N           threads: with 2 or more (the default on 2 or more\n"
+	    "                         processors) the database is written on its own\n"
 	    "  -n                     accepted as in tcpdump: addresses are always numeric\n"
 	    "  -q, --quiet            no summary, no progress line\n"
 	    "      --no-progress      no progress line\n", out);

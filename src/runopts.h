@@ -20,12 +20,13 @@ enum {
 	OPT_MAX_FLOWS, OPT_NO_PROGRESS, OPT_FORCE, OPT_PROFILES, OPT_RUN_LAST
 };
 
-#define RUNOPTS_SHORT "d:p:t:qn"
+#define RUNOPTS_SHORT "d:p:t:qnj:"
 #define RUNOPTS_LONG \
 	{ "db", required_argument, NULL, 'd' }, \
 	{ "profile", required_argument, NULL, 'p' }, \
 	{ "timer", required_argument, NULL, 't' }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "jobs", required_argument, NULL, 'j' }, \
 	{ "vantage", required_argument, NULL, OPT_VANTAGE }, \
 	{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR }, \
 	{ "disable", required_argument, NULL, OPT_DISABLE }, \
@@ -54,7 +55,8 @@ struct runopts {
 	struct analysis_options analysis;
 };
 
-/* Defaults: profile linux, vantage auto, idle timeout 7200 s, 2,000,000 flows. */
+/* Defaults: profile linux, vantage auto, idle timeout 7200 s, 2,000,000
+ * flows, two threads when the machine has two processors. */
 void runopts_init(struct runopts *ro);
 
 /* Take option OPT with ARG if it is a shared one: 1 taken, 0 not ours,
