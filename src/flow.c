@@ -77,6 +77,23 @@ flow_new(const struct packet *p, uint64_t id, size_t nslots)
 	return f;
 }
 
+int
+flow_is_embryonic(const struct flow *f)
+{
+	if (f->bytes != 0 || f->packets > EMBRYO_PACKETS ||
+	    f->v.ep[TM_CLIENT].fin_sent || f->v.ep[TM_SERVER].fin_sent)
+		return 0;
+	if (!f->saw_syn[TM_CLIENT] && !f->saw_syn[TM_SERVER] &&
+	    !f->saw_synack[TM_CLIENT] && !f->saw_synack[TM_SERVER])
+		return f->packets <= 2;
+	/* The client is ESTABLISHED once the SYN-ACK is seen; the server
+	 * only when the third ACK came: the handshake was completed. */
+	for (size_t i = 0; i < f->tl[TM_SERVER].n; i++)
+		if (f->tl[TM_SERVER].items[i].to == TM_ESTABLISHED)
+			return 0;
+	return 1;
+}
+
 void
 flow_free(struct flow *f)
 {

@@ -39,6 +39,7 @@
 struct flow;
 
 #define FLOW_LADDER_MAX 256
+#define EMBRYO_PACKETS 8
 #define DUPLICATE_WINDOW (10 * 1000 * 1000) /* ns: far below any RTO */
 
 /* One line of the ladder: a control segment, or a run of data segments
@@ -112,7 +113,10 @@ struct flow {
 	/* flow table bookkeeping (flowtab.c) */
 	struct flow *hnext;
 	struct flow *lprev, *lnext;
+	struct flow *eprev, *enext; /* the embryonic list, when on it */
 	uint8_t list;
+	uint8_t embryonic;      /* on the embryonic list */
+	uint8_t aggregated;     /* left under the embryonic cap: counted, not stored */
 	uint32_t hash;
 	uint8_t stored;         /* written at least once (live checkpoints) */
 };
@@ -121,6 +125,12 @@ struct flow {
  * sender of a SYN without ACK is the client; the receiver of a SYN-ACK is;
  * otherwise the side with the higher port (ephemeral) is the client. */
 struct flow *flow_new(const struct packet *p, uint64_t id, size_t nslots);
+
+/* Whether F never came to life: no payload, no FIN, at most EMBRYO_PACKETS
+ * packets, and either a server never ESTABLISHED (the SYNs, SYN-ACKs and
+ * RSTs of an attempt whose third ACK was not seen) or, without any SYN seen, at most two packets.  What a SYN flood, a scan or a storm of
+ * one-packet connections leaves behind, and the least worth keeping. */
+int flow_is_embryonic(const struct flow *f);
 
 /* Free F and everything it owns (not the detectors' slots: the detector
  * host empties those at flow end). */

@@ -19,8 +19,10 @@ struct flowtab {
 	struct flow **buckets;
 	size_t nbuckets;        /* a power of two */
 	size_t count, peak;
-	uint64_t evicted;
+	uint64_t evicted, aggregated;
 	struct list stage[STAGES];
+	struct list embryo;     /* embryonic flows, least recently active first */
+	size_t nembryo, max_embryonic;
 	tm_time_t timeout[STAGES];
 	size_t max_flows;
 	flowtab_out_fn out;
@@ -84,6 +86,39 @@ list_append(struct list *l, struct flow *f)
 	l->tail = f;
 }
 
+/* The embryonic list links through eprev/enext. */
+static void
+embryo_unlink(struct flowtab *t, struct flow *f)
+{
+	if (!f->embryonic)
+		return;
+	if (f->eprev)
+		f->eprev->enext = f->enext;
+	else
+		t->embryo.head = f->enext;
+	if (f->enext)
+		f->enext->eprev = f->eprev;
+	else
+		t->embryo.tail = f->eprev;
+	f->eprev = f->enext = NULL;
+	f->embryonic = 0;
+	t->nembryo--;
+}
+
+static void
+embryo_append(struct flowtab *t, struct flow *f)
+{
+	f->enext = NULL;
+	f->eprev = t->embryo.tail;
+	if (t->embryo.tail)
+		t->embryo.tail->enext = f;
+	else
+		t->embryo.head = f;
+	t->embryo.tail = f;
+	f->embryonic = 1;
+	t->nembryo++;
+}
+
 /* --- the hash ------------------------------------------------------------ */
 
 static void
@@ -134,6 +169,7 @@ flowtab_new(const struct flowtab_limits *lim, flowtab_out_fn out, void *ctx)
 	t->timeout[2] = ts_from_seconds(lim->idle_timeout > lim->horizon ?
 	    lim->idle_timeout : lim->horizon);
 	t->max_flows = lim->max_flows;
+	t->max_embryonic = lim->max_embryonic;
 	t->out = out;
 	t->ctx = ctx;
 	return t;
@@ -170,6 +206,7 @@ detach(struct flowtab *t, struct flow *f)
 {
 	hash_unlink(t, f);
 	list_unlink(&t->stage[f->list], f);
+	embryo_unlink(t, f);
 	t->count--;
 }
 
@@ -217,12 +254,33 @@ flowtab_remove(struct flowtab *t, struct flow *f)
 	detach(t, f);
 }
 
+/* Over the embryonic cap: the least recently active embryonic flow goes,
+ * to be counted, not stored. */
+static void
+aggregate_one(struct flowtab *t, tm_time_t now)
+{
+	struct flow *f = t->embryo.head;
+
+	detach(t, f);
+	f->aggregated = 1;
+	t->aggregated++;
+	t->out(t->ctx, f, TM_END_EVICTED, now);
+}
+
 void
 flowtab_touch(struct flowtab *t, struct flow *f)
 {
 	list_unlink(&t->stage[f->list], f);
 	f->list = 0;
 	list_append(&t->stage[0], f);
+	if (f->packets > EMBRYO_PACKETS && !f->embryonic)
+		return;         /* the common case, decided cheaply */
+	embryo_unlink(t, f);
+	if (!flow_is_embryonic(f))
+		return;
+	embryo_append(t, f);
+	while (t->max_embryonic > 0 && t->nembryo > t->max_embryonic)
+		aggregate_one(t, f->v.last_ts);
 }
 
 void
@@ -281,4 +339,5 @@ flowtab_foreach(struct flowtab *t, void (*fn)(void *ctx, struct flow *f), void *
 
 size_t flowtab_count(const struct flowtab *t) { return t->count; }
 uint64_t flowtab_evicted(const struct flowtab *t) { return t->evicted; }
+uint64_t flowtab_aggregated(const struct flowtab *t) { return t->aggregated; }
 size_t flowtab_peak(const struct flowtab *t) { return t->peak; }

@@ -18,6 +18,12 @@
  * itself: flows that leave are handed to the caller's callback, which
  * stores and frees them.  A cap on the number of flows evicts the least
  * recently active of the idlest list first.
+ *
+ * Embryonic flows (flow_is_embryonic: SYN floods, scans, one-packet
+ * connections) are also on a list of their own, by last activity, with a
+ * cap of their own: over it, the least recently active is handed out
+ * marked aggregated, for the caller to count instead of storing.  Memory
+ * under a flood then stays bounded by the cap, not by the flood.
  */
 #ifndef TM_FLOWTAB_H
 #define TM_FLOWTAB_H
@@ -39,6 +45,7 @@ struct flowtab_limits {
 	double horizon;         /* seconds: longest timer (profile_horizon) */
 	double idle_timeout;    /* seconds of silence before an open flow is written out */
 	size_t max_flows;       /* cap; 0 = unlimited */
+	size_t max_embryonic;   /* cap on embryonic flows; 0 = unlimited */
 };
 
 struct flowtab *flowtab_new(const struct flowtab_limits *lim, flowtab_out_fn out, void *ctx);
@@ -53,7 +60,8 @@ void flowtab_insert(struct flowtab *t, struct flow *f);
 /* Remove F from the table without output (the caller takes it). */
 void flowtab_remove(struct flowtab *t, struct flow *f);
 
-/* F just saw a packet at its v.last_ts: move it to the active tail. */
+/* F just saw a packet at its v.last_ts: move it to the active tail (and,
+ * while it is embryonic, to the embryonic list's). */
 void flowtab_touch(struct flowtab *t, struct flow *f);
 
 /* Hand out every flow whose time has come at capture time NOW. */
@@ -68,6 +76,8 @@ void flowtab_foreach(struct flowtab *t, void (*fn)(void *ctx, struct flow *f), v
 
 size_t flowtab_count(const struct flowtab *t);
 uint64_t flowtab_evicted(const struct flowtab *t);
+/* Embryonic flows handed out under their cap. */
+uint64_t flowtab_aggregated(const struct flowtab *t);
 size_t flowtab_peak(const struct flowtab *t);
 
 #endif

@@ -12,7 +12,7 @@
 
 static struct flowtab *tab;
 static struct tm_profile prof;
-static int out_count;
+static int out_count, aggregated_out;
 static enum tm_end_reason last_why;
 
 /* The analysis' policy in small: timers, then out if done. */
@@ -27,6 +27,7 @@ take(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 	}
 	last_why = why;
 	out_count++;
+	aggregated_out += f->aggregated;
 	flow_free(f);
 	return 1;
 }
@@ -38,7 +39,7 @@ setup(void)
 
 	profile_get("linux", &prof);
 	tab = flowtab_new(&lim, take, NULL);
-	out_count = 0;
+	out_count = aggregated_out = 0;
 	pkt_frame = 0;
 }
 
@@ -171,6 +172,79 @@ START_TEST(cap_evicts_the_least_recently_active)
 }
 END_TEST
 
+/* Feed P with its client port set to PORT. */
+static struct flow *
+feed_port(struct packet p, int port)
+{
+	if (p.sport == 40000)   /* pkt_at's client port */
+		p.sport = (uint16_t)port;
+	else
+		p.dport = (uint16_t)port;
+	return feed(p);
+}
+
+/* SYN floods and scans fill the embryonic list; over its cap the least
+ * recently active embryonic flow goes, marked aggregated, while a
+ * connection that completed its handshake, or carried data, is never
+ * taken for one. */
+START_TEST(embryonic_cap_aggregates_the_stalest_attempts_only)
+{
+	struct flowtab_limits lim = { .grace = 5, .horizon = 128, .idle_timeout = 300,
+	    .max_embryonic = 4 };
+	struct flow *live, *data;
+
+	flowtab_free(tab);
+	tab = flowtab_new(&lim, take, NULL);
+	live = feed_port(pkt_at(C, SYN, 1000, 0, 0, 0), 1);
+	feed_port(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.001), 1);
+	ck_assert(flow_is_embryonic(live));         /* SYN-ACK: still an attempt */
+	feed_port(pkt_at(C, ACK, 1001, 5001, 0, 0.002), 1);
+	ck_assert(!flow_is_embryonic(live));        /* the third ACK */
+	data = feed_port(pkt_at(C, PSH | ACK, 1, 1, 10, 0.003), 2);  /* midstream, data */
+	ck_assert(!flow_is_embryonic(data));
+	for (int i = 0; i < 10; i++)
+		ck_assert(flow_is_embryonic(feed_port(pkt_at(C, SYN, 7, 0, 0, 0.01 + i * 0.001),
+		    100 + i)));
+	ck_assert_int_eq(flowtab_aggregated(tab), 6);
+	ck_assert_int_eq(aggregated_out, 6);
+	ck_assert_int_eq(flowtab_evicted(tab), 0);
+	ck_assert_int_eq(flowtab_count(tab), 2 + 4);
+	/* the four most recent attempts stay, and so do both live flows */
+	for (int port = 100; port < 110; port++) {
+		struct packet p = pkt_at(S, SYN | ACK, 9, 8, 0, 1);
+
+		p.dport = (uint16_t)port;
+		ck_assert_int_eq(flowtab_lookup(tab, &p) != NULL, port >= 106);
+	}
+	/* a repeated SYN makes an attempt the most recent again */
+	feed_port(pkt_at(C, SYN, 7, 0, 0, 0.05), 106);
+	feed_port(pkt_at(C, SYN, 7, 0, 0, 0.06), 200);
+	ck_assert_int_eq(flowtab_aggregated(tab), 7);
+	{
+		struct packet p = pkt_at(S, SYN | ACK, 9, 8, 0, 1);
+
+		p.dport = 107;
+		ck_assert_ptr_null(flowtab_lookup(tab, &p));
+		p.dport = 106;
+		ck_assert_ptr_nonnull(flowtab_lookup(tab, &p));
+	}
+}
+END_TEST
+
+/* A lone midstream packet is embryonic; the third packet makes it a flow
+ * worth keeping. */
+START_TEST(lone_packets_are_embryonic_until_a_third)
+{
+	struct flow *f = feed_port(pkt_at(C, ACK, 1, 1, 0, 0), 5);
+
+	ck_assert(flow_is_embryonic(f));
+	feed_port(pkt_at(S, ACK, 1, 1, 0, 0.1), 5);
+	ck_assert(flow_is_embryonic(f));
+	feed_port(pkt_at(C, ACK, 1, 1, 0, 0.2), 5);
+	ck_assert(!flow_is_embryonic(f));
+}
+END_TEST
+
 START_TEST(drain_hands_out_everything)
 {
 	feed(pkt_at(C, SYN, 1000, 0, 0, 0));
@@ -199,6 +273,8 @@ main(void)
 	tcase_add_test(tc, idle_open_connection_leaves_after_the_idle_timeout);
 	tcase_add_test(tc, a_packet_brings_an_idle_flow_back);
 	tcase_add_test(tc, cap_evicts_the_least_recently_active);
+	tcase_add_test(tc, embryonic_cap_aggregates_the_stalest_attempts_only);
+	tcase_add_test(tc, lone_packets_are_embryonic_until_a_third);
 	tcase_add_test(tc, drain_hands_out_everything);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
