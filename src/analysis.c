@@ -119,6 +119,10 @@ flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 	f->v.end_reason = why;
 	f->v.end_ts = now;
 	detect_flow_end(a->detect, f);
+	if (f->aggregated) {    /* counted in flows_aggregated, not stored */
+		flow_free(f);
+		return 1;
+	}
 	a->res->info.flows++;
 	a->res->handshakes[f->handshake]++;
 	a->res->closes[f->close]++;
@@ -372,6 +376,7 @@ info_end(struct analysis *a, struct reader *r)
 	ci->link_types = reader_link_types(r);
 	ci->drops = reader_kernel_drops(r);
 	ci->flows_evicted = flowtab_evicted(a->tab);
+	ci->flows_aggregated = flowtab_aggregated(a->tab);
 	ci->peak_flows = flowtab_peak(a->tab);
 	ci->vantage = vantage_name(detect_vantage(a->detect));
 	ci->status = a->res->damaged ? "damaged" : "complete";
@@ -467,7 +472,8 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
 	struct analysis a = { .store = store, .detect = detect, .o = o, .res = res };
 	struct flowtab_limits lim = { .grace = GRACE_SECONDS,
 	    .horizon = profile_horizon(&o->profile) + 1,
-	    .idle_timeout = o->idle_timeout, .max_flows = o->max_flows };
+	    .idle_timeout = o->idle_timeout, .max_flows = o->max_flows,
+	    .max_embryonic = o->max_embryonic };
 	enum analysis_status st;
 	int b;
 

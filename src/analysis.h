@@ -27,6 +27,7 @@ struct analysis_options {
 	enum tm_vantage vantage;        /* stated, or TM_VANTAGE_UNKNOWN = auto */
 	double idle_timeout;            /* seconds of silence before an open flow is written */
 	size_t max_flows;               /* memory cap in flows; 0 = unlimited */
+	size_t max_embryonic;           /* cap on embryonic flows (flowtab.h); 0 = unlimited */
 	double checkpoint_interval;     /* live: seconds between commits; 0 = none */
 	int progress;                   /* a progress line on standard error */
 	int force;                      /* analyse even if already stored */

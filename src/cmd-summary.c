@@ -199,7 +199,7 @@ load_captures(sqlite3 *db, struct scope *sc, char *err, size_t errlen)
 {
 	static const char sql[] =
 	    "SELECT CAST(id AS TEXT), fragments, truncated, malformed, drops, flows_evicted,"
-	    " path, status FROM captures";
+	    " flows_aggregated, path, status FROM captures";
 	sqlite3_stmt *st;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -214,8 +214,8 @@ load_captures(sqlite3 *db, struct scope *sc, char *err, size_t errlen)
 			continue;
 		for (int i = 0; i < DMG_COUNT; i++)
 			g->g.damage[i] = sqlite3_column_int64(st, i + 1);
-		p = output_escape((const char *)sqlite3_column_text(st, 6));
-		s = output_escape((const char *)sqlite3_column_text(st, 7));
+		p = output_escape((const char *)sqlite3_column_text(st, DMG_COUNT + 1));
+		s = output_escape((const char *)sqlite3_column_text(st, DMG_COUNT + 2));
 		snprintf(g->path, sizeof(g->path), "%s", p);
 		snprintf(g->status, sizeof(g->status), "%s", s);
 		free(p);

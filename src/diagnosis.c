@@ -21,7 +21,7 @@ const char *const diag_dim_names[DIM_COUNT] = {
 	"handshake", "close", "closer", "client_state", "server_state", "findings"
 };
 const char *const diag_damage_names[DMG_COUNT] = {
-	"fragments", "truncated", "malformed", "drops", "evicted_flows"
+	"fragments", "truncated", "malformed", "drops", "evicted_flows", "aggregated_flows"
 };
 
 long
@@ -124,6 +124,8 @@ static const struct {
 	  " (capture with a larger buffer, -B)" },
 	{ DMG_TRUNCATED, "{n} packet{s} cut by the snaplen: capture with -s 0" },
 	{ DMG_EVICTED, "{n} flow{s} evicted under the memory limit: their ends are unknown" },
+	{ DMG_AGGREGATED, "{n} connection{s} that never came to life (SYN floods, scans,"
+	  " lone packets) counted, not stored, over the cap of --max-embryonic" },
 	{ DMG_FRAGMENTS, "{n} IP fragment{s} skipped: TCP inside them was not analysed" },
 };
 

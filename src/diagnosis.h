@@ -24,7 +24,8 @@ enum diag_dim {
 
 /* A capture's damage counters (captures table). */
 enum diag_damage {
-	DMG_FRAGMENTS, DMG_TRUNCATED, DMG_MALFORMED, DMG_DROPS, DMG_EVICTED, DMG_COUNT
+	DMG_FRAGMENTS, DMG_TRUNCATED, DMG_MALFORMED, DMG_DROPS, DMG_EVICTED, DMG_AGGREGATED,
+	DMG_COUNT
 };
 
 struct diag_count {

@@ -12,6 +12,7 @@
 
 #define DEFAULT_IDLE_TIMEOUT 7200.0 /* Linux tcp_keepalive_time */
 #define DEFAULT_MAX_FLOWS 2000000
+#define DEFAULT_MAX_EMBRYONIC 20000 /* about 30 MiB; Linux's SYN backlog is far less */
 
 void
 runopts_init(struct runopts *ro)
@@ -20,6 +21,7 @@ runopts_init(struct runopts *ro)
 	ro->profile_name = "linux";
 	ro->analysis.idle_timeout = DEFAULT_IDLE_TIMEOUT;
 	ro->analysis.max_flows = DEFAULT_MAX_FLOWS;
+	ro->analysis.max_embryonic = DEFAULT_MAX_EMBRYONIC;
 	ro->analysis.progress = 1;
 	ro->analysis.threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
 }
@@ -79,6 +81,11 @@ runopts_parse(struct runopts *ro, int opt, const char *arg, char *err, size_t er
 			break;
 		ro->analysis.max_flows = (size_t)v;
 		return 1;
+	case OPT_MAX_EMBRYONIC:
+		if (parse_number(arg, 0, 1e9, &v) != 0 || v != (size_t)v)
+			break;
+		ro->analysis.max_embryonic = (size_t)v;
+		return 1;
 	case 'j':
 		if (parse_number(arg, 1, 1024, &v) != 0 || v != (int)v)
 			break;
@@ -90,7 +97,8 @@ runopts_parse(struct runopts *ro, int opt, const char *arg, char *err, size_t er
 	snprintf(err, errlen, "bad value '%s' for --%s", arg,
 	    opt == OPT_VANTAGE ? "vantage (auto, client, server or middle)" :
 	    opt == OPT_IDLE_TIMEOUT ? "idle-timeout (seconds)" :
-	    opt == 'j' ? "jobs (threads, 1 or more)" : "max-flows");
+	    opt == 'j' ? "jobs (threads, 1 or more)" :
+	    opt == OPT_MAX_EMBRYONIC ? "max-embryonic" : "max-flows");
 	return -1;
 }
 
@@ -126,6 +134,8 @@ runopts_help(FILE *out)
 	    "      --set NAME=VALUE   set a detector threshold (see tcpmortem plugins)\n"
 	    "      --idle-timeout S   write out a silent open connection after S s (7200)\n"
 	    "      --max-flows N      memory cap in connections held at once (2000000)\n"
+	    "      --max-embryonic N  cap on connections that never came to life (SYN\n"
+	    "                         floods, scans), counted beyond it (20000)\n"
 	    "      --force            analyse a capture even if it is already stored\n"
 	    "  -j, --jobs N           threads: with 2 or more (the default on 2 or more\n"
 	    "                         processors) the database is written on its own\n"

@@ -17,7 +17,7 @@
 
 enum {
 	OPT_VANTAGE = 1000, OPT_PLUGIN_DIR, OPT_DISABLE, OPT_SET, OPT_IDLE_TIMEOUT,
-	OPT_MAX_FLOWS, OPT_NO_PROGRESS, OPT_FORCE, OPT_PROFILES, OPT_RUN_LAST
+	OPT_MAX_FLOWS, OPT_MAX_EMBRYONIC, OPT_NO_PROGRESS, OPT_FORCE, OPT_PROFILES, OPT_RUN_LAST
 };
 
 #define RUNOPTS_SHORT "d:p:t:qnj:"
@@ -33,6 +33,7 @@ enum {
 	{ "set", required_argument, NULL, OPT_SET }, \
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT }, \
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS }, \
+	{ "max-embryonic", required_argument, NULL, OPT_MAX_EMBRYONIC }, \
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS }, \
 	{ "force", no_argument, NULL, OPT_FORCE }, \
 	{ "profiles", no_argument, NULL, OPT_PROFILES }
@@ -56,7 +57,7 @@ struct runopts {
 };
 
 /* Defaults: profile linux, vantage auto, idle timeout 7200 s, 2,000,000
- * flows, two threads when the machine has two processors. */
+ * flows, 20,000 embryonic flows, two threads when the machine has two processors. */
 void runopts_init(struct runopts *ro);
 
 /* Take option OPT with ARG if it is a shared one: 1 taken, 0 not ours,

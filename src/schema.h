@@ -90,6 +90,7 @@ static const char schema_sql[] =
 "  drops INTEGER NOT NULL DEFAULT 0,      -- kernel drops (live)\n"
 "  flows INTEGER NOT NULL DEFAULT 0,\n"
 "  flows_evicted INTEGER NOT NULL DEFAULT 0,\n"
+"  flows_aggregated INTEGER NOT NULL DEFAULT 0, -- v4: embryonic, counted not stored\n"
 "  peak_flows INTEGER NOT NULL DEFAULT 0,\n"
 "  clock_leaps INTEGER NOT NULL DEFAULT 0, -- timestamps that leapt ahead (v2)\n"
 "  analysed_at REAL NOT NULL,\n"
@@ -223,7 +224,8 @@ static const char *const migrations[] = {
 	      "CREATE INDEX IF NOT EXISTS flows_findings ON flows(findings);"
 	      "CREATE INDEX IF NOT EXISTS findings_ts ON findings(ts);"
 	      "CREATE INDEX IF NOT EXISTS findings_port ON findings(port);",
-	[3] = "ALTER TABLE flows ADD COLUMN timeline TEXT NOT NULL DEFAULT '[]';"
+	[3] = "ALTER TABLE captures ADD COLUMN flows_aggregated INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE flows ADD COLUMN timeline TEXT NOT NULL DEFAULT '[]';"
 	      "ALTER TABLE flows ADD COLUMN ladder TEXT NOT NULL DEFAULT '[]';"
 	      STATE_NAMES_SQL
 	      VIEWS_SQL_V3_TO_V4

@@ -55,7 +55,7 @@ static const char *const capture_columns[] = {
 	"path", "source", "interface", "size", "mtime", "digest", "link_types",
 	"profile", "vantage", "status", "damage", "packets", "tcp_packets",
 	"bytes", "first_ts", "last_ts", "fragments", "truncated", "malformed",
-	"unsupported", "non_tcp", "drops", "flows", "flows_evicted",
+	"unsupported", "non_tcp", "drops", "flows", "flows_evicted", "flows_aggregated",
 	"peak_flows", "clock_leaps", "analysed_at", "tool_version", NULL
 };
 
@@ -355,7 +355,7 @@ prepare_file(struct store *s, enum kind kind, int64_t version, char *err, size_t
 	if (kind == DB_EMPTY)
 		sqlite3_exec(s->db, "PRAGMA page_size = 16384", NULL, NULL, NULL);
 	rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	    " PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	    " PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return store_error(s, rc, "setting WAL mode", err, errlen);
 	if (kind == DB_OURS && version == STORE_SCHEMA_VERSION)
@@ -575,6 +575,7 @@ capture_bind(struct binder *b, const struct capture_info *ci)
 	bind_int(b, (int64_t)ci->drops);
 	bind_int(b, (int64_t)ci->flows);
 	bind_int(b, (int64_t)ci->flows_evicted);
+	bind_int(b, (int64_t)ci->flows_aggregated);
 	bind_int(b, (int64_t)ci->peak_flows);
 	bind_int(b, (int64_t)ci->clock_leaps);
 	bind_real(b, (double)time(NULL));

@@ -49,7 +49,8 @@ struct capture_info {
 	uint64_t verdicts[DECODE_VERDICT_COUNT]; /* per decode verdict */
 	uint64_t drops;         /* kernel drops (live) */
 	uint64_t flows;
-	uint64_t flows_evicted; /* aggregated/expired under the memory cap */
+	uint64_t flows_evicted; /* written early under the cap on flows */
+	uint64_t flows_aggregated; /* embryonic, counted not stored, under their cap */
 	uint64_t peak_flows;
 	uint64_t clock_leaps;   /* timestamps that leapt ahead, not trusted */
 	const char *status;     /* "running", "complete", "damaged", "interrupted" */

@@ -589,6 +589,7 @@ static const char to_v3[] =
 "CREATE TABLE s3 AS SELECT * FROM segments;"
 "DROP VIEW transitions; DROP VIEW segments; DROP TABLE state_names;"
 "ALTER TABLE flows DROP COLUMN timeline; ALTER TABLE flows DROP COLUMN ladder;"
+"ALTER TABLE captures DROP COLUMN flows_aggregated;"
 "CREATE TABLE transitions (flow INTEGER NOT NULL REFERENCES flows(id) ON DELETE CASCADE,"
 " side TEXT NOT NULL, seq INTEGER NOT NULL, ts REAL NOT NULL, old_state TEXT NOT NULL,"
 " new_state TEXT NOT NULL, frame INTEGER, cause TEXT NOT NULL, PRIMARY KEY (flow, seq))"
