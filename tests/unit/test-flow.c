@@ -512,6 +512,23 @@ START_TEST(previous_incarnation_is_linked_with_its_time_wait)
 }
 END_TEST
 
+/* The ladder outgrows the room a flow is born with, keeps every line in
+ * order, and stops at FLOW_LADDER_MAX, counting what it dropped.  (Under
+ * AddressSanitizer this also checks the move out of the inline room.) */
+START_TEST(ladder_outgrows_its_first_room_then_caps)
+{
+	handshake();
+	for (int i = 0; i < FLOW_LADDER_MAX + 40; i++)  /* keepalives: not folded */
+		feed(pkt_at(i % 2 ? S : C, RST, i % 2 ? 5001 : 1001, 0, 0, 1.0 + i));
+	ck_assert_int_eq(f->nladder, FLOW_LADDER_MAX);
+	ck_assert_uint_gt(f->ladder_dropped, 0);
+	ck_assert_int_eq(f->ladder[0].flags, SYN);
+	ck_assert_int_eq(f->ladder[1].flags, SYN | ACK);
+	for (size_t i = 4; i < f->nladder; i++)
+		ck_assert_uint_gt(f->ladder[i].frame, f->ladder[i - 1].frame);
+}
+END_TEST
+
 START_TEST(data_segments_fold_into_runs_on_the_ladder)
 {
 	handshake();
@@ -571,6 +588,7 @@ main(void)
 	tcase_add_test(tc, previous_incarnation_is_linked_with_its_time_wait);
 	tcase_add_test(tc, foreign_isn_while_syn_sent_is_no_new_connection);
 	tcase_add_test(tc, data_segments_fold_into_runs_on_the_ladder);
+	tcase_add_test(tc, ladder_outgrows_its_first_room_then_caps);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
