@@ -7,8 +7,9 @@
  * text (dotted IPv4, RFC 5952 IPv6) so that plain SQL can compare them;
  * states, kinds, sides and outcomes use the spellings of names.c.
  *
- *   captures 1──n flows ──> transitions   (view: both endpoints' timelines)
- *                   │   ──> segments      (view: the ladder, control
+ *   captures 1──n flows 1──1 flow_details ──> transitions   (view: both
+ *                   │                 │          endpoints' timelines)
+ *                   │                 └────────> segments (view: the ladder, control
  *                   │                      segments and folded runs of data)
  *                   └──n findings n──1 captures  (flow NULL: host-level)
  */
@@ -16,9 +17,11 @@
 #define TM_SCHEMA_H
 
 /*
- * Version 4 keeps each flow's timelines and ladder in the flow's own row,
- * as compact JSON arrays of arrays: one row written per connection instead
- * of about eighteen, and a third of the bytes.  The views below show them
+ * Version 4 keeps each flow's timelines and ladder in one row of
+ * flow_details, as compact JSON arrays of arrays: two rows written per
+ * connection instead of about eighteen, and a third of the bytes.  They
+ * are not in the flows row itself, which queries scan and look up: kept
+ * small, a 1M-flow table stays a fifth of the pages.  The views below show them
  * as the tables they were before.  Times are nanoseconds after the flow's
  * first_ts, frames are counted from its first_frame, sides are 0 (client)
  * and 1 (server), states are the codes of state_names:
@@ -28,6 +31,12 @@
  *              run's last, sender, flags, rel_seq, rel_ack, len, win,
  *              count, retransmission]
  */
+#define DETAILS_SQL \
+"CREATE TABLE flow_details (\n" \
+"  flow INTEGER PRIMARY KEY REFERENCES flows(id) ON DELETE CASCADE,\n" \
+"  timeline TEXT NOT NULL,                -- both timelines, JSON (view transitions)\n" \
+"  ladder TEXT NOT NULL                   -- the ladder, JSON (view segments)\n" \
+");\n"
 #define STATE_NAMES_SQL \
 "CREATE TABLE state_names (code INTEGER PRIMARY KEY, name TEXT NOT NULL);\n" \
 "INSERT INTO state_names VALUES (0, 'UNKNOWN'), (1, 'CLOSED'), (2, 'LISTEN'),\n" \
@@ -42,7 +51,8 @@
 "         (SELECT name FROM state_names WHERE code = t.value ->> 2) AS old_state,\n" \
 "         (SELECT name FROM state_names WHERE code = t.value ->> 3) AS new_state,\n" \
 "         f.first_frame + (t.value ->> 4) AS frame, t.value ->> 5 AS cause\n" \
-"  FROM flows AS f, json_each(f.timeline) AS t;\n" \
+"  FROM flows AS f JOIN flow_details AS d ON d.flow = f.id,\n" \
+"       json_each(d.timeline) AS t;\n" \
 "CREATE VIEW segments AS\n" \
 "  SELECT f.id AS flow, l.key + 1 AS seq,\n" \
 "         f.first_frame + (l.value ->> 0) AS frame,\n" \
@@ -54,8 +64,9 @@
 "         l.value ->> 7 AS rel_ack, l.value ->> 8 AS len,\n" \
 "         l.value ->> 9 AS win, l.value ->> 10 AS count,\n" \
 "         l.value ->> 11 AS retransmission\n" \
-"  FROM flows AS f, json_each(f.ladder) AS l;\n"
-#define VIEWS_SQL STATE_NAMES_SQL TIMELINE_VIEWS_SQL
+"  FROM flows AS f JOIN flow_details AS d ON d.flow = f.id,\n" \
+"       json_each(d.ladder) AS l;\n"
+#define VIEWS_SQL DETAILS_SQL STATE_NAMES_SQL TIMELINE_VIEWS_SQL
 
 static const char schema_sql[] =
 "CREATE TABLE meta (\n"
@@ -128,9 +139,7 @@ static const char schema_sql[] =
 "  incarnation INTEGER NOT NULL,          -- 1 for the first on its 4-tuple\n"
 "  previous INTEGER,                      -- the flow it reused the 4-tuple of\n"
 "  end_reason TEXT NOT NULL,              -- open | closed | capture-end | idle | evicted | replaced\n"
-"  findings INTEGER NOT NULL DEFAULT 0,   -- number of findings on this flow\n"
-"  timeline TEXT NOT NULL DEFAULT '[]',   -- v4: both timelines, JSON (view transitions)\n"
-"  ladder TEXT NOT NULL DEFAULT '[]'      -- v4: the ladder, JSON (view segments)\n"
+"  findings INTEGER NOT NULL DEFAULT 0    -- number of findings on this flow\n"
 ");\n"
 "CREATE INDEX flows_capture ON flows(capture, first_ts);\n"
 "CREATE INDEX flows_first_ts ON flows(first_ts);\n"
@@ -199,17 +208,18 @@ VIEWS_SQL
 
 /* The rows of version 3's tables, folded into the new columns. */
 #define VIEWS_SQL_V3_TO_V4 \
-"UPDATE flows SET timeline = (SELECT json_group_array(json_array(\n" \
+"INSERT INTO flow_details SELECT id, (SELECT json_group_array(json_array(\n" \
 "    side = 'server', CAST(round((ts - flows.first_ts) * 1e9) AS INTEGER),\n" \
 "    (SELECT code FROM state_names WHERE name = old_state),\n" \
 "    (SELECT code FROM state_names WHERE name = new_state),\n" \
 "    frame - flows.first_frame, cause))\n" \
 "  FROM (SELECT * FROM transitions AS t WHERE t.flow = flows.id ORDER BY seq)),\n" \
-"  ladder = (SELECT json_group_array(json_array(frame - flows.first_frame,\n" \
+"  (SELECT json_group_array(json_array(frame - flows.first_frame,\n" \
 "    last_frame - frame, CAST(round((ts - flows.first_ts) * 1e9) AS INTEGER),\n" \
 "    CAST(round((last_ts - ts) * 1e9) AS INTEGER), sender = 'server', flags,\n" \
 "    rel_seq, rel_ack, len, win, count, retransmission))\n" \
-"  FROM (SELECT * FROM segments AS g WHERE g.flow = flows.id ORDER BY seq));\n"
+"  FROM (SELECT * FROM segments AS g WHERE g.flow = flows.id ORDER BY seq))\n" \
+"  FROM flows;\n"
 
 /*
  * Upgrades: migrations[v] takes a database of version v to v + 1.  A new
@@ -225,8 +235,7 @@ static const char *const migrations[] = {
 	      "CREATE INDEX IF NOT EXISTS findings_ts ON findings(ts);"
 	      "CREATE INDEX IF NOT EXISTS findings_port ON findings(port);",
 	[3] = "ALTER TABLE captures ADD COLUMN flows_aggregated INTEGER NOT NULL DEFAULT 0;"
-	      "ALTER TABLE flows ADD COLUMN timeline TEXT NOT NULL DEFAULT '[]';"
-	      "ALTER TABLE flows ADD COLUMN ladder TEXT NOT NULL DEFAULT '[]';"
+	      DETAILS_SQL
 	      STATE_NAMES_SQL
 	      VIEWS_SQL_V3_TO_V4
 	      "DROP TABLE transitions;"

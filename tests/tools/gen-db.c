@@ -107,7 +107,7 @@ static const int ports[] = { 80, 443, 8080, 5432, 6379 };
 enum { ST_FLOW, ST_TRANS, ST_SEG, ST_FIND, ST_COUNT };
 static const char *const sql[ST_COUNT] = {
 	"INSERT INTO flows VALUES (?1,1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
-	"?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,1,NULL,?25,?26,'[]','[]')",
+	"?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,1,NULL,?25,?26)",
 	"INSERT INTO transitions VALUES (?,?,?,?,?,?,?,?)",
 	"INSERT INTO segments VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO findings VALUES (NULL,1,?,?,?,?,?,?,?,?,'client','synthetic')",
@@ -381,8 +381,8 @@ gen_extras(struct gen *g, long long nflows, double t0, double t1)
 }
 
 /* Timelines and ladders are written as rows of version 3's tables (in the
- * temp schema, where their names shadow the views), then folded into the
- * flows' columns by the upgrade's own SQL: the generator stays readable. */
+ * temp schema, where their names shadow the views), then folded into
+ * flow_details by the upgrade's own SQL: the generator stays readable. */
 static const char v3_tables[] =
 "CREATE TEMP TABLE transitions (flow INTEGER, side TEXT, seq INTEGER, ts REAL,"
 " old_state TEXT, new_state TEXT, frame INTEGER, cause TEXT,"

@@ -588,7 +588,7 @@ static const char to_v3[] =
 "CREATE TABLE t3 AS SELECT * FROM transitions;"
 "CREATE TABLE s3 AS SELECT * FROM segments;"
 "DROP VIEW transitions; DROP VIEW segments; DROP TABLE state_names;"
-"ALTER TABLE flows DROP COLUMN timeline; ALTER TABLE flows DROP COLUMN ladder;"
+"DROP TABLE flow_details;"
 "ALTER TABLE captures DROP COLUMN flows_aggregated;"
 "CREATE TABLE transitions (flow INTEGER NOT NULL REFERENCES flows(id) ON DELETE CASCADE,"
 " side TEXT NOT NULL, seq INTEGER NOT NULL, ts REAL NOT NULL, old_state TEXT NOT NULL,"
@@ -1109,7 +1109,37 @@ START_TEST(many_flows_written_fast)
 	fprintf(stderr, "many_flows_written_fast: %d flows (10 transitions, 7 segments each) "
 	    "in %.2f s, %.0f flows/s\n", n, secs, n / secs);
 	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), n);
+	if (n >= 10000) {
+		/* The planner has statistics, and with them, a filter that
+		 * matches every flow walks the sort order's index. */
+		ck_assert_int_eq(sql_int(store_db(s),
+		    "SELECT value FROM meta WHERE key = 'analyzed_flows'"), n);
+		sqlite3_stmt *st;
+
+		ck_assert_int_eq(sqlite3_prepare_v2(store_db(s), "EXPLAIN QUERY PLAN SELECT id"
+		    " FROM flows f WHERE (f.client_port = 80 OR f.server_port = 80)"
+		    " ORDER BY f.first_ts, f.id LIMIT 50", -1, &st, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_str_eq((const char *)sqlite3_column_text(st, 3),
+		    "SCAN f USING INDEX flows_first_ts");
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+	}
 	free_flow(f);
+	store_close(s);
+}
+END_TEST
+
+/* Below 10000 flows no statistics are gathered (every plan is fast). */
+START_TEST(no_statistics_for_a_small_database)
+{
+	struct store *s = open_write();
+
+	write_sample(s);
+	ck_assert_int_eq(sql_int(store_db(s),
+	    "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"), 0);
+	ck_assert_str_eq(sql_text(store_db(s),
+	    "SELECT value FROM meta WHERE key = 'analyzed_flows'"), "NULL");
 	store_close(s);
 }
 END_TEST
@@ -1123,6 +1153,7 @@ store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, round_trip_capture_row_every_column);
+	tcase_add_test(tc, no_statistics_for_a_small_database);
 	tcase_add_test(tc, round_trip_flow_every_column);
 	tcase_add_test(tc, transitions_interleave_both_sides_sender_first);
 	tcase_add_test(tc, timer_transition_has_null_frame);

@@ -188,7 +188,7 @@ test_db(int n)
 		/* few distinct durations, so the id tie-break matters */
 		snprintf(q, sizeof q, "INSERT INTO flows VALUES (%d, 1, 4, '10.0.%d.1', %d, "
 		    "'10.200.0.%d', %d, %d, %d, %d, 1, 2, 3, 4, 1, 2, 2, 2, 'complete', '%s', "
-		    "'client', '%s', 'CLOSED', NULL, NULL, 1, NULL, 'closed', 0, '[]', '[]')", i, i % 7,
+		    "'client', '%s', 'CLOSED', NULL, NULL, 1, NULL, 'closed', 0)", i, i % 7,
 		    40000 + i, i % 3, i % 2 ? 80 : 443, i, i, i % 5, i % 4 ? "fin" : "rst",
 		    i % 3 ? "TIME-WAIT" : "CLOSED");
 		ck_assert_int_eq(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
