@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "names.h"
 #include "profile.h"
+#include "recover.h"
 #include "runopts.h"
 
 #define BUSY_MS 10000
@@ -104,6 +105,7 @@ run(char **files, int nfiles, struct runopts *ro)
 	struct detect_options dopt;
 	struct detect *d;
 	struct store *st;
+	struct recover *rec;
 	char err[512];
 	int status = EXIT_OK;
 
@@ -120,9 +122,12 @@ run(char **files, int nfiles, struct runopts *ro)
 		cmd_error("%s", err);
 		return EXIT_IO;
 	}
+	rec = recover_open(cmd_db_path(ro->db));
+	cmd_recover(rec, st, cmd_db_path(ro->db), ro->quiet);
 	for (int i = 0; i < nfiles; i++)
 		status = worst(status, analyze_one(files[i], st, d, ro));
 	store_close(st);
+	recover_close(rec);     /* only now: see recover.h */
 	detect_free(d);
 	return status;
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "recover.h"
+#include "store.h"
 
 void
 cmd_error(const char *fmt, ...)
@@ -31,6 +33,21 @@ cmd_db_path(const char *opt)
 	if (env != NULL && *env != '\0')
 		return env;
 	return "tcpmortem.db";
+}
+
+void
+cmd_recover(struct recover *r, struct store *st, const char *db, int quiet)
+{
+	int64_t ids[16];
+	char err[512];
+	int n = recover_orphans(r, store_db(st), ids, sizeof(ids) / sizeof(ids[0]),
+	    err, sizeof(err));
+
+	if (n < 0)
+		cmd_error("%s: %s", db, err);
+	for (int i = 0; !quiet && i < n && i < 16; i++)
+		cmd_error("%s: capture %lld was left running by a process that is gone; "
+		    "marked interrupted", db, (long long)ids[i]);
 }
 
 void
