@@ -60,6 +60,24 @@ report(const char *db, const struct analysis_result *res)
 	runopts_print_outcomes(res);
 }
 
+/* What was wrong with the input, as one line naming the file: the damage
+ * that ended the reading, the frames skipped before it, or both. */
+static void
+report_damage(const struct analysis_result *res)
+{
+	char skipped[512] = "";
+
+	if (res->bad_frames > 0)
+		snprintf(skipped, sizeof(skipped), "%s (%llu such frames skipped)",
+		    res->first_bad, (unsigned long long)res->bad_frames);
+	if (res->damaged && res->bad_frames > 0)
+		cmd_error("%s; before it, %s", res->damage, skipped);
+	else if (res->damaged)
+		cmd_error("%s", res->damage);
+	else if (res->bad_frames > 0)
+		cmd_error("%s: %s", res->info.path, skipped);
+}
+
 /* Analyse one file; returns its exit status. */
 static int
 analyze_one(const char *path, struct store *st, struct detect *d, struct runopts *ro)
@@ -79,11 +97,7 @@ analyze_one(const char *path, struct store *st, struct detect *d, struct runopts
 	if (s == ANALYSIS_FAILED)
 		cmd_error("%s", err);
 	else {
-		if (res.damaged)
-			cmd_error("%s", res.damage);
-		if (res.bad_frames > 0)
-			cmd_error("%s: %s (%llu such frames skipped)", res.info.path,
-			    res.first_bad, (unsigned long long)res.bad_frames);
+		report_damage(&res);
 		if (!ro->quiet)
 			report(cmd_db_path(ro->db), &res);
 	}
