@@ -43,6 +43,7 @@
 #include "analysis.h"
 #include "cmd.h"
 #include "names.h"
+#include "output.h"
 #include "profile.h"
 #include "reader.h"
 #include "recover.h"
@@ -200,17 +201,20 @@ live_status(void *ctx, const struct analysis_result *res, size_t open_flows)
 {
 	struct live *l = ctx;
 	struct reader *r = l->reader;
+	char *iface;
 
 	if (!l->claimed && res->capture_id != 0)
 		l->claimed = recover_claim(l->recover, res->capture_id) == 0;
 	if (!status_requested)
 		return;
 	status_requested = 0;
+	iface = output_escape(reader_path(r));
 	fprintf(stderr, "%s: %llu packets, %llu connections (%zu open), %llu findings, "
-	    "%llu dropped by kernel\n", reader_path(r),
+	    "%llu dropped by kernel\n", iface,
 	    (unsigned long long)res->info.packets,
 	    (unsigned long long)(res->info.flows + open_flows), open_flows,
 	    (unsigned long long)res->findings, (unsigned long long)reader_kernel_drops(r));
+	free(iface);
 }
 
 /* --- privileges ------------------------------------------------------------ */
@@ -278,16 +282,20 @@ drop_privileges(const char *user, const char *write_path, char *err, size_t errl
 
 
 
+/* The interface and database names are escaped: anyone's bytes. */
 static void
 report(const char *db, const struct analysis_result *res)
 {
 	const struct capture_info *ci = &res->info;
+	char *iface = output_escape(ci->path), *dbname = output_escape(db);
 
 	printf("%s: capture %lld in %s: %llu packets (%llu TCP), %llu connections, "
 	    "%llu findings, %llu dropped by kernel\n",
-	    ci->path, (long long)res->capture_id, db, (unsigned long long)ci->packets,
+	    iface, (long long)res->capture_id, dbname, (unsigned long long)ci->packets,
 	    (unsigned long long)ci->tcp_packets, (unsigned long long)ci->flows,
 	    (unsigned long long)res->findings, (unsigned long long)ci->drops);
+	free(iface);
+	free(dbname);
 	runopts_print_outcomes(res);
 }
 
@@ -333,6 +341,17 @@ run_analysis(struct reader *r, struct capopts *co, struct runopts *ro,
 	return s == ANALYSIS_DAMAGED ? EXIT_DAMAGED : EXIT_OK;
 }
 
+/* Whether NAME needs no escaping: the progress line prints it as it is. */
+static int
+name_is_plain(const char *name)
+{
+	char *safe = output_escape(name);
+	int plain = strcmp(safe, name) == 0;
+
+	free(safe);
+	return plain;
+}
+
 /* A live capture is always new: no duplicate check, periodic commits. */
 static void
 live_options(struct runopts *ro, struct capopts *co, struct live *l)
@@ -341,7 +360,8 @@ live_options(struct runopts *ro, struct capopts *co, struct live *l)
 	ro->analysis.checkpoint_interval = co->checkpoint;
 	ro->analysis.stop = &stop_requested;
 	ro->analysis.max_packets = (uint64_t)co->count;
-	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
+	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO) &&
+	    name_is_plain(co->iface);
 	ro->analysis.status = live_status;
 	ro->analysis.status_ctx = l;
 	if (co->write_path != NULL && strcmp(co->write_path, "-") == 0)

@@ -6,20 +6,33 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "output.h"
 #include "recover.h"
 #include "store.h"
+#include "util.h"
 
+/* The message is escaped as a whole: file names, interface names and the
+ * words of the command line are anyone's bytes, and a newline or an escape
+ * sequence in them must neither split the one line nor reach the terminal. */
 void
 cmd_error(const char *fmt, ...)
 {
 	va_list ap;
+	char *msg, *safe;
+	int n;
 
-	fflush(stdout);
-	fputs("tcpmortem: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
+	va_end(ap);
+	safe = output_escape(msg);
+	fflush(stdout);
+	fprintf(stderr, "tcpmortem: %s\n", safe);
+	free(safe);
+	free(msg);
 }
 
 const char *
