@@ -26,7 +26,15 @@
  *
  * --syn-flood adds a Poisson stream of spoofed SYNs from random sources to
  * one server, each answered by a cookie SYN-ACK (or dropped), sometimes
- * followed by a RST from the spoofed host.  --reuse gives every slot one
+ * followed by a RST from the spoofed host.  Hostile traffic for the
+ * robustness tests comes the same way, each kind from its own Poisson
+ * source at --hostile-rate: --one-packet (a lone segment from a random
+ * host: connections of one packet), --port-scan (SYNs from one scanner to
+ * consecutive ports, answered by RST or SYN-ACK), and, injected into the
+ * ordinary connections without disturbing their scripts, --rst-storm
+ * (blind resets: random, in-window and exact sequence numbers) and
+ * --bad-retx (retransmissions overlapping data already sent, and segments
+ * far out of the window).  --reuse gives every slot one
  * fixed 4-tuple (thousands of incarnations of each, new SYNs landing in the
  * old connection's TIME-WAIT) and turns retransmission up, with a share of
  * long bulk transfers: the input that exposes quadratic work per tuple or
@@ -47,7 +55,6 @@
 #include <string.h>
 
 #define EPOCH_SEC    1763780000u        /* 2025-11-22: the capture's first second */
-#define FLOOD_SOURCE UINT32_MAX          /* heap entry that spawns flood SYNs */
 #define OUTBUF       (4u << 20)
 #define CLIENT_SIDE  0
 #define SERVER_SIDE  1
@@ -66,14 +73,21 @@ enum delay {
 
 enum kind {
 	K_CLOSE, K_FIN_RETX, K_SIM_CLOSE, K_HALF_CLOSE, K_ABORT,
-	K_REFUSED, K_SYN_RETX, K_NO_ANSWER, K_SYNACK_ONLY, NKINDS, K_FLOOD = NKINDS
+	K_REFUSED, K_SYN_RETX, K_NO_ANSWER, K_SYNACK_ONLY, NKINDS, K_FLOOD = NKINDS,
+	K_LONE, K_SCAN
 };
 
 enum phase {
 	PH_SYN, PH_SYNACK, PH_ACK3, PH_REQ, PH_RESP, PH_CACK,
 	PH_FIN1, PH_FIN2, PH_FIN3, PH_FIN4, PH_SIM2, PH_SIM3, PH_SIM4,
-	PH_ABORT, PH_REFUSE, PH_FSYN, PH_FSYNACK, PH_FRST, NPHASES
+	PH_ABORT, PH_REFUSE, PH_FSYN, PH_FSYNACK, PH_FRST,
+	PH_LONE, PH_PROBE, PH_PROBE_ANSWER, PH_PROBE_RST, NPHASES
 };
+
+/* The Poisson sources of traffic beside the ordinary slots.  In the event
+ * heap a source is the slot number SOURCE_EV + source. */
+enum source { SRC_FLOOD, SRC_LONE, SRC_SCAN, SRC_RST, SRC_RETX, NSOURCES };
+#define SOURCE_EV (UINT32_MAX - NSOURCES + 1)
 
 /* One segment as the tap sees it. */
 struct seg {
@@ -129,9 +143,10 @@ struct opts {
 	uint64_t packets;       /* ordinary segments to write */
 	uint32_t concurrent;    /* ordinary slots */
 	uint64_t seed;
-	uint64_t flood;         /* spoofed SYNs to write */
+	uint64_t count[NSOURCES]; /* what each source fires: spoofed SYNs, ... */
 	double rate;            /* target ordinary packets per second */
 	double flood_rate;      /* spoofed SYNs per second */
+	double hostile_rate;    /* firings per second of each other source */
 	double ramp;            /* seconds over which the slots start; <0: default */
 	uint32_t snaplen;
 	int reuse, steady, quiet;
@@ -161,10 +176,12 @@ struct gen {
 	uint64_t rng;
 	uint64_t now, first_t, last_t;
 	double think_us;
-	uint64_t written, flood_written, flood_syns;
+	uint64_t written, flood_written, hostile_written;
+	uint64_t fired[NSOURCES];       /* firings that wrote something */
+	uint16_t scan_port;
 	uint64_t conns_started, conns_finished, open, max_open;
 	uint64_t retired;               /* ordinary connections ended (warm-up) */
-	int writing, flood_on;
+	int writing, sources_on;
 	uint16_t ipid;
 	struct out out;
 };
@@ -443,6 +460,45 @@ static enum delay step_frst(struct gen *g, struct conn *c, struct seg *s)
 	return D_END;
 }
 
+/* A connection of one segment: a random host sends something midstream. */
+static enum delay step_lone(struct gen *g, struct conn *c, struct seg *s)
+{
+	static const uint8_t flags[] = { F_ACK, F_PSH | F_ACK, F_FIN | F_ACK, F_RST | F_ACK,
+	    F_RST, F_SYN, F_SYN | F_ACK };
+	uint8_t f = flags[rnd_below(g, sizeof flags)];
+
+	seg_make(c, s, CLIENT_SIDE, f, f & F_PSH ? (uint16_t)rnd_range(g, 1, 1200) : 0);
+	return D_END;
+}
+
+/* A half-open scan: the scanner's SYN; a closed port (most) resets it, an
+ * open one answers and gets the scanner's RST. */
+static enum delay step_probe(struct gen *g, struct conn *c, struct seg *s)
+{
+	seg_make(c, s, CLIENT_SIDE, F_SYN, 0);
+	c->phase = PH_PROBE_ANSWER;
+	return rnd_chance(g, 0.02) ? D_END : D_SERVER;      /* filtered: no answer */
+}
+
+static enum delay step_probe_answer(struct gen *g, struct conn *c, struct seg *s)
+{
+	if (rnd_chance(g, 0.9)) {
+		c->nxt[SERVER_SIDE] = 0;
+		seg_make(c, s, SERVER_SIDE, F_RST | F_ACK, 0);
+		return D_END;
+	}
+	seg_make(c, s, SERVER_SIDE, F_SYN | F_ACK, 0);
+	c->phase = PH_PROBE_RST;
+	return D_CLIENT;
+}
+
+static enum delay step_probe_rst(struct gen *g, struct conn *c, struct seg *s)
+{
+	(void)g;
+	seg_make(c, s, CLIENT_SIDE, F_RST, 0);
+	return D_END;
+}
+
 static const step_fn steps[NPHASES] = {
 	[PH_SYN] = step_syn, [PH_SYNACK] = step_synack, [PH_ACK3] = step_ack3,
 	[PH_REQ] = step_req, [PH_RESP] = step_resp, [PH_CACK] = step_cack,
@@ -450,6 +506,8 @@ static const step_fn steps[NPHASES] = {
 	[PH_FIN4] = step_fin4, [PH_SIM2] = step_sim2, [PH_SIM3] = step_sim3,
 	[PH_SIM4] = step_sim4, [PH_ABORT] = step_abort, [PH_REFUSE] = step_refuse,
 	[PH_FSYN] = step_fsyn, [PH_FSYNACK] = step_fsynack, [PH_FRST] = step_frst,
+	[PH_LONE] = step_lone, [PH_PROBE] = step_probe,
+	[PH_PROBE_ANSWER] = step_probe_answer, [PH_PROBE_RST] = step_probe_rst,
 };
 
 /* The next segment of C: a pending repeat of the last one, or the script's. */
@@ -710,7 +768,86 @@ static uint64_t delay_us(struct gen *g, const struct conn *c, enum delay d)
 	}
 }
 
-/* ---- the simulation ---------------------------------------------------- */
+/* A lone segment from any unicast-looking host to one of the servers. */
+static void lone_start(struct gen *g, struct conn *c)
+{
+	memset(c, 0, sizeof *c);
+	c->active = 1;
+	c->kind = K_LONE;
+	c->phase = PH_LONE;
+	c->rtt_us = pick_rtt(g);
+	c->addr[CLIENT_SIDE] = rnd_range(g, 0x01000000u, 0xdfffffffu);
+	c->port[CLIENT_SIDE] = (uint16_t)rnd_range(g, 1024, 65535);
+	pick_server(g, c);
+	c->nxt[CLIENT_SIDE] = (uint32_t)rnd(g);
+	c->nxt[SERVER_SIDE] = (uint32_t)rnd(g);
+}
+
+/* The scanner 10.66.0.1:61000 tries the next port of 192.168.1.20 (after
+ * 65535 probes, the first port again: the 4-tuples are reused). */
+static void probe_start(struct gen *g, struct conn *c)
+{
+	memset(c, 0, sizeof *c);
+	c->active = 1;
+	c->kind = K_SCAN;
+	c->phase = PH_PROBE;
+	c->rtt_us = 200;
+	c->addr[CLIENT_SIDE] = 0x0a420001u;
+	c->port[CLIENT_SIDE] = 61000;
+	c->addr[SERVER_SIDE] = 0xc0a80114u;
+	g->scan_port = (uint16_t)(g->scan_port % 65535 + 1);
+	c->port[SERVER_SIDE] = g->scan_port;
+	c->nxt[CLIENT_SIDE] = (uint32_t)rnd(g);
+	c->nxt[SERVER_SIDE] = (uint32_t)rnd(g);
+}
+
+/* An ordinary connection past its handshake, at random; NULL when a few
+ * tries find none. */
+static struct conn *live_conn(struct gen *g)
+{
+	for (int tries = 0; tries < 8 && g->o.concurrent; tries++) {
+		struct conn *c = &g->slot[rnd_below(g, g->o.concurrent)];
+
+		if (c->active && c->seen && c->phase >= PH_REQ && c->phase <= PH_SIM4)
+			return c;
+	}
+	return NULL;
+}
+
+/* One segment into a live ordinary connection, from either side, without
+ * advancing its script: a reset (SRC_RST: blind, in the window, or exact)
+ * or a bad retransmission (SRC_RETX: overlapping what was sent, or a
+ * gigabyte out of the window).  1 if it was written. */
+static int inject(struct gen *g, enum source src)
+{
+	struct conn *c = live_conn(g);
+	struct seg s;
+	uint32_t r, far;
+
+	if (c == NULL)
+		return 0;
+	memset(&s, 0, sizeof s);
+	s.dir = (uint8_t)rnd_below(g, 2);
+	s.ack = c->nxt[!s.dir];
+	r = rnd_below(g, 10);
+	if (src == SRC_RST) {
+		s.flags = rnd_chance(g, 0.5) ? F_RST : F_RST | F_ACK;
+		s.seq = r < 6 ? (uint32_t)rnd(g) : r < 9 ?
+		    c->nxt[s.dir] + rnd_range(g, 1, 65535) : c->nxt[s.dir];
+		if (!(s.flags & F_ACK))
+			s.ack = 0;
+	} else {
+		s.flags = F_PSH | F_ACK;
+		s.len = (uint16_t)rnd_range(g, 1, 1448);
+		far = 0x40000000u + rnd_below(g, 1u << 20);
+		s.seq = r < 7 ? c->nxt[s.dir] - rnd_range(g, 1, 1448) :
+		    r < 9 ? c->nxt[s.dir] + far : c->nxt[s.dir] - far;
+	}
+	out_segment(g, c, &s);
+	g->last_t = g->now;
+	g->hostile_written++;
+	return 1;
+}
 
 static uint32_t flood_slot(struct gen *g)
 {
@@ -728,19 +865,36 @@ static uint32_t flood_slot(struct gen *g)
 	return g->nslot++;
 }
 
-/* The flood source fires: one more spoofed connection, and the next arrival. */
-static void flood_fire(struct gen *g)
+/* Source SRC fires: a new short connection in an extra slot (a spoofed
+ * SYN, a lone segment, a scan probe) or a segment injected into an
+ * ordinary one; then its next arrival, until its count is reached.
+ * Injections also end with the ordinary traffic they ride on. */
+static void source_fire(struct gen *g, enum source src)
 {
-	uint32_t i = flood_slot(g);
+	double rate = src == SRC_FLOOD ? g->o.flood_rate : g->o.hostile_rate;
 
-	flood_start(g, &g->slot[i]);
-	g->flood_syns++;
-	heap_push(g, g->now, i);
-	if (g->flood_syns < g->o.flood)
-		heap_push(g, g->now + (uint64_t)(rnd_exp(g, 1e6 / g->o.flood_rate) + 0.5), FLOOD_SOURCE);
+	if (src == SRC_RST || src == SRC_RETX) {
+		if (g->written >= g->o.packets)
+			return;
+		g->fired[src] += (uint64_t)inject(g, src);
+	} else {
+		uint32_t i = flood_slot(g);
+
+		if (src == SRC_FLOOD)
+			flood_start(g, &g->slot[i]);
+		else if (src == SRC_LONE)
+			lone_start(g, &g->slot[i]);
+		else
+			probe_start(g, &g->slot[i]);
+		g->fired[src]++;
+		heap_push(g, g->now, i);
+	}
+	if (g->fired[src] < g->o.count[src])
+		heap_push(g, g->now + (uint64_t)(rnd_exp(g, 1e6 / rate) + 0.5), SOURCE_EV + src);
 }
 
-static int is_flood(const struct gen *g, uint32_t i)
+/* Slots past the ordinary ones hold the sources' short connections. */
+static int is_extra(const struct gen *g, uint32_t i)
 {
 	return i >= g->o.concurrent;
 }
@@ -750,13 +904,15 @@ static void capture_begin(struct gen *g)
 {
 	g->writing = 1;
 	g->first_t = g->now;
-	if (g->o.flood && !g->flood_on) {
-		g->flood_on = 1;
-		heap_push(g, g->now, FLOOD_SOURCE);
+	if (!g->sources_on) {
+		g->sources_on = 1;
+		for (unsigned src = 0; src < NSOURCES; src++)
+			if (g->o.count[src])
+				heap_push(g, g->now, SOURCE_EV + src);
 	}
 }
 
-static void record(struct gen *g, struct conn *c, const struct seg *s, int flood)
+static void record(struct gen *g, struct conn *c, const struct seg *s, int extra)
 {
 	if (!g->writing)
 		return;
@@ -767,10 +923,12 @@ static void record(struct gen *g, struct conn *c, const struct seg *s, int flood
 	}
 	out_segment(g, c, s);
 	g->last_t = g->now;
-	if (flood)
+	if (!extra)
+		g->written++;
+	else if (c->kind == K_FLOOD)
 		g->flood_written++;
 	else
-		g->written++;
+		g->hostile_written++;
 }
 
 static void conn_over(struct gen *g, struct conn *c, uint32_t i)
@@ -779,7 +937,7 @@ static void conn_over(struct gen *g, struct conn *c, uint32_t i)
 		g->open--;
 		g->conns_finished++;
 	}
-	if (is_flood(g, i)) {
+	if (is_extra(g, i)) {
 		c->active = 0;
 		g->freeflood[g->nfree++] = i;
 		return;
@@ -795,13 +953,13 @@ static void conn_over(struct gen *g, struct conn *c, uint32_t i)
 static void slot_fire(struct gen *g, uint32_t i)
 {
 	struct conn *c = &g->slot[i];
-	int flood = is_flood(g, i);
+	int extra = is_extra(g, i);
 	struct seg s;
 
-	if (!flood && g->written >= g->o.packets)
+	if (!extra && g->written >= g->o.packets)
 		return;                 /* the ordinary traffic is all written */
 	enum delay d = conn_step(g, c, &s);
-	record(g, c, &s, flood);
+	record(g, c, &s, extra);
 	if (d == D_END)
 		conn_over(g, c, i);
 	else
@@ -814,8 +972,8 @@ static void gen_run(struct gen *g)
 		struct ev e = heap_pop(g);
 
 		g->now = e.t;
-		if (e.slot == FLOOD_SOURCE)
-			flood_fire(g);
+		if (e.slot >= SOURCE_EV)
+			source_fire(g, (enum source)(e.slot - SOURCE_EV));
 		else
 			slot_fire(g, e.slot);
 	}
@@ -871,6 +1029,11 @@ static void usage(FILE *f)
 	    "      --rate PPS         ordinary packets per second of capture time (100000)\n"
 	    "      --syn-flood N      add N spoofed SYNs to 192.168.1.10:80\n"
 	    "      --flood-rate PPS   spoofed SYNs per second (default 200000)\n"
+	    "      --one-packet N     add N connections of one segment from random hosts\n"
+	    "      --port-scan N      add N SYN probes of 192.168.1.20's ports from 10.66.0.1\n"
+	    "      --rst-storm N      inject N resets into the ordinary connections\n"
+	    "      --bad-retx N       inject N overlapping or out-of-window retransmissions\n"
+	    "      --hostile-rate PPS each of the four above, per second (default 100000)\n"
 	    "      --reuse            one fixed 4-tuple per slot, heavy retransmission\n"
 	    "      --ramp SECS        start the slots over SECS (default: a quarter of the\n"
 	    "                         mean think time, which follows from C and --rate)\n"
@@ -892,7 +1055,8 @@ static int parse_num(const char *arg, const char *name, double lo, double *v)
 	return 0;
 }
 
-enum { O_RATE = 256, O_FLOOD, O_FLOOD_RATE, O_REUSE, O_STEADY, O_SNAPLEN, O_RAMP };
+enum { O_RATE = 256, O_FLOOD, O_FLOOD_RATE, O_REUSE, O_STEADY, O_SNAPLEN, O_RAMP,
+	O_LONE, O_SCAN, O_RST, O_RETX, O_HOSTILE_RATE };
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -902,6 +1066,11 @@ static const struct option longopts[] = {
 	{ "rate", required_argument, NULL, O_RATE },
 	{ "syn-flood", required_argument, NULL, O_FLOOD },
 	{ "flood-rate", required_argument, NULL, O_FLOOD_RATE },
+	{ "one-packet", required_argument, NULL, O_LONE },
+	{ "port-scan", required_argument, NULL, O_SCAN },
+	{ "rst-storm", required_argument, NULL, O_RST },
+	{ "bad-retx", required_argument, NULL, O_RETX },
+	{ "hostile-rate", required_argument, NULL, O_HOSTILE_RATE },
 	{ "reuse", no_argument, NULL, O_REUSE },
 	{ "steady", no_argument, NULL, O_STEADY },
 	{ "snaplen", required_argument, NULL, O_SNAPLEN },
@@ -921,7 +1090,8 @@ static const char *opt_name(int ch)
 
 static int set_opt(struct opts *o, int ch, const char *arg)
 {
-	double v = 0, lo = ch == O_RATE || ch == O_FLOOD_RATE ? 1 : ch == O_SNAPLEN ? 54 : 0;
+	double v = 0, lo = ch == O_RATE || ch == O_FLOOD_RATE || ch == O_HOSTILE_RATE ? 1 :
+	    ch == O_SNAPLEN ? 54 : 0;
 
 	switch (ch) {
 	case 'o': o->output = arg; return 0;
@@ -936,8 +1106,13 @@ static int set_opt(struct opts *o, int ch, const char *arg)
 	case 'c': o->concurrent = (uint32_t)v; break;
 	case 's': o->seed = (uint64_t)v; break;
 	case O_RATE: o->rate = v; break;
-	case O_FLOOD: o->flood = (uint64_t)v; break;
+	case O_FLOOD: o->count[SRC_FLOOD] = (uint64_t)v; break;
+	case O_LONE: o->count[SRC_LONE] = (uint64_t)v; break;
+	case O_SCAN: o->count[SRC_SCAN] = (uint64_t)v; break;
+	case O_RST: o->count[SRC_RST] = (uint64_t)v; break;
+	case O_RETX: o->count[SRC_RETX] = (uint64_t)v; break;
 	case O_FLOOD_RATE: o->flood_rate = v; break;
+	case O_HOSTILE_RATE: o->hostile_rate = v; break;
 	case O_RAMP: o->ramp = v; break;
 	default: o->snaplen = v > 262144 ? 262144 : (uint32_t)v; break;
 	}
@@ -949,7 +1124,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int ch;
 
 	*o = (struct opts){ .packets = 1000000, .concurrent = 10000, .seed = 1,
-	    .rate = 100000, .flood_rate = 200000, .ramp = -1, .snaplen = 128 };
+	    .rate = 100000, .flood_rate = 200000, .hostile_rate = 100000, .ramp = -1,
+	    .snaplen = 128 };
 	while ((ch = getopt_long(argc, argv, "o:n:c:s:qh", longopts, NULL)) != -1) {
 		if (ch == 'h') {
 			usage(stdout);
@@ -974,13 +1150,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 static void summary(const struct gen *g)
 {
 	double secs = (double)(g->last_t - g->first_t) / 1e6;
-	uint64_t pk = g->written + g->flood_written;
+	uint64_t pk = g->written + g->flood_written + g->hostile_written;
 
-	fprintf(stderr, "%s: %llu packets (%llu ordinary, %llu flood: %llu SYNs), %.1f MB\n"
+	fprintf(stderr, "%s: %llu packets (%llu ordinary, %llu flood: %llu SYNs, %llu hostile),"
+	    " %.1f MB\n"
 	    "  %.2f s of capture time, %.0f packets/s; %llu connections started,"
 	    " %llu ended, %llu open at the end, at most %llu open at once\n",
 	    g->o.output, (unsigned long long)pk, (unsigned long long)g->written,
-	    (unsigned long long)g->flood_written, (unsigned long long)g->flood_syns,
+	    (unsigned long long)g->flood_written, (unsigned long long)g->fired[SRC_FLOOD],
+	    (unsigned long long)g->hostile_written,
 	    (double)g->out.bytes / 1e6, secs, secs > 0 ? (double)pk / secs : 0.0,
 	    (unsigned long long)g->conns_started, (unsigned long long)g->conns_finished,
 	    (unsigned long long)g->open, (unsigned long long)g->max_open);

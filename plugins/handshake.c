@@ -51,11 +51,15 @@ struct hs_flow {
 	uint8_t retx_reported[2];
 };
 
+/* A build may shrink the table (the fuzzing build does, to reach its full
+ * table often): -DMAX_SERVERS=N. */
+#ifndef MAX_SERVERS
+#define MAX_SERVERS 1024
+#endif
+
 /* Per server address and kind: findings listed so far, and how many more
  * were folded into one summary (a scan or a flood would otherwise give one
  * finding per SYN).  Only the kinds a scan or flood repeats are folded. */
-#define MAX_SERVERS 1024
-
 struct fold {
 	uint64_t listed, folded;
 	tm_time_t first;

@@ -18,7 +18,11 @@
 
 #include "plugin.h"
 
+/* A build may shrink the table (the fuzzing build does, to reach its full
+ * table often): -DMAX_HOSTS=N. */
+#ifndef MAX_HOSTS
 #define MAX_HOSTS 4096
+#endif
 #define HISTORY 8
 #define STEP_RUN 3              /* equal consecutive steps that make a pattern */
 

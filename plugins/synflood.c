@@ -31,7 +31,11 @@
 
 #include "plugin.h"
 
+/* A build may shrink the table (the fuzzing build does, to reach its full
+ * table often): -DMAX_TARGETS=N. */
+#ifndef MAX_TARGETS
 #define MAX_TARGETS 1024
+#endif
 #define MAX_WINDOW 60
 #define HLL_BITS 8
 #define HLL_M (1u << HLL_BITS)

@@ -24,7 +24,11 @@
 #include "plugin.h"
 
 #define MAX_FINS 12
+/* A build may shrink the table (the fuzzing build does, to reach its full
+ * table often): -DMAX_SERVICES=N. */
+#ifndef MAX_SERVICES
 #define MAX_SERVICES 1024
+#endif
 
 enum td_kind { K_FIN_LOST, K_FIN_ACK_LOST, K_RST_AFTER_TW, K_TW_ASSASSIN, K_CW_STUCK,
 	K_FW2_TIMEOUT, K_ABORTIVE, K_SIM_CLOSE, K_DATA_AFTER_FIN, K_RST_INJECT, K_COUNT };

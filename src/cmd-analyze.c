@@ -17,7 +17,9 @@
 #include "analysis.h"
 #include "cmd.h"
 #include "names.h"
+#include "output.h"
 #include "profile.h"
+#include "recover.h"
 #include "runopts.h"
 
 #define BUSY_MS 10000
@@ -40,23 +42,46 @@ help(FILE *out)
 
 
 
+/* The file and database names are escaped: anyone's bytes. */
 static void
 report(const char *db, const struct analysis_result *res)
 {
 	const struct capture_info *ci = &res->info;
+	char *path = output_escape(ci->path), *dbname = output_escape(db);
 
-	if (res->capture_id == 0) {
+	if (res->capture_id == 0)
 		printf("%s: already analysed as capture %lld in %s (--force to analyse it again)\n",
-		    ci->path, (long long)res->duplicate_of, db);
+		    path, (long long)res->duplicate_of, dbname);
+	else
+		printf("%s: capture %lld in %s: %llu packets (%llu TCP), %llu connections, "
+		    "%llu findings\n", path, (long long)res->capture_id, dbname,
+		    (unsigned long long)ci->packets, (unsigned long long)ci->tcp_packets,
+		    (unsigned long long)ci->flows, (unsigned long long)res->findings);
+	free(path);
+	free(dbname);
+	if (res->capture_id == 0)
 		return;
-	}
-	printf("%s: capture %lld in %s: %llu packets (%llu TCP), %llu connections, %llu findings\n",
-	    ci->path, (long long)res->capture_id, db, (unsigned long long)ci->packets,
-	    (unsigned long long)ci->tcp_packets, (unsigned long long)ci->flows,
-	    (unsigned long long)res->findings);
 	if (res->replaced != 0)
 		printf("  replaces capture %lld\n", (long long)res->replaced);
 	runopts_print_outcomes(res);
+}
+
+/* What was wrong with the input, as one line naming the file: the damage
+ * that ended the reading, the frames skipped before it, or both. */
+static void
+report_damage(const struct analysis_result *res)
+{
+	char skipped[512] = "";
+
+	if (res->bad_frames > 0)
+		snprintf(skipped, sizeof(skipped), "%s (%llu such frames skipped)",
+		    res->first_bad, (unsigned long long)res->bad_frames);
+	if (res->damaged && res->bad_frames > 0)
+		cmd_error("%s; before it, %s", res->damage, skipped);
+	else if (res->damaged)
+		cmd_error("%s", res->damage);
+	else if (res->bad_frames > 0)
+		cmd_error("%s: %s", res->info.path, skipped);
 }
 
 /* Analyse one file; returns its exit status. */
@@ -64,9 +89,10 @@ static int
 analyze_one(const char *path, struct store *st, struct detect *d, struct runopts *ro)
 {
 	struct reader_options rdo = { 0 };
+	struct analysis_options opts;
 	struct analysis_result res;
 	struct reader *r;
-	char err[512];
+	char err[512], *safe;
 	enum analysis_status s;
 
 	if ((r = reader_open_file(path, &rdo, err, sizeof(err))) == NULL) {
@@ -74,15 +100,17 @@ analyze_one(const char *path, struct store *st, struct detect *d, struct runopts
 		return EXIT_IO;
 	}
 	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
-	s = analysis_run(st, d, r, &ro->analysis, &res, err, sizeof(err));
+	opts = ro->analysis;
+	/* The progress line prints the path as it is: not one that needs
+	 * escaping, which could drive the terminal. */
+	safe = output_escape(path);
+	opts.progress = opts.progress && strcmp(safe, path) == 0;
+	free(safe);
+	s = analysis_run(st, d, r, &opts, &res, err, sizeof(err));
 	if (s == ANALYSIS_FAILED)
 		cmd_error("%s", err);
 	else {
-		if (res.damaged)
-			cmd_error("%s", res.damage);
-		if (res.bad_frames > 0)
-			cmd_error("%s: %s (%llu such frames skipped)", res.info.path,
-			    res.first_bad, (unsigned long long)res.bad_frames);
+		report_damage(&res);
 		if (!ro->quiet)
 			report(cmd_db_path(ro->db), &res);
 	}
@@ -104,6 +132,7 @@ run(char **files, int nfiles, struct runopts *ro)
 	struct detect_options dopt;
 	struct detect *d;
 	struct store *st;
+	struct recover *rec;
 	char err[512];
 	int status = EXIT_OK;
 
@@ -120,9 +149,12 @@ run(char **files, int nfiles, struct runopts *ro)
 		cmd_error("%s", err);
 		return EXIT_IO;
 	}
+	rec = recover_open(cmd_db_path(ro->db));
+	cmd_recover(rec, st, cmd_db_path(ro->db), ro->quiet);
 	for (int i = 0; i < nfiles; i++)
 		status = worst(status, analyze_one(files[i], st, d, ro));
 	store_close(st);
+	recover_close(rec);     /* only now: see recover.h */
 	detect_free(d);
 	return status;
 }

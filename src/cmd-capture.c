@@ -6,11 +6,18 @@
  * steps is the point of this file:
  *
  *   parse ──> open the interface ──> drop privileges (-Z) ──> load the
- *   detectors, open the database ──> analysis_run (checkpoint every
- *   --checkpoint seconds) ──> final commit ──> summary
+ *   detectors, open the database ──> mark captures left running by dead
+ *   writers interrupted, hold the STARTING lock ──> analysis_run
+ *   (checkpoint every --checkpoint seconds; the first status call holds
+ *   this capture's lock) ──> final commit ──> summary
  *
  * Only opening the interface needs privileges, so with -Z nothing after it
  * (plugins, SQLite, the queries' database file) runs as root.
+ *
+ * The capture's row says 'running' from its first checkpoint on.  So that
+ * a later writer can tell a capture that is still running from one whose
+ * process was killed, this process holds a lock the kernel drops when it
+ * dies (recover.h) for as long as the row can say 'running'.
  *
  * Signals never do work themselves.  SIGINT, SIGTERM and the --duration
  * alarm set the stop flag and break the reader's poll, so analysis_run
@@ -36,8 +43,10 @@
 #include "analysis.h"
 #include "cmd.h"
 #include "names.h"
+#include "output.h"
 #include "profile.h"
 #include "reader.h"
+#include "recover.h"
 #include "runopts.h"
 
 #define BUSY_MS 10000
@@ -96,6 +105,13 @@ static const struct numopt {
 	{ 's', "-s", 1, 262144, 1, offsetof(struct capopts, snaplen) },
 	{ 'B', "-B", 1, 4194304, 1, offsetof(struct capopts, buffer_kib) },
 	{ OPT_CHECKPOINT, "--checkpoint", 0.01, 86400, 0, offsetof(struct capopts, checkpoint) },
+};
+
+/* What the analysis loop's periodic hook needs. */
+struct live {
+	struct reader *reader;
+	struct recover *recover;
+	int claimed;            /* this capture's lock is held */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -178,20 +194,27 @@ duration_arm(double s)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-/* The analysis loop's periodic hook: answer SIGUSR1 here, not in the handler. */
+/* The analysis loop's periodic hook: hold this capture's lock once its id
+ * is known; answer SIGUSR1 here, not in the handler. */
 static void
-status_print(void *ctx, const struct analysis_result *res, size_t open_flows)
+live_status(void *ctx, const struct analysis_result *res, size_t open_flows)
 {
-	struct reader *r = ctx;
+	struct live *l = ctx;
+	struct reader *r = l->reader;
+	char *iface;
 
+	if (!l->claimed && res->capture_id != 0)
+		l->claimed = recover_claim(l->recover, res->capture_id) == 0;
 	if (!status_requested)
 		return;
 	status_requested = 0;
+	iface = output_escape(reader_path(r));
 	fprintf(stderr, "%s: %llu packets, %llu connections (%zu open), %llu findings, "
-	    "%llu dropped by kernel\n", reader_path(r),
+	    "%llu dropped by kernel\n", iface,
 	    (unsigned long long)res->info.packets,
 	    (unsigned long long)(res->info.flows + open_flows), open_flows,
 	    (unsigned long long)res->findings, (unsigned long long)reader_kernel_drops(r));
+	free(iface);
 }
 
 /* --- privileges ------------------------------------------------------------ */
@@ -259,16 +282,20 @@ drop_privileges(const char *user, const char *write_path, char *err, size_t errl
 
 
 
+/* The interface and database names are escaped: anyone's bytes. */
 static void
 report(const char *db, const struct analysis_result *res)
 {
 	const struct capture_info *ci = &res->info;
+	char *iface = output_escape(ci->path), *dbname = output_escape(db);
 
 	printf("%s: capture %lld in %s: %llu packets (%llu TCP), %llu connections, "
 	    "%llu findings, %llu dropped by kernel\n",
-	    ci->path, (long long)res->capture_id, db, (unsigned long long)ci->packets,
+	    iface, (long long)res->capture_id, dbname, (unsigned long long)ci->packets,
 	    (unsigned long long)ci->tcp_packets, (unsigned long long)ci->flows,
 	    (unsigned long long)res->findings, (unsigned long long)ci->drops);
+	free(iface);
+	free(dbname);
 	runopts_print_outcomes(res);
 }
 
@@ -278,6 +305,7 @@ run_analysis(struct reader *r, struct capopts *co, struct runopts *ro,
     struct detect_options *dopt)
 {
 	struct analysis_result res;
+	struct live *l = ro->analysis.status_ctx;
 	struct detect *d;
 	struct store *st;
 	char err[512];
@@ -292,10 +320,15 @@ run_analysis(struct reader *r, struct capopts *co, struct runopts *ro,
 		cmd_error("%s", err);
 		return EXIT_IO;
 	}
+	l->recover = recover_open(cmd_db_path(ro->db));
+	cmd_recover(l->recover, st, cmd_db_path(ro->db), ro->quiet);
+	recover_starting(l->recover);
 	duration_arm(co->duration);
 	s = analysis_run(st, d, r, &ro->analysis, &res, err, sizeof(err));
 	duration_arm(0);
 	store_close(st);
+	recover_close(l->recover);      /* only now: see recover.h */
+	l->recover = NULL;
 	detect_free(d);
 	if (s == ANALYSIS_FAILED) {
 		cmd_error("%s", err);
@@ -308,17 +341,29 @@ run_analysis(struct reader *r, struct capopts *co, struct runopts *ro,
 	return s == ANALYSIS_DAMAGED ? EXIT_DAMAGED : EXIT_OK;
 }
 
+/* Whether NAME needs no escaping: the progress line prints it as it is. */
+static int
+name_is_plain(const char *name)
+{
+	char *safe = output_escape(name);
+	int plain = strcmp(safe, name) == 0;
+
+	free(safe);
+	return plain;
+}
+
 /* A live capture is always new: no duplicate check, periodic commits. */
 static void
-live_options(struct runopts *ro, struct capopts *co, struct reader *r)
+live_options(struct runopts *ro, struct capopts *co, struct live *l)
 {
 	ro->analysis.force = 1;
 	ro->analysis.checkpoint_interval = co->checkpoint;
 	ro->analysis.stop = &stop_requested;
 	ro->analysis.max_packets = (uint64_t)co->count;
-	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
-	ro->analysis.status = status_print;
-	ro->analysis.status_ctx = r;
+	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO) &&
+	    name_is_plain(co->iface);
+	ro->analysis.status = live_status;
+	ro->analysis.status_ctx = l;
 	if (co->write_path != NULL && strcmp(co->write_path, "-") == 0)
 		ro->quiet = 1;  /* standard output carries the packets */
 }
@@ -333,6 +378,7 @@ run(struct capopts *co, struct runopts *ro)
 	    .filter = co->filter[0] != '\0' ? co->filter : NULL };
 	struct detect_options dopt;
 	struct reader *r;
+	struct live l = { NULL, NULL, 0 };
 	char err[512];
 	int status;
 
@@ -350,7 +396,8 @@ run(struct capopts *co, struct runopts *ro)
 		return EXIT_IO;
 	}
 	live_reader = r;
-	live_options(ro, co, r);
+	l.reader = r;
+	live_options(ro, co, &l);
 	signals_install();
 	status = run_analysis(r, co, ro, &dopt);
 	live_reader = NULL;

@@ -29,8 +29,8 @@
 
 struct sgroup {
 	char key[128];          /* as SQL returned it, for lookup */
-	char path[256];         /* capture scope: the file, escaped */
-	char status[32];
+	char path[256];         /* capture scope: the file, as stored */
+	char status[32];        /* as stored */
 	struct diag_group g;
 };
 
@@ -208,18 +208,15 @@ load_captures(sqlite3 *db, struct scope *sc, char *err, size_t errlen)
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct sgroup *g = group_find(sc, (const char *)sqlite3_column_text(st, 0));
-		char *p, *s;
+		const char *p = (const char *)sqlite3_column_text(st, DMG_COUNT + 1);
+		const char *s = (const char *)sqlite3_column_text(st, DMG_COUNT + 2);
 
 		if (g == NULL)
 			continue;
 		for (int i = 0; i < DMG_COUNT; i++)
 			g->g.damage[i] = sqlite3_column_int64(st, i + 1);
-		p = output_escape((const char *)sqlite3_column_text(st, DMG_COUNT + 1));
-		s = output_escape((const char *)sqlite3_column_text(st, DMG_COUNT + 2));
-		snprintf(g->path, sizeof(g->path), "%s", p);
-		snprintf(g->status, sizeof(g->status), "%s", s);
-		free(p);
-		free(s);
+		snprintf(g->path, sizeof(g->path), "%s", p != NULL ? p : "");
+		snprintf(g->status, sizeof(g->status), "%s", s != NULL ? s : "");
 	}
 	sqlite3_finalize(st);
 	return 0;
@@ -256,9 +253,13 @@ print_group_table(const struct sgroup *sg, FILE *out)
 	char diag[MAX_DIAG][256];
 	size_t nd = diagnosis_run(&sg->g, diag[0], sizeof(diag[0]), MAX_DIAG);
 
-	if (sg->g.scope == DIAG_CAPTURE)
-		fprintf(out, "capture %s  %s (%s)\n", sg->g.name, sg->path, sg->status);
-	else
+	if (sg->g.scope == DIAG_CAPTURE) {
+		char *p = output_escape(sg->path), *s = output_escape(sg->status);
+
+		fprintf(out, "capture %s  %s (%s)\n", sg->g.name, p, s);
+		free(p);
+		free(s);
+	} else
 		fprintf(out, "%s %s\n", diag_scope_names[sg->g.scope], sg->g.name);
 	fprintf(out, "  %-11s%ld\n", "flows", sg->g.flows);
 	for (int d = 0; d < DIM_COUNT; d++)
@@ -312,18 +313,29 @@ print_group_json(const struct sgroup *sg, FILE *out)
 	fputs("]}\n", out);
 }
 
+/* A group's key as a CSV field; on a terminal escaped first, as
+ * output_rows() does with every field. */
 static void
-print_group_csv(const struct sgroup *sg, FILE *out)
+csv_key(const struct sgroup *sg, int tty, FILE *out)
+{
+	char *e = tty ? output_escape(sg->key) : NULL;
+
+	output_csv_field(out, e != NULL ? e : sg->key);
+	free(e);
+}
+
+static void
+print_group_csv(const struct sgroup *sg, int tty, FILE *out)
 {
 	const char *scope = diag_scope_names[sg->g.scope];
 
 	fprintf(out, "%s,", scope);
-	output_csv_field(out, sg->key);
+	csv_key(sg, tty, out);
 	fprintf(out, ",flows,,%ld\n", sg->g.flows);
 	for (int d = 0; d < DIM_COUNT; d++)
 		for (size_t i = 0; i < sg->g.ncounts[d]; i++) {
 			fprintf(out, "%s,", scope);
-			output_csv_field(out, sg->key);
+			csv_key(sg, tty, out);
 			fprintf(out, ",%s,", diag_dim_names[d]);
 			output_csv_field(out, sg->g.counts[d][i].name);
 			fprintf(out, ",%ld\n", sg->g.counts[d][i].n);
@@ -343,7 +355,7 @@ print_scope(struct scope *sc, const struct query_cli *cli, int s, long total)
 		if (cli->format == OUTPUT_JSON)
 			print_group_json(order[i], stdout);
 		else if (cli->format == OUTPUT_CSV)
-			print_group_csv(order[i], stdout);
+			print_group_csv(order[i], output_width(stdout) > 0, stdout);
 		else
 			print_group_table(order[i], stdout);
 	if (cli->format == OUTPUT_TABLE && total > (long)sc->n)

@@ -6,18 +6,33 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "output.h"
+#include "recover.h"
+#include "store.h"
+#include "util.h"
 
+/* The message is escaped as a whole: file names, interface names and the
+ * words of the command line are anyone's bytes, and a newline or an escape
+ * sequence in them must neither split the one line nor reach the terminal. */
 void
 cmd_error(const char *fmt, ...)
 {
 	va_list ap;
+	char *msg, *safe;
+	int n;
 
-	fflush(stdout);
-	fputs("tcpmortem: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
+	va_end(ap);
+	safe = output_escape(msg);
+	fflush(stdout);
+	fprintf(stderr, "tcpmortem: %s\n", safe);
+	free(safe);
+	free(msg);
 }
 
 const char *
@@ -31,6 +46,21 @@ cmd_db_path(const char *opt)
 	if (env != NULL && *env != '\0')
 		return env;
 	return "tcpmortem.db";
+}
+
+void
+cmd_recover(struct recover *r, struct store *st, const char *db, int quiet)
+{
+	int64_t ids[16];
+	char err[512];
+	int n = recover_orphans(r, store_db(st), ids, sizeof(ids) / sizeof(ids[0]),
+	    err, sizeof(err));
+
+	if (n < 0)
+		cmd_error("%s: %s", db, err);
+	for (int i = 0; !quiet && i < n && i < 16; i++)
+		cmd_error("%s: capture %lld was left running by a process that is gone; "
+		    "marked interrupted", db, (long long)ids[i]);
 }
 
 void

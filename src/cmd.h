@@ -46,6 +46,14 @@ void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The database path: --db, else $TCPMORTEM_DB, else ./tcpmortem.db. */
 const char *cmd_db_path(const char *opt);
 
+struct store;
+struct recover;
+
+/* Mark the captures of ST (database DB) left 'running' by a writer that is
+ * gone as 'interrupted' (recover.h), saying so on standard error unless
+ * QUIET.  A failure is only reported: the command's work goes on. */
+void cmd_recover(struct recover *r, struct store *st, const char *db, int quiet);
+
 /* Print a command's usage (its --help) to OUT. */
 void cmd_usage(const struct cmd_entry *e, FILE *out);
 

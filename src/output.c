@@ -130,11 +130,28 @@ output_strwidth(const char *s)
 	return w;
 }
 
+/* Whether the valid sequence at P (of N bytes) is DEL or a C1 control,
+ * which JSON allows raw but a terminal may obey: written as \u00XX. */
+static int
+json_needs_escape(const unsigned char *p, size_t n)
+{
+	return (n == 1 && p[0] == 0x7f) || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0);
+}
+
+/* The code point of DEL or a C1 control at P (see json_needs_escape). */
+static unsigned
+json_control(const unsigned char *p)
+{
+	return p[0] == 0x7f ? 0x7f : p[1];
+}
+
 void
 output_json_line(FILE *out, const char *json)
 {
 	const unsigned char *p = (const unsigned char *)json;
 
+	/* Outside strings JSON is ASCII without DEL, so every byte
+	 * handled here is inside a string. */
 	while (*p != '\0') {
 		size_t n = utf8_seq(p);
 
@@ -143,7 +160,10 @@ output_json_line(FILE *out, const char *json)
 			p++;
 			continue;
 		}
-		fwrite(p, 1, n, out);
+		if (json_needs_escape(p, n))
+			fprintf(out, "\\u%04x", json_control(p));
+		else
+			fwrite(p, 1, n, out);
 		p += n;
 	}
 	fputc('\n', out);
@@ -168,6 +188,8 @@ output_json_string(FILE *out, const char *s)
 			fprintf(out, "\\%c", *p);
 		else if (*p < 0x20)
 			fprintf(out, "\\u%04x", *p);
+		else if (json_needs_escape(p, n))
+			fprintf(out, "\\u%04x", json_control(p));
 		else
 			fwrite(p, 1, n, out);
 		p += n ? n : 1;

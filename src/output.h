@@ -9,7 +9,8 @@
  *
  *   json   one object per line (JSON Lines), built by SQLite's json_object()
  *          so every string is valid JSON; timestamps are JSON numbers with
- *          exactly six decimals; bytes that are not UTF-8 become U+FFFD.
+ *          exactly six decimals; bytes that are not UTF-8 become U+FFFD,
+ *          DEL and the C1 controls are escaped like the C0 ones.
  *   csv    RFC 4180: a header row, fields with comma, quote, CR or LF
  *          quoted, quotes doubled; lines end with LF (what Unix tools and
  *          spreadsheets both read; RFC 4180 allows it as a local convention).
@@ -81,11 +82,14 @@ int output_color(FILE *out);
 char *output_escape(const char *s);
 
 /* Write one JSON line to OUT, replacing bytes that are not UTF-8 with
- * \ufffd (SQLite passes them through unchanged). */
+ * \ufffd (SQLite passes them through unchanged) and writing DEL and the
+ * C1 controls as \u007f and \u0080..\u009f, so that no string can drive
+ * the terminal it is printed on. */
 void output_json_line(FILE *out, const char *json);
 
-/* Write S as a JSON string (quoted; control bytes as \u00XX, invalid
- * UTF-8 as \ufffd; NULL as null), for output composed in C. */
+/* Write S as a JSON string (quoted; control bytes, DEL and C1 controls
+ * as \u00XX, invalid UTF-8 as \ufffd; NULL as null), for output composed
+ * in C. */
 void output_json_string(FILE *out, const char *s);
 
 /* Write S as one CSV field (quoted when needed; NULL is empty). */

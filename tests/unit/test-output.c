@@ -165,6 +165,25 @@ START_TEST(json_line_guard_replaces_invalid_utf8_only)
 }
 END_TEST
 
+/* JSON allows DEL and the C1 controls raw, but printed on a terminal
+ * U+009B is a CSI: "-o json" on a terminal must not obey a capture. */
+START_TEST(json_escapes_del_and_c1_controls_that_terminals_obey)
+{
+	struct mem m;
+
+	mem_open(&m);
+	output_json_line(m.f, "{\"a\":\"x\x7f\xc2\x9b" "2J\xc2\x85\xc2\xa0\"}");
+	mem_close(&m);
+	ck_assert_str_eq(m.buf, "{\"a\":\"x\\u007f\\u009b2J\\u0085\xc2\xa0\"}\n");
+	free(m.buf);
+	mem_open(&m);
+	output_json_string(m.f, "\x7f\xc2\x9b\xc2\xa0");
+	mem_close(&m);
+	ck_assert_str_eq(m.buf, "\"\\u007f\\u009b\xc2\xa0\"");
+	free(m.buf);
+}
+END_TEST
+
 START_TEST(csv_rows_have_a_header_and_quote_hostile_fields)
 {
 	sqlite3 *db = hostile_db();
@@ -242,6 +261,7 @@ output_suite(void)
 	tcase_add_test(tc, terminal_escape_shows_control_bytes_and_bad_utf8_as_hex);
 	tcase_add_test(tc, json_lines_escape_everything_and_keep_six_decimals);
 	tcase_add_test(tc, json_line_guard_replaces_invalid_utf8_only);
+	tcase_add_test(tc, json_escapes_del_and_c1_controls_that_terminals_obey);
 	tcase_add_test(tc, csv_rows_have_a_header_and_quote_hostile_fields);
 	tcase_add_test(tc, table_fits_the_width_and_escapes_cells);
 	tcase_add_test(tc, format_names_parse);
