@@ -1,6 +1,7 @@
 #!/bin/bash
 # hostile.sh: hostile traffic at scale, made by bench/gen-capture and piped
-# into `tcpmortem analyze -` under a flow cap (--max-flows):
+# into `tcpmortem analyze -` under the caps on flows (--max-flows) and on
+# connections that never came to life (--max-embryonic):
 #
 #   syn-flood      spoofed SYNs from random sources, cookie SYN-ACKs
 #   one-packet     connections of one segment from random hosts
@@ -17,9 +18,9 @@
 #
 #   - analyze exits 0 and stores every packet the generator wrote;
 #   - its peak RSS (GNU time's %M) stays under RSS_LIMIT_MB;
-#   - where the cap is exceeded, flows were evicted: the captures row counts
-#     them (flows_evicted), `tcpmortem summary` says so with that number,
-#     and no more than MAX_FLOWS + 1 were ever held;
+#   - where a cap is exceeded, flows were given up: the captures row counts
+#     them (flows_evicted, flows_aggregated), `tcpmortem summary` says so
+#     with those numbers, and no more than MAX_FLOWS + 1 were ever held;
 #   - time per packet is flat: CPU time (user + system) of the whole over
 #     that of the half, each less the CPU time of analysing 20 packets
 #     (start-up and the end: plugins, the database), stays under RATIO_LIMIT
@@ -51,12 +52,14 @@ if ldd "$TCPMORTEM" 2>/dev/null | grep -q libasan; then
 fi
 if [ "$slow" = 1 ]; then
 	MAX_FLOWS=${MAX_FLOWS:-100000}
+	MAX_EMBRYONIC=${MAX_EMBRYONIC:-20000}
 	# Measured with the plain build: 10 M SYNs peak at 590 MiB today (the
 	# capture's one transaction grows SQLite's WAL index with the file).
 	RSS_LIMIT_MB=${RSS_LIMIT_MB:-$([ $sanitized = 1 ] && echo 2500 || echo 900)}
 	FLOOD=10000000 LONE=1000000 SCAN=1000000 INJECT=1000000 ORDINARY=2000000 REUSE=4000000
 else
 	MAX_FLOWS=${MAX_FLOWS:-5000}
+	MAX_EMBRYONIC=${MAX_EMBRYONIC:-2000}
 	# Measured: at most 30 MiB plain, 93 MiB with the sanitizers.
 	RSS_LIMIT_MB=${RSS_LIMIT_MB:-$([ $sanitized = 1 ] && echo 200 || echo 80)}
 	FLOOD=20000 LONE=20000 SCAN=12000 INJECT=20000 ORDINARY=50000 REUSE=300000
@@ -94,7 +97,8 @@ run() {
 	# shellcheck disable=SC2086
 	"$GEN" $args -o - 2>"$tmp/gen.err" |
 		/usr/bin/time -o "$tmp/time" -f '%M %U %S' \
-		"$TCPMORTEM" analyze -q --no-progress --max-flows "$MAX_FLOWS" -d "$db" - 2>"$tmp/an.err"
+		"$TCPMORTEM" analyze -q --no-progress --max-flows "$MAX_FLOWS" \
+		--max-embryonic "$MAX_EMBRYONIC" -d "$db" - 2>"$tmp/an.err"
 	st=${PIPESTATUS[1]}
 	read -r rss u s <"$tmp/time"
 	cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
@@ -114,13 +118,14 @@ base=$cpu
 run tiny 1
 base=$(awk -v a="$base" -v b="$cpu" 'BEGIN { print (a < b) ? a : b }')
 echo "start-up: $base s of CPU (analysing a capture of 20 packets)"
-printf '%-11s %10s %8s %8s %9s %8s %7s %6s\n' scenario packets "CPU s" "half s" ratio "RSS MiB" evicted peak
+printf '%-11s %10s %8s %8s %9s %8s %7s %10s %6s\n' scenario packets "CPU s" "half s" ratio \
+	"RSS MiB" evicted aggregated peak
 for name in syn-flood one-packet port-scan rst-storm bad-retx reuse reuse-retx; do
 	run "$name" 2
 	half_st=$st half_cpu=$cpu
 	run "$name" 1
-	read -r packets evicted peak < <(sqlite3 -separator ' ' "$db" \
-		'SELECT packets, flows_evicted, peak_flows FROM captures' 2>/dev/null)
+	read -r packets evicted aggregated peak < <(sqlite3 -separator ' ' "$db" \
+		'SELECT packets, flows_evicted, flows_aggregated, peak_flows FROM captures' 2>/dev/null)
 	ratio=$(ratio_of "$cpu" "$half_cpu")
 	if ! below "$ratio" "$RATIO_LIMIT"; then
 		# A busy machine steals CPU time too: measure both again, keep the least.
@@ -131,8 +136,8 @@ for name in syn-flood one-packet port-scan rst-storm bad-retx reuse reuse-retx; 
 		cpu=$(awk -v a="$full_cpu" -v b="$cpu" 'BEGIN { print (a < b) ? a : b }')
 		ratio=$(ratio_of "$cpu" "$half_cpu")
 	fi
-	printf '%-11s %10s %8s %8s %9s %8s %7s %6s\n' "$name" "${packets:-?}" "$cpu" "$half_cpu" \
-		"$ratio" "$((rss / 1024))" "${evicted:-?}" "${peak:-?}"
+	printf '%-11s %10s %8s %8s %9s %8s %7s %10s %6s\n' "$name" "${packets:-?}" "$cpu" \
+		"$half_cpu" "$ratio" "$((rss / 1024))" "${evicted:-?}" "${aggregated:-?}" "${peak:-?}"
 	[ "$st" = 0 ] && [ "$half_st" = 0 ] ||
 		{ bad "$name: analyze exited $st (half: $half_st): $(head -c 300 "$tmp/an.err")"; continue; }
 	[ "${packets:-}" = "$genpk" ] || bad "$name: $genpk packets generated, ${packets:-none} stored"
@@ -141,14 +146,18 @@ for name in syn-flood one-packet port-scan rst-storm bad-retx reuse reuse-retx; 
 	below "$ratio" "$RATIO_LIMIT" ||
 		bad "$name: the whole took $ratio times the CPU of the half (limit $RATIO_LIMIT): not linear"
 	[ "$peak" -le $((MAX_FLOWS + 1)) ] || bad "$name: $peak flows held at once, over --max-flows $MAX_FLOWS"
-	if evicts "$name" && [ "$evicted" -eq 0 ]; then
-		bad "$name: nothing evicted, though more than $MAX_FLOWS connections were open"
+	if evicts "$name" && [ $((evicted + aggregated)) -eq 0 ]; then
+		bad "$name: nothing given up, though more than the caps were open"
 	fi
+	"$TCPMORTEM" summary -d "$db" >"$tmp/summary" 2>&1 || bad "$name: summary failed: $(head -3 "$tmp/summary")"
 	if [ "$evicted" -gt 0 ]; then
-		"$TCPMORTEM" summary -d "$db" >"$tmp/summary" 2>&1 || bad "$name: summary failed: $(head -3 "$tmp/summary")"
 		grep -q "$evicted flows\{0,1\} evicted" "$tmp/summary" ||
 			bad "$name: summary does not say '$evicted flows evicted': $(grep -i evict "$tmp/summary")"
 	fi
+	if [ "$aggregated" -gt 0 ]; then
+		grep -q "$aggregated connections\{0,1\} that never came to life" "$tmp/summary" ||
+			bad "$name: summary does not say '$aggregated connections that never came to life'"
+	fi
 done
-echo "$((SECONDS - start)) s; limits: --max-flows $MAX_FLOWS, RSS $RSS_LIMIT_MB MiB, ratio $RATIO_LIMIT$([ $sanitized = 1 ] && echo ', sanitizer build')"
+echo "$((SECONDS - start)) s; limits: --max-flows $MAX_FLOWS, --max-embryonic $MAX_EMBRYONIC, RSS $RSS_LIMIT_MB MiB, ratio $RATIO_LIMIT$([ $sanitized = 1 ] && echo ', sanitizer build')"
 exit $fail

@@ -122,7 +122,9 @@ def hostile_db(tmp):
     con.execute("UPDATE captures SET interface = CAST(?1 AS TEXT), link_types = CAST(?1 AS TEXT),"
                 " damage = CAST(?1 AS TEXT)", (h,))
     con.execute("UPDATE findings SET detail = CAST(? AS TEXT)", (h,))
-    con.execute("UPDATE transitions SET cause = CAST(? AS TEXT) WHERE seq = 1", (h,))
+    # The first transition's cause (the view transitions shows flow_details).
+    con.execute("UPDATE flow_details SET timeline = json_set(timeline, '$[0][5]',"
+                " CAST(? AS TEXT))", (h,))
     con.execute("UPDATE flows SET client = CAST(? AS TEXT)", (b"10.0.1.2" + h,))
     con.commit()
     con.close()
