@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 #include "decode.h"
 #include "flowtab.h"
 #include "names.h"
+#include "output.h"
 #include "profile.h"
 #include "util.h"
 #include "writer.h"
@@ -210,22 +212,26 @@ wall_seconds(void)
 	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* The path is escaped: a file name is anyone's bytes (output.h). */
 static void
 show_progress(struct analysis *a, struct reader *r, int final)
 {
 	int64_t size = reader_file_size(r);
+	char *path;
 
 	if (final) {
 		fputs("\r\033[K", stderr);
 		return;
 	}
+	path = output_escape(reader_path(r));
 	if (size > 0)
 		fprintf(stderr, "\r%s: %3.0f%%  %llu packets  %zu open connections\033[K",
-		    reader_path(r), 100.0 * (double)reader_bytes(r) / (double)size,
+		    path, 100.0 * (double)reader_bytes(r) / (double)size,
 		    (unsigned long long)reader_frames(r), flowtab_count(a->tab));
 	else
-		fprintf(stderr, "\r%s: %llu packets  %zu open connections\033[K", reader_path(r),
+		fprintf(stderr, "\r%s: %llu packets  %zu open connections\033[K", path,
 		    (unsigned long long)reader_frames(r), flowtab_count(a->tab));
+	free(path);
 }
 
 static void
