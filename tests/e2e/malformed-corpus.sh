@@ -22,7 +22,7 @@
 # Every file of the directory must have a line here, and every line a file.
 : "${top_srcdir:?}" "${TCPMORTEM:?}"
 command -v sqlite3 >/dev/null || { echo "SKIP: needs sqlite3"; exit 77; }
-data="$top_srcdir/tests/data/pcapplusplus-fuzz"
+data=$(cd "$top_srcdir/tests/data/pcapplusplus-fuzz" && pwd) || exit 99
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks=1
