@@ -16,9 +16,11 @@
  *              ──> prepare every write statement once
  *
  * Writing is then nothing but binding values to the prepared statements
- * inside the capture's one transaction: no SELECT, no per-flow transaction.
- * The only reads on the write path are the flow id base at
- * store_begin_capture and the findings count, one UPDATE per commit.
+ * inside the capture's one transaction: no SELECT, no per-flow transaction;
+ * a flow is two rows (flows, and its timelines and ladder as JSON in
+ * flow_details).  The only reads on the write path are the flow id base at
+ * store_begin_capture and, at commit, the findings count (one UPDATE), the
+ * indices to build again and whether the planner's statistics are due.
  *
  * Every SQLite failure goes through store_error(), which turns the result
  * code into the one line the user sees, naming the database path.
@@ -79,11 +81,10 @@ static const struct {
 	const char *table;
 	const char *const *columns;
 	enum sql_form form;
-	int rows;
 } built_stmts[] = {
-	{ ST_INSERT_CAPTURE, "captures", capture_columns, SQL_INSERT, 1 },
-	{ ST_UPDATE_CAPTURE, "captures", capture_columns, SQL_UPDATE, 1 },
-	{ ST_INSERT_FLOW, "flows", flow_columns, SQL_UPSERT, 1 },
+	{ ST_INSERT_CAPTURE, "captures", capture_columns, SQL_INSERT },
+	{ ST_UPDATE_CAPTURE, "captures", capture_columns, SQL_UPDATE },
+	{ ST_INSERT_FLOW, "flows", flow_columns, SQL_UPSERT },
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -392,11 +393,10 @@ sql_add(char *buf, size_t len, const char *fmt, ...)
 /* INSERT:  INSERT INTO t (a, b) VALUES (?, ?)
  * UPDATE:  UPDATE t SET a = ?, b = ? WHERE id = ?
  * UPSERT:  the INSERT, and on a taken id an update of the row, but only
- *          if it belongs to the same capture (COLUMNS[0] must be id).
- * An INSERT has ROWS rows of values. */
+ *          if it belongs to the same capture (COLUMNS[0] must be id). */
 static void
 sql_build(char *buf, size_t len, const char *table, const char *const *cols,
-    enum sql_form form, int rows)
+    enum sql_form form)
 {
 	buf[0] = '\0';
 	if (form == SQL_UPDATE) {
@@ -409,13 +409,10 @@ sql_build(char *buf, size_t len, const char *table, const char *const *cols,
 	sql_add(buf, len, "INSERT INTO %s (", table);
 	for (int i = 0; cols[i] != NULL; i++)
 		sql_add(buf, len, "%s%s", i ? ", " : "", cols[i]);
-	sql_add(buf, len, ") VALUES ");
-	for (int row = 0; row < rows; row++) {
-		sql_add(buf, len, "%s(", row ? ", " : "");
-		for (int i = 0; cols[i] != NULL; i++)
-			sql_add(buf, len, "%s?", i ? ", " : "");
-		sql_add(buf, len, ")");
-	}
+	sql_add(buf, len, ") VALUES (");
+	for (int i = 0; cols[i] != NULL; i++)
+		sql_add(buf, len, "%s?", i ? ", " : "");
+	sql_add(buf, len, ")");
 	if (form != SQL_UPSERT)
 		return;
 	sql_add(buf, len, " ON CONFLICT (id) DO UPDATE SET ");
@@ -434,7 +431,7 @@ prepare_statements(struct store *s, char *err, size_t errlen)
 		for (size_t j = 0; j < sizeof(built_stmts) / sizeof(built_stmts[0]); j++)
 			if (built_stmts[j].stmt == (enum stmt)i)
 				sql_build(sql, sizeof(sql), built_stmts[j].table,
-				    built_stmts[j].columns, built_stmts[j].form, built_stmts[j].rows);
+				    built_stmts[j].columns, built_stmts[j].form);
 		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
 		    NULL) != SQLITE_OK)
 			return store_error(s, sqlite3_errcode(s->db), "preparing statements",
