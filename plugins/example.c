@@ -139,6 +139,7 @@ static const struct tm_detector example_detector = {
 	.fini = zw_fini,
 	.on_segment = zw_segment,
 	.on_flow_end = zw_flow_end,
+	.slot_size = sizeof(struct zw), /* malloc(3)ed, no pointers: may be packed */
 };
 
 static const struct tm_detector *const detectors[] = { &example_detector, NULL };

@@ -520,6 +520,7 @@ static const struct tm_detector handshake_detector = {
 	.on_transition = hs_transition,
 	.on_flow_end = hs_flow_end,
 	.on_capture_end = hs_capture_end,
+	.slot_size = sizeof(struct hs_flow), /* malloc(3)ed, no pointers: may be packed */
 };
 
 static const struct tm_detector *const detectors[] = { &handshake_detector, NULL };

@@ -546,6 +546,7 @@ static const struct tm_detector teardown_detector = {
 	.on_transition = td_transition,
 	.on_flow_end = td_flow_end,
 	.on_capture_end = td_capture_end,
+	.slot_size = sizeof(struct td_flow), /* malloc(3)ed, no pointers: may be packed */
 };
 
 static const struct tm_detector *const detectors[] = { &teardown_detector, NULL };

@@ -57,6 +57,7 @@ struct setting {
 struct detect {
 	struct det *det;
 	size_t ndet, detcap;
+	uint32_t *slot_size;    /* per detector: tm_detector.slot_size, or 0 */
 	void **handles;
 	size_t nhandles, handlecap;
 	char **disabled;        /* kinds switched off individually */
@@ -101,9 +102,9 @@ check_detector(const struct detect *d, const struct tm_detector *td, const char 
 		    path, td->abi_version, TM_DETECTOR_ABI_VERSION);
 		return -1;
 	}
-	if (td->struct_size < sizeof(struct tm_detector)) {
+	if (td->struct_size < TM_DETECTOR_SIZE_V1) {
 		snprintf(err, errlen, "%s: detector struct of %u bytes, this tcpmortem needs %zu",
-		    path, td->struct_size, sizeof(struct tm_detector));
+		    path, td->struct_size, (size_t)TM_DETECTOR_SIZE_V1);
 		return -1;
 	}
 	if (td->name == NULL || td->kinds == NULL || td->init == NULL) {
@@ -134,6 +135,9 @@ add_detector(struct detect *d, const struct tm_detector *td, const char *path)
 	e->enabled = 1;
 	e->ctx.d = d;
 	e->ctx.idx = d->ndet++;
+	d->slot_size = xreallocarray(d->slot_size, d->ndet, sizeof(*d->slot_size));
+	d->slot_size[e->ctx.idx] = td->struct_size >= offsetof(struct tm_detector, slot_size) +
+	    sizeof(td->slot_size) ? td->slot_size : 0;
 }
 
 /* dlopen PATH and take its detectors.  Returns 0, or -1 with ERR. */
@@ -429,6 +433,7 @@ detect_free(struct detect *d)
 	for (size_t i = 0; i < d->nhandles; i++)
 		dlclose(d->handles[i]);
 	free(d->det);
+	free(d->slot_size);
 	free(d->handles);
 	free(d->disabled);
 	free(d->set);
@@ -441,6 +446,12 @@ size_t
 detect_slots(const struct detect *d)
 {
 	return d->ndet;
+}
+
+const uint32_t *
+detect_slot_sizes(const struct detect *d)
+{
+	return d->slot_size;
 }
 
 int

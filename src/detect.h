@@ -38,6 +38,8 @@ void detect_free(struct detect *d);
 
 /* Number of per-flow slots each flow needs (one per enabled detector). */
 size_t detect_slots(const struct detect *d);
+/* Per slot, the detector's tm_detector.slot_size (0 if it has none). */
+const uint32_t *detect_slot_sizes(const struct detect *d);
 
 /* Start a capture: init every enabled detector with PROFILE. */
 int detect_begin(struct detect *d, const struct tm_profile *profile,

@@ -19,7 +19,9 @@
  *
  * returning a NULL-terminated array of detectors.  The host refuses a
  * detector whose abi_version differs from TM_DETECTOR_ABI_VERSION or whose
- * struct_size is smaller than the host's sizeof(struct tm_detector).
+ * struct_size does not reach on_capture_end (TM_DETECTOR_SIZE_V1); members
+ * added after it are read only when struct_size covers them, so a plugin
+ * built against an older header of the same ABI version still loads.
  *
  * Order of events for one packet: timers that expired before it fire first
  * (on_transition with frame 0); then on_segment, with f->ep[] still showing
@@ -279,7 +281,20 @@ struct tm_detector {
 	void (*on_flow_end)(void *state, const struct tm_flow *f, void **slot);
 	void (*on_tick)(void *state, tm_time_t now);
 	void (*on_capture_end)(void *state, tm_time_t end);
+
+	/* Added in 1.1 (read when struct_size covers it). */
+
+	/* The per-flow slot's size in bytes, when *slot is always NULL or a
+	 * malloc(3)ed block of exactly that size with no pointers in it.  The
+	 * host may then keep a quiet connection's slot packed, free the
+	 * block, and give it back before the next call as a new malloc(3)ed
+	 * block with the same bytes.  0: the slot's value is kept as it is. */
+	uint32_t slot_size;
 };
+
+/* The first version of struct tm_detector ends with on_capture_end. */
+#define TM_DETECTOR_SIZE_V1 \
+	(offsetof(struct tm_detector, on_capture_end) + sizeof(void (*)(void *, tm_time_t)))
 
 typedef const struct tm_detector *const *(*tm_detector_entry_fn)(void);
 
