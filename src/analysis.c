@@ -18,6 +18,7 @@
 
 #include "analysis.h"
 #include "decode.h"
+#include "flowpack.h"
 #include "flowtab.h"
 #include "names.h"
 #include "output.h"
@@ -26,6 +27,9 @@
 #include "writer.h"
 
 #define GRACE_SECONDS 5.0
+/* A second of quiet is long on a busy server (most connections that pause
+ * that long pause for longer) and short against TIME-WAIT. */
+#define PACK_AFTER_SECONDS 1.0
 #define CLOCK_LEAP (3600 * TM_NSEC_PER_SEC)
 
 struct analysis {
@@ -34,6 +38,7 @@ struct analysis {
 	struct detect *detect;
 	const struct analysis_options *o;
 	struct flowtab *tab;
+	struct flowpack pack;           /* quiet flows, packed (flowpack.h) */
 	struct flow_events ev;
 	struct analysis_result *res;
 	int64_t capture;
@@ -259,7 +264,7 @@ checkpoint(struct analysis *a, struct reader *r)
 
 	a->res->info.drops = reader_kernel_drops(r);
 	detect_set_drops(a->detect, a->res->info.drops);
-	flowtab_foreach(a->tab, write_open_flow, a);
+	flowtab_foreach(a->tab, a->checkpoint_ts, write_open_flow, a);
 	a->checkpoint_ts = a->now;
 	a->res->info.last_ts = a->now;
 	if (a->failed || writer_sync(a->writer, err, sizeof(err)) != 0)
@@ -476,7 +481,7 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
     char *err, size_t errlen)
 {
 	struct analysis a = { .store = store, .detect = detect, .o = o, .res = res };
-	struct flowtab_limits lim = { .grace = GRACE_SECONDS,
+	struct flowtab_limits lim = { .pack_after = PACK_AFTER_SECONDS, .grace = GRACE_SECONDS,
 	    .horizon = profile_horizon(&o->profile) + 1,
 	    .idle_timeout = o->idle_timeout, .max_flows = o->max_flows,
 	    .max_embryonic = o->max_embryonic };
@@ -489,6 +494,10 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
 	if ((b = begin(&a, reader, err, errlen)) != 0)
 		return b > 0 ? ANALYSIS_OK : ANALYSIS_FAILED;
 	a.tab = flowtab_new(&lim, flow_out, &a);
+	a.pack = (struct flowpack){ .nslots = detect_slots(detect),
+	    .slot_size = detect_slot_sizes(detect) };
+	if (o->pack_quiet)
+		flowtab_set_packing(a.tab, &a.pack);
 	a.next_checkpoint = wall_seconds() + o->checkpoint_interval;
 	a.next_progress = wall_seconds() + 1.0;
 	read_loop(&a, reader);
@@ -496,5 +505,6 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
 		show_progress(&a, reader, 1);
 	st = finish(&a, reader, err, errlen);
 	flowtab_free(a.tab);
+	flowpack_release(&a.pack);
 	return st;
 }

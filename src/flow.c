@@ -89,10 +89,34 @@ flow_grow(struct flow *f, void **arr, size_t *cap, size_t n, size_t size)
 }
 
 struct flow *
-flow_new(const struct packet *p, uint64_t id, size_t nslots)
+flow_alloc(size_t nslots)
 {
 	struct flow_block *b = xcalloc(1, sizeof(*b) + nslots * sizeof(void *));
 	struct flow *f = &b->f;
+
+	f->ladder = b->ladder;
+	f->ladder_cap = INLINE_LADDER;
+	for (int side = 0; side < 2; side++) {
+		f->tl[side].items = b->tl[side];
+		f->tl[side].cap = INLINE_TIMELINE;
+	}
+	f->slots = nslots > 0 ? b->slots : NULL;
+	return f;
+}
+
+void
+flow_reserve(struct flow *f, size_t nladder, size_t ntimeline[2])
+{
+	flow_grow(f, (void **)&f->ladder, &f->ladder_cap, nladder, sizeof(*f->ladder));
+	for (int side = 0; side < 2; side++)
+		flow_grow(f, (void **)&f->tl[side].items, &f->tl[side].cap, ntimeline[side],
+		    sizeof(*f->tl[side].items));
+}
+
+struct flow *
+flow_new(const struct packet *p, uint64_t id, size_t nslots)
+{
+	struct flow *f = flow_alloc(nslots);
 	enum tm_side s = first_sender_role(p);
 
 	f->v.id = id;
@@ -114,13 +138,6 @@ flow_new(const struct packet *p, uint64_t id, size_t nslots)
 		f->v.midstream = 1;                      /* UNKNOWN until inferred */
 	}
 	f->v.ep[TM_CLIENT].state_since = f->v.ep[TM_SERVER].state_since = p->ts;
-	f->ladder = b->ladder;
-	f->ladder_cap = INLINE_LADDER;
-	for (int side = 0; side < 2; side++) {
-		f->tl[side].items = b->tl[side];
-		f->tl[side].cap = INLINE_TIMELINE;
-	}
-	f->slots = nslots > 0 ? b->slots : NULL;
 	return f;
 }
 

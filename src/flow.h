@@ -72,6 +72,25 @@ struct flow_events {
 	    tm_time_t ack);
 };
 
+/* A connection's place in the flow table (flowtab.c).  A flow that has
+ * gone quiet may be packed (flowpack.h): the node is then all that is left
+ * of it in plain form, with what the table needs to find, order and
+ * expire it without unpacking. */
+struct flow_node {
+	struct flow_node *hnext;
+	struct flow_node *lprev, *lnext;
+	struct flow_node *eprev, *enext; /* the embryonic list, when on it */
+	tm_time_t last_ts;      /* the flow's v.last_ts, as of its last touch */
+	uint64_t id;            /* the flow's v.id */
+	uint32_t hash;
+	uint8_t list;
+	uint8_t embryonic;      /* on the embryonic list */
+	uint8_t packed;         /* a packed flow (flowpack.h), not a struct flow */
+	uint8_t stored;         /* packed: the flow's stored */
+	uint16_t port[2];       /* the 4-tuple, as v.port and v.addr */
+	struct tm_addr addr[2];
+};
+
 struct flow {
 	struct tm_flow v;       /* the view handed to detectors */
 	struct tm_previous prev; /* v.previous points here when known */
@@ -110,14 +129,8 @@ struct flow {
 	enum tm_side first_rst;
 	uint64_t packets, bytes;
 	void **slots;           /* one per detector, owned by the detector host */
-	/* flow table bookkeeping (flowtab.c) */
-	struct flow *hnext;
-	struct flow *lprev, *lnext;
-	struct flow *eprev, *enext; /* the embryonic list, when on it */
-	uint8_t list;
-	uint8_t embryonic;      /* on the embryonic list */
+	struct flow_node node;  /* its place in the flow table */
 	uint8_t aggregated;     /* left under the embryonic cap: counted, not stored */
-	uint32_t hash;
 	uint8_t stored;         /* written at least once (live checkpoints) */
 };
 
@@ -125,6 +138,12 @@ struct flow {
  * sender of a SYN without ACK is the client; the receiver of a SYN-ACK is;
  * otherwise the side with the higher port (ephemeral) is the client. */
 struct flow *flow_new(const struct packet *p, uint64_t id, size_t nslots);
+
+/* A blank flow with room for NSLOTS detector slots (flowpack.c fills
+ * it); flow_reserve() makes its arrays hold NLADDER ladder lines and
+ * NTIMELINE[side] transitions. */
+struct flow *flow_alloc(size_t nslots);
+void flow_reserve(struct flow *f, size_t nladder, size_t ntimeline[2]);
 
 /* Whether F never came to life: no payload, no FIN, at most EMBRYO_PACKETS
  * packets, and either a server never ESTABLISHED (the SYNs, SYN-ACKs and

@@ -3,23 +3,25 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowpack.h"
 #include "flowtab.h"
 #include "util.h"
 
-#define STAGES 3                /* recent, waiting, idle */
+enum { RECENT, SETTLING, WAITING, IDLE, STAGES };
 
 struct list {
-	struct flow *head, *tail;
+	struct flow_node *head, *tail;
 };
 
 struct flowtab {
-	struct flow **buckets;
+	struct flow_node **buckets;
 	size_t nbuckets;        /* a power of two */
 	size_t count, peak;
-	uint64_t evicted, aggregated;
+	uint64_t evicted, aggregated, packs;
 	struct list stage[STAGES];
 	struct list embryo;     /* embryonic flows, least recently active first */
 	size_t nembryo, max_embryonic;
@@ -27,7 +29,14 @@ struct flowtab {
 	size_t max_flows;
 	flowtab_out_fn out;
 	void *ctx;
+	struct flowpack *pk;    /* packs flows leaving the recent list; NULL: never */
 };
+
+static struct flow *
+flow_of(struct flow_node *n)
+{
+	return (struct flow *)((char *)n - offsetof(struct flow, node));
+}
 
 /* --- hashing: the same value for both directions ----------------------- */
 
@@ -61,98 +70,98 @@ tuple_hash(const struct tm_addr *a, uint16_t pa, const struct tm_addr *b, uint16
 /* --- lists -------------------------------------------------------------- */
 
 static void
-list_unlink(struct list *l, struct flow *f)
+list_unlink(struct list *l, struct flow_node *n)
 {
-	if (f->lprev)
-		f->lprev->lnext = f->lnext;
+	if (n->lprev)
+		n->lprev->lnext = n->lnext;
 	else
-		l->head = f->lnext;
-	if (f->lnext)
-		f->lnext->lprev = f->lprev;
+		l->head = n->lnext;
+	if (n->lnext)
+		n->lnext->lprev = n->lprev;
 	else
-		l->tail = f->lprev;
-	f->lprev = f->lnext = NULL;
+		l->tail = n->lprev;
+	n->lprev = n->lnext = NULL;
 }
 
 static void
-list_append(struct list *l, struct flow *f)
+list_append(struct list *l, struct flow_node *n)
 {
-	f->lnext = NULL;
-	f->lprev = l->tail;
+	n->lnext = NULL;
+	n->lprev = l->tail;
 	if (l->tail)
-		l->tail->lnext = f;
+		l->tail->lnext = n;
 	else
-		l->head = f;
-	l->tail = f;
+		l->head = n;
+	l->tail = n;
 }
 
 /* The embryonic list links through eprev/enext. */
 static void
-embryo_unlink(struct flowtab *t, struct flow *f)
+embryo_unlink(struct flowtab *t, struct flow_node *n)
 {
-	if (!f->embryonic)
+	if (!n->embryonic)
 		return;
-	if (f->eprev)
-		f->eprev->enext = f->enext;
+	if (n->eprev)
+		n->eprev->enext = n->enext;
 	else
-		t->embryo.head = f->enext;
-	if (f->enext)
-		f->enext->eprev = f->eprev;
+		t->embryo.head = n->enext;
+	if (n->enext)
+		n->enext->eprev = n->eprev;
 	else
-		t->embryo.tail = f->eprev;
-	f->eprev = f->enext = NULL;
-	f->embryonic = 0;
+		t->embryo.tail = n->eprev;
+	n->eprev = n->enext = NULL;
+	n->embryonic = 0;
 	t->nembryo--;
 }
 
 static void
-embryo_append(struct flowtab *t, struct flow *f)
+embryo_append(struct flowtab *t, struct flow_node *n)
 {
-	f->enext = NULL;
-	f->eprev = t->embryo.tail;
+	n->enext = NULL;
+	n->eprev = t->embryo.tail;
 	if (t->embryo.tail)
-		t->embryo.tail->enext = f;
+		t->embryo.tail->enext = n;
 	else
-		t->embryo.head = f;
-	t->embryo.tail = f;
-	f->embryonic = 1;
+		t->embryo.head = n;
+	t->embryo.tail = n;
+	n->embryonic = 1;
 	t->nembryo++;
 }
 
 /* --- the hash ------------------------------------------------------------ */
 
 static void
-hash_link(struct flowtab *t, struct flow *f)
+hash_link(struct flowtab *t, struct flow_node *n)
 {
-	size_t b = f->hash & (t->nbuckets - 1);
+	size_t b = n->hash & (t->nbuckets - 1);
 
-	f->hnext = t->buckets[b];
-	t->buckets[b] = f;
+	n->hnext = t->buckets[b];
+	t->buckets[b] = n;
 }
 
 static void
-hash_unlink(struct flowtab *t, struct flow *f)
+hash_unlink(struct flowtab *t, struct flow_node *n)
 {
-	struct flow **pp = &t->buckets[f->hash & (t->nbuckets - 1)];
+	struct flow_node **pp = &t->buckets[n->hash & (t->nbuckets - 1)];
 
-	while (*pp != f)
+	while (*pp != n)
 		pp = &(*pp)->hnext;
-	*pp = f->hnext;
-	f->hnext = NULL;
+	*pp = n->hnext;
+	n->hnext = NULL;
 }
 
 static void
 rehash(struct flowtab *t)
 {
-	struct flow **old = t->buckets;
-	size_t n = t->nbuckets;
+	struct flow_node **old = t->buckets;
+	size_t had = t->nbuckets;
 
 	t->nbuckets *= 2;
 	t->buckets = xcalloc(t->nbuckets, sizeof(*t->buckets));
-	for (size_t i = 0; i < n; i++)
-		for (struct flow *f = old[i], *next; f != NULL; f = next) {
-			next = f->hnext;
-			hash_link(t, f);
+	for (size_t i = 0; i < had; i++)
+		for (struct flow_node *n = old[i], *next; n != NULL; n = next) {
+			next = n->hnext;
+			hash_link(t, n);
 		}
 	free(old);
 }
@@ -164,9 +173,11 @@ flowtab_new(const struct flowtab_limits *lim, flowtab_out_fn out, void *ctx)
 
 	t->nbuckets = 1024;
 	t->buckets = xcalloc(t->nbuckets, sizeof(*t->buckets));
-	t->timeout[0] = ts_from_seconds(lim->grace);
-	t->timeout[1] = ts_from_seconds(lim->horizon);
-	t->timeout[2] = ts_from_seconds(lim->idle_timeout > lim->horizon ?
+	t->timeout[RECENT] = ts_from_seconds(lim->pack_after > 0 && lim->pack_after < lim->grace ?
+	    lim->pack_after : lim->grace);
+	t->timeout[SETTLING] = ts_from_seconds(lim->grace);
+	t->timeout[WAITING] = ts_from_seconds(lim->horizon);
+	t->timeout[IDLE] = ts_from_seconds(lim->idle_timeout > lim->horizon ?
 	    lim->idle_timeout : lim->horizon);
 	t->max_flows = lim->max_flows;
 	t->max_embryonic = lim->max_embryonic;
@@ -176,49 +187,105 @@ flowtab_new(const struct flowtab_limits *lim, flowtab_out_fn out, void *ctx)
 }
 
 void
+flowtab_set_packing(struct flowtab *t, struct flowpack *pk)
+{
+	t->pk = pk;
+}
+
+void
 flowtab_free(struct flowtab *t)
 {
 	if (t == NULL)
 		return;
 	for (int s = 0; s < STAGES; s++)
-		for (struct flow *f = t->stage[s].head, *next; f != NULL; f = next) {
-			next = f->lnext;
-			flow_free(f);
+		for (struct flow_node *n = t->stage[s].head, *next; n != NULL; n = next) {
+			next = n->lnext;
+			if (n->packed)
+				flowpack_free(n);
+			else
+				flow_free(flow_of(n));
 		}
 	free(t->buckets);
 	free(t);
+}
+
+/* --- packed and live flows ------------------------------------------------ */
+
+/* N's flow, unpacked if it was packed (N is then gone). */
+static struct flow *
+unpacked(struct flowtab *t, struct flow_node *n)
+{
+	return n->packed ? flowpack_unpack(n, t->pk) : flow_of(n);
+}
+
+/* F's node as the table keeps it quiet: packed, when packing is on. */
+static struct flow_node *
+quiet_node(struct flowtab *t, struct flow *f)
+{
+	f->node.last_ts = f->v.last_ts;
+	if (t->pk == NULL)
+		return &f->node;
+	t->packs++;
+	return flowpack_pack(f, t->pk);
+}
+
+static int
+addr_same(const struct tm_addr *a, const struct tm_addr *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->bytes, b->bytes, a->family == 6 ? 16 : 4) == 0;
+}
+
+/* Whether P is of N's 4-tuple, in either direction. */
+static int
+node_matches(const struct flow_node *n, const struct packet *p)
+{
+	for (int s = 0; s < 2; s++)
+		if (p->sport == n->port[s] && p->dport == n->port[!s] &&
+		    addr_same(&p->src, &n->addr[s]) && addr_same(&p->dst, &n->addr[!s]))
+			return 1;
+	return 0;
+}
+
+/* Take N out of the hash and its list. */
+static void
+detach(struct flowtab *t, struct flow_node *n)
+{
+	hash_unlink(t, n);
+	list_unlink(&t->stage[n->list], n);
+	embryo_unlink(t, n);
+	t->count--;
+}
+
+static void
+attach(struct flowtab *t, struct flow_node *n, int stage)
+{
+	hash_link(t, n);
+	n->list = (uint8_t)stage;
+	list_append(&t->stage[stage], n);
+	t->count++;
+	if (t->count > t->peak)
+		t->peak = t->count;
 }
 
 struct flow *
 flowtab_lookup(struct flowtab *t, const struct packet *p)
 {
 	uint32_t h = tuple_hash(&p->src, p->sport, &p->dst, p->dport);
+	struct flow *f;
 
-	for (struct flow *f = t->buckets[h & (t->nbuckets - 1)]; f != NULL; f = f->hnext)
-		if (f->hash == h && flow_side_of(f, p) != TM_NO_SIDE)
-			return f;
+	for (struct flow_node *n = t->buckets[h & (t->nbuckets - 1)]; n != NULL; n = n->hnext) {
+		if (n->hash != h || !node_matches(n, p))
+			continue;
+		if (!n->packed)
+			return flow_of(n);
+		/* Back to life: the caller touches or removes it next. */
+		detach(t, n);
+		f = flowpack_unpack(n, t->pk);
+		attach(t, &f->node, RECENT);
+		return f;
+	}
 	return NULL;
-}
-
-/* Take F out of the hash and its list. */
-static void
-detach(struct flowtab *t, struct flow *f)
-{
-	hash_unlink(t, f);
-	list_unlink(&t->stage[f->list], f);
-	embryo_unlink(t, f);
-	t->count--;
-}
-
-static void
-attach(struct flowtab *t, struct flow *f, int stage)
-{
-	hash_link(t, f);
-	f->list = (uint8_t)stage;
-	list_append(&t->stage[stage], f);
-	t->count++;
-	if (t->count > t->peak)
-		t->peak = t->count;
 }
 
 /* Over the cap: the least recently active flow of the idlest list goes. */
@@ -226,13 +293,13 @@ static void
 evict_one(struct flowtab *t, tm_time_t now)
 {
 	for (int s = STAGES - 1; s >= 0; s--) {
-		struct flow *f = t->stage[s].head;
+		struct flow_node *n = t->stage[s].head;
 
-		if (f == NULL)
+		if (n == NULL)
 			continue;
-		detach(t, f);
+		detach(t, n);
 		t->evicted++;
-		t->out(t->ctx, f, TM_END_EVICTED, now);
+		t->out(t->ctx, unpacked(t, n), TM_END_EVICTED, now);
 		return;
 	}
 }
@@ -240,10 +307,18 @@ evict_one(struct flowtab *t, tm_time_t now)
 void
 flowtab_insert(struct flowtab *t, struct flow *f)
 {
-	f->hash = tuple_hash(&f->v.addr[0], f->v.port[0], &f->v.addr[1], f->v.port[1]);
+	struct flow_node *n = &f->node;
+
+	for (int s = 0; s < 2; s++) {
+		n->addr[s] = f->v.addr[s];
+		n->port[s] = f->v.port[s];
+	}
+	n->id = f->v.id;
+	n->last_ts = f->v.last_ts;
+	n->hash = tuple_hash(&f->v.addr[0], f->v.port[0], &f->v.addr[1], f->v.port[1]);
 	if (t->count + 1 > t->nbuckets)
 		rehash(t);
-	attach(t, f, 0);
+	attach(t, n, RECENT);
 	while (t->max_flows > 0 && t->count > t->max_flows)
 		evict_one(t, f->v.last_ts);
 }
@@ -251,7 +326,7 @@ flowtab_insert(struct flowtab *t, struct flow *f)
 void
 flowtab_remove(struct flowtab *t, struct flow *f)
 {
-	detach(t, f);
+	detach(t, &f->node);
 }
 
 /* Over the embryonic cap: the least recently active embryonic flow goes,
@@ -259,9 +334,10 @@ flowtab_remove(struct flowtab *t, struct flow *f)
 static void
 aggregate_one(struct flowtab *t, tm_time_t now)
 {
-	struct flow *f = t->embryo.head;
+	struct flow_node *n = t->embryo.head;
+	struct flow *f = flow_of(n);
 
-	detach(t, f);
+	detach(t, n);
 	f->aggregated = 1;
 	t->aggregated++;
 	t->out(t->ctx, f, TM_END_EVICTED, now);
@@ -270,15 +346,18 @@ aggregate_one(struct flowtab *t, tm_time_t now)
 void
 flowtab_touch(struct flowtab *t, struct flow *f)
 {
-	list_unlink(&t->stage[f->list], f);
-	f->list = 0;
-	list_append(&t->stage[0], f);
-	if (f->packets > EMBRYO_PACKETS && !f->embryonic)
+	struct flow_node *n = &f->node;
+
+	list_unlink(&t->stage[n->list], n);
+	n->list = RECENT;
+	n->last_ts = f->v.last_ts;
+	list_append(&t->stage[RECENT], n);
+	if (f->packets > EMBRYO_PACKETS && !n->embryonic)
 		return;         /* the common case, decided cheaply */
-	embryo_unlink(t, f);
+	embryo_unlink(t, n);
 	if (!flow_is_embryonic(f))
 		return;
-	embryo_append(t, f);
+	embryo_append(t, n);
 	while (t->max_embryonic > 0 && t->nembryo > t->max_embryonic)
 		aggregate_one(t, f->v.last_ts);
 }
@@ -287,15 +366,21 @@ void
 flowtab_expire(struct flowtab *t, tm_time_t now)
 {
 	for (int s = 0; s < STAGES; s++) {
-		struct flow *f;
+		struct flow_node *n;
 
-		while ((f = t->stage[s].head) != NULL && f->v.last_ts + t->timeout[s] <= now) {
+		while ((n = t->stage[s].head) != NULL && n->last_ts + t->timeout[s] <= now) {
 			int last = s == STAGES - 1;
+			struct flow *f;
 
-			detach(t, f);
+			detach(t, n);
+			if (s == RECENT) {      /* quiet: packed, its fate decided later */
+				attach(t, quiet_node(t, flow_of(n)), SETTLING);
+				continue;
+			}
+			f = unpacked(t, n);
 			if (t->out(t->ctx, f, last ? TM_END_IDLE : TM_END_OPEN, now) || last)
 				continue;
-			attach(t, f, s + 1);
+			attach(t, quiet_node(t, f), s + 1);
 		}
 	}
 }
@@ -303,7 +388,7 @@ flowtab_expire(struct flowtab *t, tm_time_t now)
 static int
 by_id(const void *a, const void *b)
 {
-	uint64_t x = (*(struct flow *const *)a)->v.id, y = (*(struct flow *const *)b)->v.id;
+	uint64_t x = (*(struct flow_node *const *)a)->id, y = (*(struct flow_node *const *)b)->id;
 
 	return (x > y) - (x < y);
 }
@@ -315,29 +400,71 @@ by_id(const void *a, const void *b)
 void
 flowtab_drain(struct flowtab *t, enum tm_end_reason why, tm_time_t now)
 {
-	struct flow **all = xreallocarray(NULL, t->count ? t->count : 1, sizeof(*all));
-	size_t n = 0;
+	struct flow_node **all = xreallocarray(NULL, t->count ? t->count : 1, sizeof(*all));
+	size_t k = 0;
 
 	for (int s = 0; s < STAGES; s++)
-		for (struct flow *f = t->stage[s].head; f != NULL; f = f->lnext)
-			all[n++] = f;
-	qsort(all, n, sizeof(*all), by_id);
-	for (size_t i = 0; i < n; i++) {
+		for (struct flow_node *n = t->stage[s].head; n != NULL; n = n->lnext)
+			all[k++] = n;
+	qsort(all, k, sizeof(*all), by_id);
+	for (size_t i = 0; i < k; i++) {
 		detach(t, all[i]);
-		t->out(t->ctx, all[i], why, now);
+		t->out(t->ctx, unpacked(t, all[i]), why, now);
 	}
 	free(all);
 }
 
+/* Insert N into L after AFTER (NULL: at the head). */
+static void
+list_insert_after(struct list *l, struct flow_node *after, struct flow_node *n)
+{
+	n->lprev = after;
+	n->lnext = after != NULL ? after->lnext : l->head;
+	if (n->lnext)
+		n->lnext->lprev = n;
+	else
+		l->tail = n;
+	if (after)
+		after->lnext = n;
+	else
+		l->head = n;
+}
+
+/* FN on the flow packed in N, which keeps its place in its list. */
+static void
+visit_packed(struct flowtab *t, struct flow_node *n, void (*fn)(void *ctx, struct flow *f),
+    void *ctx)
+{
+	struct flow_node *after = n->lprev;
+	int stage = n->list;
+	struct flow *f;
+
+	detach(t, n);
+	f = flowpack_unpack(n, t->pk);
+	fn(ctx, f);
+	n = quiet_node(t, f);
+	hash_link(t, n);
+	n->list = (uint8_t)stage;
+	list_insert_after(&t->stage[stage], after, n);
+	t->count++;
+}
+
 void
-flowtab_foreach(struct flowtab *t, void (*fn)(void *ctx, struct flow *f), void *ctx)
+flowtab_foreach(struct flowtab *t, tm_time_t since, void (*fn)(void *ctx, struct flow *f),
+    void *ctx)
 {
 	for (int s = 0; s < STAGES; s++)
-		for (struct flow *f = t->stage[s].head; f != NULL; f = f->lnext)
-			fn(ctx, f);
+		for (struct flow_node *n = t->stage[s].head, *next; n != NULL; n = next) {
+			next = n->lnext;
+			if (!n->packed)
+				fn(ctx, flow_of(n));
+			else if (!n->stored || n->last_ts >= since)
+				visit_packed(t, n, fn, ctx);
+		}
 }
 
 size_t flowtab_count(const struct flowtab *t) { return t->count; }
 uint64_t flowtab_evicted(const struct flowtab *t) { return t->evicted; }
 uint64_t flowtab_aggregated(const struct flowtab *t) { return t->aggregated; }
+uint64_t flowtab_packs(const struct flowtab *t) { return t->packs; }
 size_t flowtab_peak(const struct flowtab *t) { return t->peak; }

@@ -2,13 +2,13 @@
  * flowtab.h: the table of live connections, and when they leave it.
  *
  * A chained hash on the 4-tuple (either direction) finds a packet's flow.
- * Every flow also sits on one of three lists, each ordered by last
+ * Every flow also sits on one of four lists, each ordered by last
  * activity, so expiry is O(1) per flow and never scans:
  *
- *            quiet > grace        quiet > horizon        quiet > idle timeout
- *   recent ───────────────> waiting ───────────────> idle ─────────────────> out
- *      │ done                  │ done                                  (must go)
- *      └──> out                └──> out
+ *          quiet > pack_after    quiet > grace        quiet > horizon      quiet > idle timeout
+ *   recent ───────────> settling ─────────> waiting ─────────> idle ─────────────> out
+ *                                   │ done           │ done                   (must go)
+ *                                   └──> out         └──> out
  *   any list ──(a packet)──> tail of recent
  *
  * "done" is the caller's verdict (timers applied, both endpoints CLOSED):
@@ -24,6 +24,12 @@
  * cap of their own: over it, the least recently active is handed out
  * marked aggregated, for the caller to count instead of storing.  Memory
  * under a flood then stays bounded by the cap, not by the flood.
+ *
+ * With packing on (flowtab_set_packing), a flow leaving the recent list is
+ * packed (flowpack.h): the settling, waiting and idle lists hold packed
+ * flows, most of a busy capture's, at a fifth of the memory.  The table unpacks one
+ * whenever it hands it out (lookup, expiry, drain, foreach), so callers
+ * only ever see whole flows.
  */
 #ifndef TM_FLOWTAB_H
 #define TM_FLOWTAB_H
@@ -33,6 +39,7 @@
 #include "flow.h"
 
 struct flowtab;
+struct flowpack;
 
 /* F leaves the table (already unlinked) at capture time NOW.  With WHY =
  * TM_END_OPEN the table asks whether F may go: the callback applies timers
@@ -41,6 +48,7 @@ struct flowtab;
 typedef int (*flowtab_out_fn)(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now);
 
 struct flowtab_limits {
+	double pack_after;      /* seconds of quiet before a flow is packed (0, or over grace: grace) */
 	double grace;           /* seconds a done flow waits for stray segments */
 	double horizon;         /* seconds: longest timer (profile_horizon) */
 	double idle_timeout;    /* seconds of silence before an open flow is written out */
@@ -50,6 +58,10 @@ struct flowtab_limits {
 
 struct flowtab *flowtab_new(const struct flowtab_limits *lim, flowtab_out_fn out, void *ctx);
 void flowtab_free(struct flowtab *t);   /* frees remaining flows without output */
+
+/* Pack flows that go quiet with PK (which must outlive the table), or
+ * never (NULL, the default). */
+void flowtab_set_packing(struct flowtab *t, struct flowpack *pk);
 
 /* The flow P belongs to, or NULL. */
 struct flow *flowtab_lookup(struct flowtab *t, const struct packet *p);
@@ -71,13 +83,18 @@ void flowtab_expire(struct flowtab *t, tm_time_t now);
  * (capture end). */
 void flowtab_drain(struct flowtab *t, enum tm_end_reason why, tm_time_t now);
 
-/* Call FN on every flow still in the table (live checkpoints). */
-void flowtab_foreach(struct flowtab *t, void (*fn)(void *ctx, struct flow *f), void *ctx);
+/* Call FN on every flow still in the table (live checkpoints), except
+ * packed flows that were stored and quiet since SINCE (0: none excepted):
+ * those are unchanged since the checkpoint at SINCE. */
+void flowtab_foreach(struct flowtab *t, tm_time_t since,
+    void (*fn)(void *ctx, struct flow *f), void *ctx);
 
 size_t flowtab_count(const struct flowtab *t);
 uint64_t flowtab_evicted(const struct flowtab *t);
 /* Embryonic flows handed out under their cap. */
 uint64_t flowtab_aggregated(const struct flowtab *t);
 size_t flowtab_peak(const struct flowtab *t);
+/* Flows packed so far. */
+uint64_t flowtab_packs(const struct flowtab *t);
 
 #endif

@@ -24,6 +24,10 @@ runopts_init(struct runopts *ro)
 	ro->analysis.max_embryonic = DEFAULT_MAX_EMBRYONIC;
 	ro->analysis.progress = 1;
 	ro->analysis.threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+	/* Packing never changes a result; switching it off is for proving
+	 * that (tests/e2e/jobs.sh) and for measuring what it saves. */
+	ro->analysis.pack_quiet = getenv("TCPMORTEM_NO_PACK") == NULL ||
+	    *getenv("TCPMORTEM_NO_PACK") == '\0';
 }
 
 static int

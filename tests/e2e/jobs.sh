@@ -1,7 +1,11 @@
 #!/bin/sh
 # -j 1 and -j 2 store the same thing: every sample gives the same flows,
 # timelines, ladders and findings whether the database is written on the
-# analysis thread or on a thread of its own.  Each database takes every
+# analysis thread or on a thread of its own; and whether quiet connections
+# were packed (flowpack.h) or kept whole (TCPMORTEM_NO_PACK=1), on the
+# samples and on generated captures long enough to pack thousands of
+# connections and bring them back (reused 4-tuples, late FINs, a SYN
+# flood under the embryonic cap).  Each database takes every
 # sample in turn, so the first capture goes into an empty database (its
 # indices built at the end) and the others into one that holds flows
 # (indices kept up to date row by row).  And the writer thread's failure (a
@@ -32,9 +36,13 @@ for pcap in "$top_srcdir"/samples/*.pcap; do
 		"$TCPMORTEM" analyze -q -j $j $opts -d "$tmp/j$j.db" "$pcap"
 		[ $? -le 1 ] || fail "$pcap: -j $j failed"
 	done
-	d1=$(dump "$tmp/j1.db") && d2=$(dump "$tmp/j2.db") || exit 1
+	# shellcheck disable=SC2086
+	TCPMORTEM_NO_PACK=1 "$TCPMORTEM" analyze -q -j 2 $opts -d "$tmp/whole.db" "$pcap"
+	[ $? -le 1 ] || fail "$pcap: TCPMORTEM_NO_PACK=1 failed"
+	d1=$(dump "$tmp/j1.db") && d2=$(dump "$tmp/j2.db") && dw=$(dump "$tmp/whole.db") || exit 1
 	case $d1 in *'"f":[]'*|'') fail "$(basename "$pcap"): no flows stored" ;; esac
 	[ "$d1" = "$d2" ] || fail "$(basename "$pcap"): -j 1 and -j 2 differ"
+	[ "$d2" = "$dw" ] || fail "$(basename "$pcap"): packed and whole differ"
 	n=$((n + 1))
 done
 [ $n -gt 10 ] || fail "only $n samples"
@@ -45,7 +53,31 @@ have=$(sqlite3 "$tmp/j2.db" "SELECT name FROM sqlite_master WHERE type = 'index'
 [ -n "$want" ] && [ "$have" = "$want" ] || fail "indices: $have, not $want"
 [ "$(sqlite3 "$tmp/j2.db" "SELECT sum(flows) FROM captures")" = \
   "$(sqlite3 "$tmp/j2.db" "SELECT count(*) FROM flows")" ] || fail "flows counted wrong"
-echo "ok: $n samples, -j 1 and -j 2 store the same"
+echo "ok: $n samples, -j 1 and -j 2, packed and whole store the same"
+
+# Generated traffic: thousands of connections packed and brought back.
+GEN=${GEN:-${top_builddir:-.}/bench/gen-capture}
+[ -x "$GEN" ] || fail "no $GEN (make check builds it)"
+# A slow rate: the captures last a minute or more, so connections go quiet
+# for the packing second, the grace and the TIME-WAIT horizon.
+for args in "-n 60000 -c 1500 --rate 1000" "-n 40000 -c 10 --reuse --rate 400" \
+    "-n 20000 -c 500 --rate 300 --syn-flood 30000 --flood-rate 500" \
+    "-n 30000 -c 800 --rate 500 --rst-storm 300 --bad-retx 300 --hostile-rate 10"; do
+	# shellcheck disable=SC2086
+	"$GEN" -q $args -o "$tmp/gen.pcap" || exit 99
+	for m in packed whole; do
+		rm -f "$tmp/$m.db"
+		if [ $m = whole ]; then export TCPMORTEM_NO_PACK=1; else unset TCPMORTEM_NO_PACK; fi
+		"$TCPMORTEM" analyze -q --max-embryonic 500 -d "$tmp/$m.db" "$tmp/gen.pcap" ||
+			fail "gen $args: $m failed"
+	done
+	unset TCPMORTEM_NO_PACK
+	dp=$(dump "$tmp/packed.db") && dw=$(dump "$tmp/whole.db") || exit 1
+	[ "$dp" = "$dw" ] || fail "gen $args: packed and whole differ"
+	secs=$(sqlite3 "$tmp/packed.db" "SELECT CAST(last_ts - first_ts AS INTEGER) FROM captures")
+	[ "${secs:-0}" -ge 40 ] || fail "gen $args: $secs s of capture, too short to pack"
+	echo "ok: gen $args: $secs s, $(sqlite3 "$tmp/packed.db" "SELECT count(*) FROM flows") flows, packed and whole the same"
+done
 
 # A full disk under the writer thread: one line, exit 3, nothing stored.
 if [ "$(id -u)" = 0 ] && mkdir "$tmp/full" && mount -t tmpfs -o size=1m tmpfs "$tmp/full" 2>/dev/null; then

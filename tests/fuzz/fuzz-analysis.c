@@ -50,6 +50,7 @@
 #include "decode.h"
 #include "detect.h"
 #include "flow.h"
+#include "flowpack.h"
 #include "flowtab.h"
 #include "names.h"
 #include "profile.h"
@@ -303,7 +304,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct run r = { .next_id = 1 };
-	struct flowtab_limits lim = { .grace = GRACE_SECONDS, .idle_timeout = IDLE_TIMEOUT };
+	struct flowpack pack;
+	struct flowtab_limits lim = { .pack_after = 1, .grace = GRACE_SECONDS, .idle_timeout = IDLE_TIMEOUT };
 	tm_time_t ts = (tm_time_t)1700000000 * TM_NSEC_PER_SEC;
 	char err[512];
 	size_t at = 2;
@@ -321,6 +323,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .transition = on_transition, .handshake = on_handshake };
 	REQUIRE(detect_begin(r.detect, &r.prof, on_finding, &r, err, sizeof err) == 0);
 	r.tab = flowtab_new(&lim, flow_out, &r);
+	pack = (struct flowpack){ .nslots = detect_slots(r.detect),
+	    .slot_size = detect_slot_sizes(r.detect) };
+	flowtab_set_packing(r.tab, &pack);      /* the quiet flows' path too */
 	while (at + 3 <= size) {
 		uint32_t len = (uint32_t)(data[at + 1] << 8 | data[at + 2]);
 		uint32_t caplen = len & 0x7fff;
@@ -332,12 +337,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		frame(&r, dlt, data + at, caplen, caplen + (len & 0x8000 ? CUT_EXTRA : 0), ts);
 		at += caplen;
 		if (live && r.frames % CHECKPOINT_FRAMES == 0)
-			flowtab_foreach(r.tab, classify_open, &r);
+			flowtab_foreach(r.tab, 0, classify_open, &r);
 	}
 	flowtab_drain(r.tab, TM_END_CAPTURE_END, r.last_ts);
 	detect_end(r.detect, r.last_ts);
 	REQUIRE(flowtab_count(r.tab) == 0);
 	flowtab_free(r.tab);
+	flowpack_release(&pack);
 	return 0;
 }
 

@@ -3,7 +3,9 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "flowpack.h"
 #include "flowtab.h"
 #include "profile.h"
 #include "pkt.h"
@@ -14,6 +16,9 @@ static struct flowtab *tab;
 static struct tm_profile prof;
 static int out_count, aggregated_out;
 static enum tm_end_reason last_why;
+static uint64_t out_ids[16];            /* the ids handed out, in order */
+static size_t out_ladder[16];           /* and their ladders' lengths */
+static size_t nslots;                   /* slots of the flows feed() makes */
 
 /* The analysis' policy in small: timers, then out if done. */
 static int
@@ -26,8 +31,14 @@ take(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 		why = TM_END_CLOSED;
 	}
 	last_why = why;
+	if (out_count < 16) {
+		out_ids[out_count] = f->v.id;
+		out_ladder[out_count] = f->nladder;
+	}
 	out_count++;
 	aggregated_out += f->aggregated;
+	if (f->slots != NULL && nslots > 0)
+		free(f->slots[0]);
 	flow_free(f);
 	return 1;
 }
@@ -41,6 +52,7 @@ setup(void)
 	tab = flowtab_new(&lim, take, NULL);
 	out_count = aggregated_out = 0;
 	pkt_frame = 0;
+	nslots = 0;
 }
 
 static void
@@ -56,7 +68,7 @@ feed(struct packet p)
 	struct flow *f = flowtab_lookup(tab, &p);
 
 	if (f == NULL) {
-		f = flow_new(&p, pkt_frame, 0);
+		f = flow_new(&p, pkt_frame, nslots);
 		flowtab_insert(tab, f);
 	}
 	flow_segment(f, &p, &prof, NULL);
@@ -257,6 +269,158 @@ START_TEST(drain_hands_out_everything)
 }
 END_TEST
 
+/* --- packing quiet flows ------------------------------------------------- */
+
+static const uint32_t slot_size[2] = { 24, 0 };  /* a packed slot, a kept one */
+static struct flowpack pack = { .nslots = 2, .slot_size = slot_size };
+
+static void
+setup_packing(void)
+{
+	struct flowtab_limits lim = { .pack_after = 1, .grace = 5, .horizon = 128,
+	    .idle_timeout = 300 };
+
+	setup();
+	flowtab_free(tab);
+	tab = flowtab_new(&lim, take, NULL);
+	flowtab_set_packing(tab, &pack);
+	nslots = 2;
+}
+
+static void
+teardown_packing(void)
+{
+	flowtab_drain(tab, TM_END_CAPTURE_END, 0);      /* take() frees the slots */
+	teardown();
+	flowpack_release(&pack);
+}
+
+/* A closed connection on client port PORT from T, its slots set. */
+static struct flow *
+closed_connection(int port, double t)
+{
+	struct flow *f = feed_port(pkt_at(C, SYN, 1000, 0, 0, t), port);
+
+	feed_port(pkt_at(S, SYN | ACK, 5000, 1001, 0, t + 0.01), port);
+	feed_port(pkt_at(C, ACK, 1001, 5001, 0, t + 0.02), port);
+	feed_port(pkt_at(C, PSH | ACK, 1001, 5001, 100, t + 0.03), port);
+	feed_port(pkt_at(S, ACK, 5001, 1101, 0, t + 0.04), port);
+	feed_port(pkt_at(C, FIN | ACK, 1101, 5001, 0, t + 0.5), port);
+	feed_port(pkt_at(S, FIN | ACK, 5001, 1102, 0, t + 0.51), port);
+	feed_port(pkt_at(C, ACK, 1102, 5002, 0, t + 0.52), port);
+	f->slots[0] = malloc(slot_size[0]);
+	for (uint32_t i = 0; i < slot_size[0]; i++)
+		((uint8_t *)f->slots[0])[i] = (uint8_t)(i * 7 + port);
+	f->slots[1] = (void *)(uintptr_t)0x51;  /* a marker, as synflood's */
+	return f;
+}
+
+/* Everything of F that a result is made of, to compare. */
+struct image {
+	struct tm_flow v;
+	size_t nladder, ntl[2];
+	struct ladder_entry ladder[32];
+	struct tm_transition tl[2][16];
+	uint8_t slot[24];
+	void *marker;
+};
+
+static void
+take_image(struct image *im, const struct flow *f)
+{
+	memset(im, 0, sizeof(*im));
+	memcpy(&im->v, &f->v, sizeof(im->v));
+	im->nladder = f->nladder;
+	ck_assert_uint_le(f->nladder, 32);
+	memcpy(im->ladder, f->ladder, f->nladder * sizeof(*f->ladder));
+	for (int s = 0; s < 2; s++) {
+		im->ntl[s] = f->tl[s].n;
+		ck_assert_uint_le(f->tl[s].n, 16);
+		memcpy(im->tl[s], f->tl[s].items, f->tl[s].n * sizeof(*f->tl[s].items));
+	}
+	memcpy(im->slot, f->slots[0], sizeof(im->slot));
+	im->marker = f->slots[1];
+}
+
+/* A packed flow comes back the same: state, ladder, timelines, slots. */
+START_TEST(a_packed_flow_comes_back_whole)
+{
+	struct image before, after;
+	struct flow *f = closed_connection(40001, 0);
+	struct packet p = pkt_at(S, ACK, 5002, 1102, 0, 3);
+
+	take_image(&before, f);
+	flowtab_expire(tab, SEC(1.6));
+	ck_assert_uint_eq(flowtab_packs(tab), 1);
+	ck_assert_int_eq(flowtab_count(tab), 1);
+	p.dport = 40001;
+	f = flowtab_lookup(tab, &p);
+	ck_assert_ptr_nonnull(f);
+	take_image(&after, f);
+	ck_assert_mem_eq(&before, &after, sizeof(before));
+	ck_assert_ptr_eq(f->slots[1], (void *)(uintptr_t)0x51);
+	ck_assert_int_eq(flowtab_count(tab), 1);
+	ck_assert_int_eq(out_count, 0);
+}
+END_TEST
+
+/* Packed, a connection in TIME-WAIT still leaves when its timers ran,
+ * whole, and packed flows drain in the order of their ids. */
+START_TEST(packed_flows_leave_on_time_and_whole)
+{
+	closed_connection(40003, 0);
+	closed_connection(40002, 0.1);
+	flowtab_expire(tab, SEC(2));
+	ck_assert_uint_eq(flowtab_packs(tab), 2);
+	flowtab_expire(tab, SEC(10));
+	ck_assert_int_eq(out_count, 0);         /* TIME-WAIT: not done yet */
+	ck_assert_uint_eq(flowtab_packs(tab), 4); /* looked at, packed again */
+	flowtab_expire(tab, SEC(130));
+	ck_assert_int_eq(out_count, 2);
+	ck_assert_int_eq(last_why, TM_END_CLOSED);
+	ck_assert_uint_eq(out_ladder[0], 8);
+	ck_assert_uint_eq(out_ladder[1], 8);
+	closed_connection(40005, 200);
+	closed_connection(40004, 200.1);
+	flowtab_expire(tab, SEC(202));
+	flowtab_drain(tab, TM_END_CAPTURE_END, SEC(203));
+	ck_assert_int_eq(out_count, 4);
+	ck_assert_uint_lt(out_ids[2], out_ids[3]);
+	ck_assert_uint_eq(out_ladder[2], 8);
+}
+END_TEST
+
+static int visits, visited_whole;
+
+static void
+visit(void *ctx, struct flow *f)
+{
+	(void)ctx;
+	visits++;
+	visited_whole += f->nladder == 8 && ((uint8_t *)f->slots[0])[1] == (uint8_t)(7 + f->v.port[TM_CLIENT]);
+	f->stored = 1;
+}
+
+/* foreach unpacks what changed since SINCE, and the flows keep their
+ * places: they still leave in the order they went quiet. */
+START_TEST(foreach_visits_packed_flows_in_place)
+{
+	for (int i = 0; i < 3; i++)
+		closed_connection(40010 + i, i * 0.2);
+	flowtab_expire(tab, SEC(3));
+	flowtab_foreach(tab, 0, visit, NULL);
+	ck_assert_int_eq(visits, 3);
+	ck_assert_int_eq(visited_whole, 3);
+	flowtab_foreach(tab, SEC(3), visit, NULL);      /* stored, quiet since */
+	ck_assert_int_eq(visits, 3);
+	ck_assert_int_eq(flowtab_count(tab), 3);
+	flowtab_expire(tab, SEC(130));
+	ck_assert_int_eq(out_count, 3);
+	ck_assert_uint_lt(out_ids[0], out_ids[1]);
+	ck_assert_uint_lt(out_ids[1], out_ids[2]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -276,6 +440,12 @@ main(void)
 	tcase_add_test(tc, embryonic_cap_aggregates_the_stalest_attempts_only);
 	tcase_add_test(tc, lone_packets_are_embryonic_until_a_third);
 	tcase_add_test(tc, drain_hands_out_everything);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("packing");
+	tcase_add_checked_fixture(tc, setup_packing, teardown_packing);
+	tcase_add_test(tc, a_packed_flow_comes_back_whole);
+	tcase_add_test(tc, packed_flows_leave_on_time_and_whole);
+	tcase_add_test(tc, foreach_visits_packed_flows_in_place);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

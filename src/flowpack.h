@@ -1,0 +1,56 @@
+/*
+ * flowpack.h: a quiet connection, packed.
+ *
+ * Most connections a busy capture holds are quiet: closed and waiting out
+ * TIME-WAIT in case a late FIN comes, or open and idle.  Whole, one costs
+ * about 4 KiB (the flow, its ladder and timelines, the detectors' slots);
+ * packed (pack.h) about a fifth of that.  The flow table packs a flow once
+ * it has been quiet for the grace period and unpacks it when a packet or a
+ * timer needs it again:
+ *
+ *   struct flow (live) ──quiet──> struct flow_packed ──packet/timer──> struct flow
+ *        node: key, links              node + bytes                    the same bytes
+ *
+ * Unpacking gives back the same flow, byte for byte where it matters (the
+ * unit tests compare; tests/e2e/jobs.sh compares whole databases with
+ * packing off), so whether a flow was packed never changes a result.
+ *
+ * Detector slots are packed when the detector says what they are
+ * (tm_detector.slot_size: a malloc(3)ed block of that many bytes without
+ * pointers); other slots keep their pointer as it is.
+ */
+#ifndef TM_FLOWPACK_H
+#define TM_FLOWPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "flow.h"
+
+#include "pack.h"
+
+/* What packing needs: the detectors' slots, and a buffer to reuse. */
+struct flowpack {
+	size_t nslots;          /* slots per flow (detect_slots) */
+	const uint32_t *slot_size; /* per slot: bytes to pack, or 0 to keep the pointer */
+	struct pack_buf scratch;
+};
+
+/* F packed (F is freed, its slots' blocks too where packed).  The node
+ * keeps F's key, id, last activity and table state; its links are
+ * cleared for the table to set. */
+struct flow_node *flowpack_pack(struct flow *f, struct flowpack *pk);
+
+/* The flow packed in N (N is freed), with a fresh node. */
+struct flow *flowpack_unpack(struct flow_node *n, struct flowpack *pk);
+
+/* Bytes N holds, node included (for the statistics). */
+size_t flowpack_size(const struct flow_node *n);
+
+/* Release PK's buffer. */
+void flowpack_release(struct flowpack *pk);
+
+/* Free a packed flow without unpacking it: its slots' packed bytes go,
+ * kept pointers are not freed (flowtab_free's contract: no output). */
+void flowpack_free(struct flow_node *n);
+
+#endif
