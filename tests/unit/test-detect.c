@@ -78,6 +78,42 @@ START_TEST(short_struct_plugin_is_refused)
 }
 END_TEST
 
+/* A plugin built against the 1.0 header loads; what it cannot have
+ * declared (slot_size) is taken as 0, whatever lies past its struct. */
+START_TEST(v1_struct_plugin_loads_without_packed_slots)
+{
+	struct detect *d = load_dirs(fixture_dir("v1"), NULL, NULL, NULL);
+
+	ck_assert_msg(d != NULL, "%s", err);
+	ck_assert_uint_eq(detect_count(d), 1);
+	ck_assert_uint_eq(detect_slot_sizes(d)[0], 0);
+	detect_free(d);
+}
+END_TEST
+
+/* The build tree's detectors with per-flow records let them be packed. */
+START_TEST(slot_sizes_come_from_the_detectors)
+{
+	struct detect *d = load_dirs(play_plugin_dir(), NULL, NULL, NULL);
+	int sized = 0;
+
+	ck_assert_msg(d != NULL, "%s", err);
+	for (size_t i = 0; i < detect_count(d); i++) {
+		const char *name = detect_get(d, i, NULL)->name;
+		uint32_t size = detect_slot_sizes(d)[i];
+
+		if (strcmp(name, "handshake") == 0 || strcmp(name, "teardown") == 0) {
+			ck_assert_uint_gt(size, 64);
+			sized++;
+		} else if (strcmp(name, "synflood") == 0) {
+			ck_assert_uint_eq(size, 0);     /* a marker, not a block */
+		}
+	}
+	ck_assert_int_eq(sized, 2);
+	detect_free(d);
+}
+END_TEST
+
 START_TEST(kind_claimed_by_two_detectors_is_refused)
 {
 	ck_assert_ptr_null(load_dirs(play_plugin_dir(), fixture_dir("dupkind"), NULL, NULL));
@@ -356,6 +392,8 @@ main(void)
 	tcase_add_test(tc, build_tree_plugins_load_with_every_catalogue_kind);
 	tcase_add_test(tc, wrong_abi_plugin_is_refused_naming_the_file);
 	tcase_add_test(tc, short_struct_plugin_is_refused);
+	tcase_add_test(tc, v1_struct_plugin_loads_without_packed_slots);
+	tcase_add_test(tc, slot_sizes_come_from_the_detectors);
 	tcase_add_test(tc, kind_claimed_by_two_detectors_is_refused);
 	tcase_add_test(tc, first_detector_of_a_name_wins);
 	tcase_add_test(tc, missing_plugin_dir_named_by_user_is_an_error);

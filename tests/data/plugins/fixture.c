@@ -6,6 +6,8 @@
  *   FIXTURE_DUP_KIND      claims "fin-lost", which teardown reports
  *   FIXTURE_LIAR          loads, but reports "fin-lost" (not its kind); then
  *                         says what report() answered in a finding of its own
+ *   FIXTURE_V1            loads: a struct of ABI 1.0, ending at on_capture_end;
+ *                         the slot_size after it (set here) must not be read
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -61,6 +63,9 @@ static const struct tm_detector fixture = {
 #endif
 #ifdef FIXTURE_SHORT_STRUCT
 	.struct_size = offsetof(struct tm_detector, on_segment),
+#elif defined(FIXTURE_V1)
+	.struct_size = TM_DETECTOR_SIZE_V1,
+	.slot_size = 99,        /* past struct_size: not there in a 1.0 plugin */
 #else
 	.struct_size = sizeof(struct tm_detector),
 #endif
