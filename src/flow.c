@@ -158,6 +158,13 @@ flow_is_embryonic(const struct flow *f)
 	return 1;
 }
 
+int
+flow_is_closing(const struct flow *f)
+{
+	return f->v.ep[TM_CLIENT].fin_sent || f->v.ep[TM_SERVER].fin_sent ||
+	    f->rst_from[TM_CLIENT] || f->rst_from[TM_SERVER];
+}
+
 void
 flow_free(struct flow *f)
 {

@@ -151,6 +151,11 @@ void flow_reserve(struct flow *f, size_t nladder, size_t ntimeline[2]);
  * one-packet connections leaves behind, and the least worth keeping. */
 int flow_is_embryonic(const struct flow *f);
 
+/* Whether F is ending: a FIN or a RST came from either side.  Such a flow
+ * rarely sees more than a straggler; an open one may speak again any
+ * time (the flow table packs the first sooner). */
+int flow_is_closing(const struct flow *f);
+
 /* Free F and everything it owns (not the detectors' slots: the detector
  * host empties those at flow end). */
 void flow_free(struct flow *f);

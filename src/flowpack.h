@@ -28,11 +28,17 @@
 
 #include "pack.h"
 
-/* What packing needs: the detectors' slots, and a buffer to reuse. */
+/* What packing needs: the detectors' slots, a buffer to reuse, and the
+ * reference records (flowpack.c), set by the first flows packed and kept
+ * until flowpack_release: every flow packed with them needs them back. */
 struct flowpack {
 	size_t nslots;          /* slots per flow (detect_slots) */
 	const uint32_t *slot_size; /* per slot: bytes to pack, or 0 to keep the pointer */
 	struct pack_buf scratch;
+	struct flow *ref_flow;
+	struct ladder_entry *ref_ladder;
+	struct tm_transition *ref_transition;
+	void **ref_slot;        /* per slot */
 };
 
 /* F packed (F is freed, its slots' blocks too where packed).  The node
@@ -46,7 +52,7 @@ struct flow *flowpack_unpack(struct flow_node *n, struct flowpack *pk);
 /* Bytes N holds, node included (for the statistics). */
 size_t flowpack_size(const struct flow_node *n);
 
-/* Release PK's buffer. */
+/* Release PK's buffer and references (no flow it packed unpacks after). */
 void flowpack_release(struct flowpack *pk);
 
 /* Free a packed flow without unpacking it: its slots' packed bytes go,

@@ -229,6 +229,16 @@ quiet_node(struct flowtab *t, struct flow *f)
 	return flowpack_pack(f, t->pk);
 }
 
+/* F's node on the settling list: packed if F is closing.  An open flow
+ * quiet for a second may well speak again within the grace, and packing
+ * it for that while would cost more than it saves (a pack and an unpack
+ * per packet of a connection that pauses between one and five seconds). */
+static struct flow_node *
+settling_node(struct flowtab *t, struct flow *f)
+{
+	return flow_is_closing(f) ? quiet_node(t, f) : &f->node;
+}
+
 static int
 addr_same(const struct tm_addr *a, const struct tm_addr *b)
 {
@@ -373,8 +383,8 @@ flowtab_expire(struct flowtab *t, tm_time_t now)
 			struct flow *f;
 
 			detach(t, n);
-			if (s == RECENT) {      /* quiet: packed, its fate decided later */
-				attach(t, quiet_node(t, flow_of(n)), SETTLING);
+			if (s == RECENT) {      /* its fate is decided at the grace */
+				attach(t, settling_node(t, flow_of(n)), SETTLING);
 				continue;
 			}
 			f = unpacked(t, n);

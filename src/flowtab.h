@@ -25,8 +25,9 @@
  * marked aggregated, for the caller to count instead of storing.  Memory
  * under a flood then stays bounded by the cap, not by the flood.
  *
- * With packing on (flowtab_set_packing), a flow leaving the recent list is
- * packed (flowpack.h): the settling, waiting and idle lists hold packed
+ * With packing on (flowtab_set_packing), a closing flow (flow_is_closing)
+ * is packed (flowpack.h) when it leaves the recent list, an open one when
+ * it leaves the settling list: the waiting and idle lists hold packed
  * flows, most of a busy capture's, at a fifth of the memory.  The table unpacks one
  * whenever it hands it out (lookup, expiry, drain, foreach), so callers
  * only ever see whole flows.

@@ -110,7 +110,7 @@ pack_lanes(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t lanes)
 }
 
 void
-pack_records(struct pack_buf *b, const void *recs, size_t n, size_t size)
+pack_records(struct pack_buf *b, const void *recs, size_t n, size_t size, const void *ref)
 {
 	const uint8_t *r = recs;
 	size_t lanes = size / 4, tail = size % 4;
@@ -124,7 +124,7 @@ pack_records(struct pack_buf *b, const void *recs, size_t n, size_t size)
 		if (b->len + most > b->cap)
 			grow_array((void **)&b->bytes, &b->cap, b->len + most, 1);
 		b->len = (size_t)(pack_lanes(b->bytes + b->len, cur,
-		    k > 0 ? cur - size : NULL, lanes) - b->bytes);
+		    k > 0 ? cur - size : ref, lanes) - b->bytes);
 		memcpy(b->bytes + b->len, cur + 4 * lanes, tail);
 		b->len += tail;
 	}
@@ -199,7 +199,7 @@ unpack_lanes(struct pack_reader *r, uint8_t *cur, const uint8_t *prev, size_t la
 }
 
 int
-unpack_records(struct pack_reader *r, void *recs, size_t n, size_t size)
+unpack_records(struct pack_reader *r, void *recs, size_t n, size_t size, const void *ref)
 {
 	uint8_t *out = recs;
 	size_t lanes = size / 4, tail = size % 4;
@@ -207,7 +207,7 @@ unpack_records(struct pack_reader *r, void *recs, size_t n, size_t size)
 	for (size_t k = 0; k < n && !r->bad; k++) {
 		uint8_t *cur = out + k * size;
 
-		if (unpack_lanes(r, cur, k > 0 ? cur - size : NULL, lanes) != 0 ||
+		if (unpack_lanes(r, cur, k > 0 ? cur - size : ref, lanes) != 0 ||
 		    (size_t)(r->end - r->p) < tail) {
 			r->bad = 1;
 			break;

@@ -7,9 +7,9 @@
  * twelve zero bytes, retransmission arrays never filled.  Packing exploits
  * just that.  A record is read as 4-byte lanes; each lane becomes its
  * difference from the same lane of the previous record (the first record
- * against zeros), zigzagged so that small negative differences are small
- * too, and is written in 0, 1, 2 or 4 bytes; a head byte before every
- * four lanes says which (2 bits a lane):
+ * against a reference record, or zeros), zigzagged so that small negative
+ * differences are small too, and is written in 0, 1, 2 or 4 bytes; a head
+ * byte before every four lanes says which (2 bits a lane):
  *
  *   previous   e8 03 00 00 | 10 27 00 00 | 05 00 00 00 | 00 00 00 00
  *   record     eb 03 00 00 | 10 27 00 00 | 04 00 00 00 | 00 00 00 00
@@ -36,8 +36,12 @@ struct pack_buf {
 	size_t len, cap;
 };
 
-/* Append N records of SIZE bytes at RECS. */
-void pack_records(struct pack_buf *b, const void *recs, size_t n, size_t size);
+/* Append N records of SIZE bytes at RECS, the first against REF (a record
+ * of SIZE bytes; NULL: zeros), each other against the one before it.  A
+ * REF like the records (a connection packed earlier) saves what they have
+ * in common: the epoch of every timestamp, the server's address. */
+void pack_records(struct pack_buf *b, const void *recs, size_t n, size_t size,
+    const void *ref);
 
 /* Append one unsigned number (LEB128). */
 void pack_uint(struct pack_buf *b, uint64_t v);
@@ -48,9 +52,11 @@ struct pack_reader {
 	int bad;                /* ran past the end, or a count did not fit */
 };
 
-/* Read N records of SIZE bytes into RECS (which must hold them); returns
- * -1 (and sets bad) if the bytes do not hold them. */
-int unpack_records(struct pack_reader *r, void *recs, size_t n, size_t size);
+/* Read N records of SIZE bytes into RECS (which must hold them), packed
+ * against REF (the same as given to pack_records); returns -1 (and sets
+ * bad) if the bytes do not hold them. */
+int unpack_records(struct pack_reader *r, void *recs, size_t n, size_t size,
+    const void *ref);
 
 /* Read one number; 0 and bad set on damage. */
 uint64_t unpack_uint(struct pack_reader *r);

@@ -390,6 +390,23 @@ START_TEST(packed_flows_leave_on_time_and_whole)
 }
 END_TEST
 
+/* An open connection that pauses is left whole through the grace (it
+ * may well speak again); a closing one is packed after a second. */
+START_TEST(open_flows_are_packed_later_than_closing_ones)
+{
+	feed_port(pkt_at(C, SYN, 1000, 0, 0, 0), 40020);
+	feed_port(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.01), 40020);
+	feed_port(pkt_at(C, ACK, 1001, 5001, 0, 0.02), 40020);
+	closed_connection(40021, 0);
+	flowtab_expire(tab, SEC(3));
+	ck_assert_uint_eq(flowtab_packs(tab), 1);       /* the closed one */
+	flowtab_expire(tab, SEC(6));
+	ck_assert_uint_eq(flowtab_packs(tab), 3);       /* both, after the grace */
+	ck_assert_int_eq(flowtab_count(tab), 2);
+	ck_assert_int_eq(out_count, 0);
+}
+END_TEST
+
 static int visits, visited_whole;
 
 static void
@@ -445,6 +462,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup_packing, teardown_packing);
 	tcase_add_test(tc, a_packed_flow_comes_back_whole);
 	tcase_add_test(tc, packed_flows_leave_on_time_and_whole);
+	tcase_add_test(tc, open_flows_are_packed_later_than_closing_ones);
 	tcase_add_test(tc, foreach_visits_packed_flows_in_place);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -40,18 +40,18 @@ records(size_t n, size_t size, int kind)
 }
 
 static void
-roundtrip(size_t n, size_t size, int kind)
+roundtrip(size_t n, size_t size, int kind, const void *ref)
 {
 	uint8_t *in = records(n, size, kind), *out = malloc(n * size + 1);
 	struct pack_buf b = { 0 };
 	struct pack_reader r;
 
 	pack_uint(&b, 42);
-	pack_records(&b, in, n, size);
+	pack_records(&b, in, n, size, ref);
 	pack_uint(&b, 7);
 	r = (struct pack_reader){ b.bytes, b.bytes + b.len, 0 };
 	ck_assert_uint_eq(unpack_uint(&r), 42);
-	ck_assert_int_eq(unpack_records(&r, out, n, size), 0);
+	ck_assert_int_eq(unpack_records(&r, out, n, size, ref), 0);
 	ck_assert_uint_eq(unpack_uint(&r), 7);
 	ck_assert(r.p == r.end && !r.bad);
 	ck_assert(n * size == 0 || memcmp(in, out, n * size) == 0);
@@ -67,8 +67,35 @@ START_TEST(records_come_back_exactly)
 
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++)
 		for (size_t c = 0; c < sizeof(counts) / sizeof(*counts); c++)
-			for (int kind = 0; kind < 4; kind++)
-				roundtrip(counts[c], sizes[s], kind);
+			for (int kind = 0; kind < 4; kind++) {
+				uint8_t *ref = records(1, sizes[s], (kind + 1) % 4);
+
+				roundtrip(counts[c], sizes[s], kind, NULL);
+				roundtrip(counts[c], sizes[s], kind, ref);
+				free(ref);
+			}
+}
+END_TEST
+
+/* The first record against a reference: what they share costs nothing,
+ * and the same bytes read against another reference are not the record. */
+START_TEST(a_reference_saves_what_is_shared)
+{
+	uint8_t *rec = records(1, 808, 0), *other = records(1, 808, 0), out[808];
+	struct pack_buf b = { 0 };
+	struct pack_reader r;
+
+	pack_records(&b, rec, 1, 808, rec);
+	ck_assert_uint_eq(b.len, 2);            /* one zero head and its count */
+	r = (struct pack_reader){ b.bytes, b.bytes + b.len, 0 };
+	ck_assert_int_eq(unpack_records(&r, out, 1, 808, rec), 0);
+	ck_assert_mem_eq(out, rec, 808);
+	r = (struct pack_reader){ b.bytes, b.bytes + b.len, 0 };
+	ck_assert_int_eq(unpack_records(&r, out, 1, 808, other), 0);
+	ck_assert(memcmp(out, rec, 808) != 0);
+	free(b.bytes);
+	free(rec);
+	free(other);
 }
 END_TEST
 
@@ -82,7 +109,7 @@ START_TEST(the_documented_example)
 		0x11, 0x06, 0x01 };
 	struct pack_buf b = { 0 };
 
-	pack_records(&b, recs, 2, 16);
+	pack_records(&b, recs, 2, 16, NULL);
 	ck_assert_uint_eq(b.len, sizeof(want));
 	ck_assert_mem_eq(b.bytes, want, sizeof(want));
 	free(b.bytes);
@@ -94,13 +121,13 @@ START_TEST(zero_stretches_cost_two_bytes)
 	uint8_t *zeros = calloc(1, 4800);
 	struct pack_buf b = { 0 };
 
-	pack_records(&b, zeros, 1, 808);        /* 51 groups: 0, 50 */
+	pack_records(&b, zeros, 1, 808, NULL);        /* 51 groups: 0, 50 */
 	ck_assert_uint_eq(b.len, 2);
 	b.len = 0;
-	pack_records(&b, zeros, 1, 4800);       /* 300 groups: 0, 255, 0, 43 */
+	pack_records(&b, zeros, 1, 4800, NULL);       /* 300 groups: 0, 255, 0, 43 */
 	ck_assert_uint_eq(b.len, 4);
 	b.len = 0;
-	pack_records(&b, zeros, 10, 480);       /* ten unchanged records */
+	pack_records(&b, zeros, 10, 480, NULL);       /* ten unchanged records */
 	ck_assert_uint_eq(b.len, 20);
 	free(b.bytes);
 	free(zeros);
@@ -136,13 +163,13 @@ START_TEST(damage_is_refused)
 	struct pack_buf b = { 0 };
 	struct pack_reader r;
 
-	pack_records(&b, in, 5, 64);
+	pack_records(&b, in, 5, 64, NULL);
 	for (size_t cut = 0; cut < b.len; cut++) {
 		uint8_t *copy = malloc(cut ? cut : 1);
 
 		memcpy(copy, b.bytes, cut);
 		r = (struct pack_reader){ copy, copy + cut, 0 };
-		ck_assert_int_eq(unpack_records(&r, out, 5, 64), -1);
+		ck_assert_int_eq(unpack_records(&r, out, 5, 64, NULL), -1);
 		ck_assert(r.bad);
 		free(copy);
 	}
@@ -150,7 +177,7 @@ START_TEST(damage_is_refused)
 	unpack_uint(&r);
 	ck_assert(r.bad);
 	r = (struct pack_reader){ too_many_zeros, too_many_zeros + 2, 0 };
-	ck_assert_int_eq(unpack_records(&r, out, 1, 64), -1);   /* 4 groups only */
+	ck_assert_int_eq(unpack_records(&r, out, 1, 64, NULL), -1);   /* 4 groups only */
 	free(b.bytes);
 	free(in);
 }
@@ -166,6 +193,7 @@ main(void)
 
 	tcase_add_test(tc, records_come_back_exactly);
 	tcase_add_test(tc, the_documented_example);
+	tcase_add_test(tc, a_reference_saves_what_is_shared);
 	tcase_add_test(tc, zero_stretches_cost_two_bytes);
 	tcase_add_test(tc, numbers_come_back);
 	tcase_add_test(tc, damage_is_refused);
