@@ -28,27 +28,18 @@ for t in ip nft python3 timeout sqlite3; do
 	command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"
 done
 
-NC=tmc-client-$$
-NS=tmc-server-$$
+. "$here/netns.sh"
 tmp=$(mktemp -d /tmp/tmc.XXXXXX) && chmod 0755 "$tmp" || exit 99  # -Z nobody must reach it
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	ip netns del "$NC" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
+	netns_remove
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 99' INT TERM
 
-ip netns add "$NC" 2>/dev/null || skip "cannot create network namespaces here"
-ip netns add "$NS" || exit 99
-ip link add tmc-c netns "$NC" type veth peer name tmc-s netns "$NS" 2>/dev/null ||
-	skip "cannot create a veth pair here"
-ip -n "$NC" addr add 10.77.0.1/24 dev tmc-c && ip -n "$NC" link set tmc-c up &&
-	ip -n "$NC" link set lo up &&
-	ip -n "$NS" addr add 10.77.0.2/24 dev tmc-s && ip -n "$NS" link set tmc-s up &&
-	ip -n "$NS" link set lo up || exit 99
+netns_pair tmc 10.77.0
 
 # Drop the first FIN of each connection to port 7003, after the capture
 # point (a packet socket sees ingress before netfilter's prerouting hook).

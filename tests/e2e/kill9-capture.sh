@@ -48,27 +48,18 @@ for t in ip python3 sqlite3 od awk; do
 	command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"
 done
 
-NC=tmk-client-$$
-NS=tmk-server-$$
+. "$here/netns.sh"
 tmp=$(mktemp -d /tmp/tmk.XXXXXX) || exit 99
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	ip netns del "$NC" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
+	netns_remove
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 99' INT TERM
 
-ip netns add "$NC" 2>/dev/null || skip "cannot create network namespaces here"
-ip netns add "$NS" || exit 99
-ip link add tmk-c netns "$NC" type veth peer name tmk-s netns "$NS" 2>/dev/null ||
-	skip "cannot create a veth pair here"
-ip -n "$NC" addr add 10.77.1.1/24 dev tmk-c && ip -n "$NC" link set tmk-c up &&
-	ip -n "$NC" link set lo up &&
-	ip -n "$NS" addr add 10.77.1.2/24 dev tmk-s && ip -n "$NS" link set tmk-s up &&
-	ip -n "$NS" link set lo up || exit 99
+netns_pair tmk 10.77.1
 
 wait_for() {            # wait_for SECONDS CMD...: every 0.02 s until CMD succeeds
 	local end=$((SECONDS + $1))
