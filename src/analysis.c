@@ -30,6 +30,7 @@
 /* A second of quiet is long on a busy server (most connections that pause
  * that long pause for longer) and short against TIME-WAIT. */
 #define PACK_AFTER_SECONDS 1.0
+#define MAX_WHOLE_FLOWS 100000
 #define CLOCK_LEAP (3600 * TM_NSEC_PER_SEC)
 
 struct analysis {
@@ -484,7 +485,7 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
 	struct flowtab_limits lim = { .pack_after = PACK_AFTER_SECONDS, .grace = GRACE_SECONDS,
 	    .horizon = profile_horizon(&o->profile) + 1,
 	    .idle_timeout = o->idle_timeout, .max_flows = o->max_flows,
-	    .max_embryonic = o->max_embryonic };
+	    .max_embryonic = o->max_embryonic, .max_whole = MAX_WHOLE_FLOWS };
 	enum analysis_status st;
 	int b;
 

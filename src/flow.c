@@ -105,6 +105,26 @@ flow_alloc(size_t nslots)
 }
 
 void
+flow_recycle(struct flow *f, size_t nslots)
+{
+	struct flow_block *b = (struct flow_block *)f;
+
+	for (int side = 0; side < 2; side++)
+		if (!is_inline(f, f->tl[side].items))
+			free(f->tl[side].items);
+	if (!is_inline(f, f->ladder))
+		free(f->ladder);
+	memset(b, 0, sizeof(*b) + nslots * sizeof(void *));
+	f->ladder = b->ladder;
+	f->ladder_cap = INLINE_LADDER;
+	for (int side = 0; side < 2; side++) {
+		f->tl[side].items = b->tl[side];
+		f->tl[side].cap = INLINE_TIMELINE;
+	}
+	f->slots = nslots > 0 ? b->slots : NULL;
+}
+
+void
 flow_reserve(struct flow *f, size_t nladder, size_t ntimeline[2])
 {
 	flow_grow(f, (void **)&f->ladder, &f->ladder_cap, nladder, sizeof(*f->ladder));

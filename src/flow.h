@@ -143,6 +143,9 @@ struct flow *flow_new(const struct packet *p, uint64_t id, size_t nslots);
  * it); flow_reserve() makes its arrays hold NLADDER ladder lines and
  * NTIMELINE[side] transitions. */
 struct flow *flow_alloc(size_t nslots);
+/* F (made by flow_alloc or flow_new with NSLOTS) blank again, as from
+ * flow_alloc: its arrays freed, its slots' values dropped. */
+void flow_recycle(struct flow *f, size_t nslots);
 void flow_reserve(struct flow *f, size_t nladder, size_t ntimeline[2]);
 
 /* Whether F never came to life: no payload, no FIN, at most EMBRYO_PACKETS

@@ -34,6 +34,8 @@ enum {                          /* the first number of the bytes */
 
 enum { SLOT_ABSENT, SLOT_FROM_ZEROS, SLOT_FROM_REF };
 
+#define MAX_SPARES 256
+
 /* F's fields with nothing that points into memory of its own. */
 static void
 plain_image(struct flow *img, const struct flow *f)
@@ -62,16 +64,47 @@ take_references(struct flowpack *pk, const struct flow *f, const struct flow *im
 		if (f->tl[side].n > 0)
 			pk->ref_transition = memcpy(xmalloc(sizeof(*f->tl[side].items)),
 			    f->tl[side].items, sizeof(*f->tl[side].items));
-	if (pk->ref_slot == NULL && pk->nslots > 0)
+	if (pk->ref_slot == NULL && pk->nslots > 0) {
 		pk->ref_slot = xcalloc(pk->nslots, sizeof(*pk->ref_slot));
+		pk->slot_spare = xcalloc(pk->nslots, sizeof(*pk->slot_spare));
+		pk->nslot_spare = xcalloc(pk->nslots, sizeof(*pk->nslot_spare));
+	}
 	for (size_t i = 0; i < pk->nslots && f->slots != NULL; i++)
 		if (pk->ref_slot[i] == NULL && pk->slot_size[i] > 0 && f->slots[i] != NULL)
 			pk->ref_slot[i] = memcpy(xmalloc(pk->slot_size[i]), f->slots[i],
 			    pk->slot_size[i]);
 }
 
+/* A slot's block, packed: kept for the next unpack (linked through its
+ * first bytes), or freed. */
 static void
-pack_slots(struct pack_buf *b, struct flow *f, const struct flowpack *pk)
+keep_slot_block(struct flowpack *pk, size_t i, void *block)
+{
+	if (pk->slot_size[i] < sizeof(void *) || pk->nslot_spare[i] >= MAX_SPARES) {
+		free(block);
+		return;
+	}
+	memcpy(block, &pk->slot_spare[i], sizeof(void *));
+	pk->slot_spare[i] = block;
+	pk->nslot_spare[i]++;
+}
+
+/* A block for slot I: a spare one, or a new one.  Either is a malloc(3)ed
+ * block of the slot's size, as tm_detector.slot_size promises. */
+static void *
+slot_block(struct flowpack *pk, size_t i)
+{
+	void *block = pk->slot_spare[i];
+
+	if (block == NULL)
+		return xmalloc(pk->slot_size[i]);
+	memcpy(&pk->slot_spare[i], block, sizeof(void *));
+	pk->nslot_spare[i]--;
+	return block;
+}
+
+static void
+pack_slots(struct pack_buf *b, struct flow *f, struct flowpack *pk)
 {
 	for (size_t i = 0; i < pk->nslots && f->slots != NULL; i++) {
 		uint32_t size = pk->slot_size[i];
@@ -87,8 +120,35 @@ pack_slots(struct pack_buf *b, struct flow *f, const struct flowpack *pk)
 		}
 		pack_uint(b, ref != NULL ? SLOT_FROM_REF : SLOT_FROM_ZEROS);
 		pack_records(b, f->slots[i], 1, size, ref);
-		free(f->slots[i]);
+		keep_slot_block(pk, i, f->slots[i]);
 	}
+}
+
+/* A busy table packs and unpacks flows by the million: their memory goes
+ * round a few spares instead of through malloc(3) each time. */
+static void
+keep_spare(struct flowpack *pk, struct flow *f)
+{
+	if (pk->nspare >= MAX_SPARES) {
+		flow_free(f);
+		return;
+	}
+	f->node.hnext = (struct flow_node *)pk->spare; /* the spares' link */
+	pk->spare = f;
+	pk->nspare++;
+}
+
+static struct flow *
+blank_flow(struct flowpack *pk)
+{
+	struct flow *f = pk->spare;
+
+	if (f == NULL)
+		return flow_alloc(pk->nslots);
+	pk->spare = (struct flow *)f->node.hnext;
+	pk->nspare--;
+	flow_recycle(f, pk->nslots);
+	return f;
 }
 
 struct flow_node *
@@ -121,12 +181,12 @@ flowpack_pack(struct flow *f, struct flowpack *pk)
 	fp->len = b->len;
 	memcpy(fp->bytes, b->bytes, b->len);
 	f->slots = NULL;        /* packed or kept in the bytes: not flow_free's */
-	flow_free(f);
+	keep_spare(pk, f);
 	return &fp->node;
 }
 
 static void
-unpack_slots(struct pack_reader *r, struct flow *f, const struct flowpack *pk)
+unpack_slots(struct pack_reader *r, struct flow *f, struct flowpack *pk)
 {
 	for (size_t i = 0; i < pk->nslots && f->slots != NULL; i++) {
 		uint32_t size = pk->slot_size[i];
@@ -140,7 +200,7 @@ unpack_slots(struct pack_reader *r, struct flow *f, const struct flowpack *pk)
 			f->slots[i] = NULL;
 			continue;
 		}
-		f->slots[i] = xmalloc(size);
+		f->slots[i] = slot_block(pk, i);
 		unpack_records(r, f->slots[i], 1, size,
 		    how == SLOT_FROM_REF ? pk->ref_slot[i] : NULL);
 	}
@@ -151,7 +211,7 @@ flowpack_unpack(struct flow_node *n, struct flowpack *pk)
 {
 	struct flow_packed *fp = (struct flow_packed *)n;
 	struct pack_reader r = { fp->bytes, fp->bytes + fp->len, 0 };
-	struct flow *f = flow_alloc(pk->nslots);
+	struct flow *f = blank_flow(pk);
 	struct flow saved = *f;         /* its own arrays and slots */
 	uint64_t how = unpack_uint(&r);
 	size_t ntl[2];
@@ -204,13 +264,27 @@ flowpack_free(struct flow_node *n)
 void
 flowpack_release(struct flowpack *pk)
 {
+	while (pk->spare != NULL) {
+		struct flow *f = pk->spare;
+
+		pk->spare = (struct flow *)f->node.hnext;
+		flow_free(f);
+	}
+	pk->nspare = 0;
 	free(pk->scratch.bytes);
 	free(pk->ref_flow);
 	free(pk->ref_ladder);
 	free(pk->ref_transition);
-	for (size_t i = 0; pk->ref_slot != NULL && i < pk->nslots; i++)
+	for (size_t i = 0; pk->ref_slot != NULL && i < pk->nslots; i++) {
 		free(pk->ref_slot[i]);
+		while (pk->slot_spare[i] != NULL)
+			free(slot_block(pk, i));
+	}
 	free(pk->ref_slot);
+	free(pk->slot_spare);
+	free(pk->nslot_spare);
+	pk->slot_spare = NULL;
+	pk->nslot_spare = NULL;
 	pk->scratch = (struct pack_buf){ 0 };
 	pk->ref_flow = NULL;
 	pk->ref_ladder = NULL;

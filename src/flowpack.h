@@ -39,6 +39,10 @@ struct flowpack {
 	struct ladder_entry *ref_ladder;
 	struct tm_transition *ref_transition;
 	void **ref_slot;        /* per slot */
+	struct flow *spare;     /* flows packed, kept blank for the next unpack */
+	size_t nspare;
+	void **slot_spare;      /* per slot: blocks packed, kept for the next unpack */
+	size_t *nslot_spare;
 };
 
 /* F packed (F is freed, its slots' blocks too where packed).  The node

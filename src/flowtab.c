@@ -22,6 +22,7 @@ struct flowtab {
 	size_t nbuckets;        /* a power of two */
 	size_t count, peak;
 	uint64_t evicted, aggregated, packs;
+	size_t npacked, max_whole;
 	struct list stage[STAGES];
 	struct list embryo;     /* embryonic flows, least recently active first */
 	size_t nembryo, max_embryonic;
@@ -181,6 +182,7 @@ flowtab_new(const struct flowtab_limits *lim, flowtab_out_fn out, void *ctx)
 	    lim->idle_timeout : lim->horizon);
 	t->max_flows = lim->max_flows;
 	t->max_embryonic = lim->max_embryonic;
+	t->max_whole = lim->max_whole;
 	t->out = out;
 	t->ctx = ctx;
 	return t;
@@ -215,7 +217,10 @@ flowtab_free(struct flowtab *t)
 static struct flow *
 unpacked(struct flowtab *t, struct flow_node *n)
 {
-	return n->packed ? flowpack_unpack(n, t->pk) : flow_of(n);
+	if (!n->packed)
+		return flow_of(n);
+	t->npacked--;
+	return flowpack_unpack(n, t->pk);
 }
 
 /* F's node as the table keeps it quiet: packed, when packing is on. */
@@ -226,17 +231,26 @@ quiet_node(struct flowtab *t, struct flow *f)
 	if (t->pk == NULL)
 		return &f->node;
 	t->packs++;
+	t->npacked++;
 	return flowpack_pack(f, t->pk);
 }
 
-/* F's node on the settling list: packed if F is closing.  An open flow
+/* More whole flows than the budget allows. */
+static int
+over_budget(const struct flowtab *t)
+{
+	return t->pk != NULL && t->max_whole > 0 && t->count - t->npacked > t->max_whole;
+}
+
+/* F's node on the settling list: packed if F is closing (or the whole
+ * flows are over their budget).  An open flow
  * quiet for a second may well speak again within the grace, and packing
  * it for that while would cost more than it saves (a pack and an unpack
  * per packet of a connection that pauses between one and five seconds). */
 static struct flow_node *
 settling_node(struct flowtab *t, struct flow *f)
 {
-	return flow_is_closing(f) ? quiet_node(t, f) : &f->node;
+	return flow_is_closing(f) || over_budget(t) ? quiet_node(t, f) : &f->node;
 }
 
 static int
@@ -291,7 +305,7 @@ flowtab_lookup(struct flowtab *t, const struct packet *p)
 			return flow_of(n);
 		/* Back to life: the caller touches or removes it next. */
 		detach(t, n);
-		f = flowpack_unpack(n, t->pk);
+		f = unpacked(t, n);
 		attach(t, &f->node, RECENT);
 		return f;
 	}
@@ -353,6 +367,21 @@ aggregate_one(struct flowtab *t, tm_time_t now)
 	t->out(t->ctx, f, TM_END_EVICTED, now);
 }
 
+/* Over the budget of whole flows, the least recently active of the recent
+ * list go to the settling list early, packed (never KEEP, being handled;
+ * never an embryonic one, which its own cap bounds: the walk stops there). */
+static void
+relieve(struct flowtab *t, const struct flow *keep)
+{
+	struct flow_node *n;
+
+	while (over_budget(t) && (n = t->stage[RECENT].head) != NULL &&
+	    n != &keep->node && !n->embryonic) {
+		detach(t, n);
+		attach(t, quiet_node(t, flow_of(n)), SETTLING);
+	}
+}
+
 void
 flowtab_touch(struct flowtab *t, struct flow *f)
 {
@@ -362,14 +391,15 @@ flowtab_touch(struct flowtab *t, struct flow *f)
 	n->list = RECENT;
 	n->last_ts = f->v.last_ts;
 	list_append(&t->stage[RECENT], n);
-	if (f->packets > EMBRYO_PACKETS && !n->embryonic)
-		return;         /* the common case, decided cheaply */
-	embryo_unlink(t, n);
-	if (!flow_is_embryonic(f))
-		return;
-	embryo_append(t, n);
-	while (t->max_embryonic > 0 && t->nembryo > t->max_embryonic)
-		aggregate_one(t, f->v.last_ts);
+	if (f->packets <= EMBRYO_PACKETS || n->embryonic) {
+		embryo_unlink(t, n);
+		if (flow_is_embryonic(f)) {
+			embryo_append(t, n);
+			while (t->max_embryonic > 0 && t->nembryo > t->max_embryonic)
+				aggregate_one(t, f->v.last_ts);
+		}
+	}
+	relieve(t, f);
 }
 
 void
@@ -450,7 +480,7 @@ visit_packed(struct flowtab *t, struct flow_node *n, void (*fn)(void *ctx, struc
 	struct flow *f;
 
 	detach(t, n);
-	f = flowpack_unpack(n, t->pk);
+	f = unpacked(t, n);
 	fn(ctx, f);
 	n = quiet_node(t, f);
 	hash_link(t, n);

@@ -28,7 +28,11 @@
  * With packing on (flowtab_set_packing), a closing flow (flow_is_closing)
  * is packed (flowpack.h) when it leaves the recent list, an open one when
  * it leaves the settling list: the waiting and idle lists hold packed
- * flows, most of a busy capture's, at a fifth of the memory.  The table unpacks one
+ * flows, most of a busy capture's, at a fifth of the memory.  With more
+ * whole flows than max_whole, the least recently active of the recent
+ * list are packed at once onto the settling list (busy or not: the price
+ * is an unpack at their next packet), so a storm of connections that are
+ * all active still fits.  The table unpacks one
  * whenever it hands it out (lookup, expiry, drain, foreach), so callers
  * only ever see whole flows.
  */
@@ -55,6 +59,8 @@ struct flowtab_limits {
 	double idle_timeout;    /* seconds of silence before an open flow is written out */
 	size_t max_flows;       /* cap; 0 = unlimited */
 	size_t max_embryonic;   /* cap on embryonic flows; 0 = unlimited */
+	size_t max_whole;       /* with packing: whole flows beyond which the least
+	                         * recently active are packed early; 0 = no limit */
 };
 
 struct flowtab *flowtab_new(const struct flowtab_limits *lim, flowtab_out_fn out, void *ctx);

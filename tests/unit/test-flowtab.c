@@ -407,6 +407,33 @@ START_TEST(open_flows_are_packed_later_than_closing_ones)
 }
 END_TEST
 
+/* Over the budget of whole flows the least recently active are packed
+ * at once, busy or not; they come back whole, and the budget holds. */
+START_TEST(the_budget_of_whole_flows_packs_the_stalest_early)
+{
+	struct flowtab_limits lim = { .pack_after = 1, .grace = 5, .horizon = 128,
+	    .idle_timeout = 300, .max_whole = 2 };
+	struct packet p;
+
+	flowtab_free(tab);
+	tab = flowtab_new(&lim, take, NULL);
+	flowtab_set_packing(tab, &pack);
+	for (int i = 0; i < 5; i++) {
+		feed_port(pkt_at(C, SYN, 1000, 0, 0, i * 0.01), 40030 + i);
+		feed_port(pkt_at(S, SYN | ACK, 5000, 1001, 0, i * 0.01 + 0.001), 40030 + i);
+		feed_port(pkt_at(C, ACK, 1001, 5001, 0, i * 0.01 + 0.002), 40030 + i);
+	}
+	ck_assert_int_eq(flowtab_count(tab), 5);
+	ck_assert_uint_eq(flowtab_packs(tab), 3);       /* the first three */
+	p = pkt_at(S, ACK, 5001, 1001, 0, 0.2);
+	p.dport = 40030;
+	ck_assert_ptr_nonnull(flowtab_lookup(tab, &p));
+	ck_assert_uint_eq(flowtab_lookup(tab, &p)->nladder, 3);
+	ck_assert_int_eq(flowtab_count(tab), 5);
+	ck_assert_int_eq(out_count, 0);
+}
+END_TEST
+
 static int visits, visited_whole;
 
 static void
@@ -463,6 +490,7 @@ main(void)
 	tcase_add_test(tc, a_packed_flow_comes_back_whole);
 	tcase_add_test(tc, packed_flows_leave_on_time_and_whole);
 	tcase_add_test(tc, open_flows_are_packed_later_than_closing_ones);
+	tcase_add_test(tc, the_budget_of_whole_flows_packs_the_stalest_early);
 	tcase_add_test(tc, foreach_visits_packed_flows_in_place);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
