@@ -1,11 +1,12 @@
 /*
  * analysis.c: one capture, from packets to the database (see analysis.h).
  *
- * The clock is the capture's: every second of capture time the flow table
- * lets out what has ended and detectors get a tick.  Flows are written when
- * they leave the table, so memory follows the connections open at once,
- * not the length of the file.  Everything of one capture is one store
- * transaction: a failure rolls it all back.
+ * The reader's frames are decoded and handed to the pipeline (pipeline.h:
+ * flows, state machines, detectors, in capture time); the flows and
+ * findings it lets out go to the writer, so memory follows the connections
+ * open at once, not the length of the file.  The wall clock drives the
+ * progress line and live checkpoints.  Everything of one capture is one
+ * store transaction: a failure rolls it all back.
  */
 #include "config.h"
 
@@ -18,34 +19,24 @@
 
 #include "analysis.h"
 #include "decode.h"
-#include "flowpack.h"
 #include "flowtab.h"
 #include "names.h"
 #include "output.h"
+#include "pipeline.h"
 #include "profile.h"
 #include "util.h"
 #include "writer.h"
 
-#define GRACE_SECONDS 5.0
-/* A second of quiet is long on a busy server (most connections that pause
- * that long pause for longer) and short against TIME-WAIT. */
-#define PACK_AFTER_SECONDS 1.0
-#define MAX_WHOLE_FLOWS 100000
-#define CLOCK_LEAP (3600 * TM_NSEC_PER_SEC)
 
 struct analysis {
 	struct store *store;
 	struct writer *writer;          /* the store's, from begin to finish */
 	struct detect *detect;
 	const struct analysis_options *o;
-	struct flowtab *tab;
-	struct flowpack pack;           /* quiet flows, packed (flowpack.h) */
-	struct flow_events ev;
+	struct pipeline *pl;            /* packets to flows to detectors */
 	struct analysis_result *res;
 	int64_t capture;
-	uint64_t next_id;
-	tm_time_t now, next_tick;
-	tm_time_t leap;                 /* an unconfirmed jump of the clock */
+	uint64_t first_id;              /* of the capture's flows */
 	double next_checkpoint, next_progress;
 	tm_time_t checkpoint_ts;        /* capture time of the last checkpoint */
 	int failed;
@@ -60,25 +51,7 @@ fail(struct analysis *a, const char *why)
 	a->failed = 1;
 }
 
-/* --- events from flows, findings from detectors ------------------------ */
-
-static void
-on_segment(void *ctx, struct flow *f, const struct tm_segment *g)
-{
-	detect_segment(((struct analysis *)ctx)->detect, f, g);
-}
-
-static void
-on_transition(void *ctx, struct flow *f, const struct tm_transition *t)
-{
-	detect_transition(((struct analysis *)ctx)->detect, f, t);
-}
-
-static void
-on_handshake(void *ctx, struct flow *f, tm_time_t syn, tm_time_t synack, tm_time_t ack)
-{
-	detect_observe_handshake(((struct analysis *)ctx)->detect, syn, synack, ack);
-}
+/* --- findings and flows, to the store ------------------------------------ */
 
 static void
 on_finding(void *ctx, const struct tm_finding *fd, const char *detector)
@@ -100,36 +73,16 @@ write_open(struct analysis *a, struct flow *f)
 	f->stored = 1;
 }
 
-/* A connection closed with FINs stays for the profile's horizon even when
- * both sides look CLOSED: a FIN retransmitted that late (its ACK lost after
- * the tap) must find it, to revise LAST-ACK and catch the RST after
- * TIME-WAIT.  A reset connection has no such stragglers. */
-static int
-must_linger(const struct analysis *a, const struct flow *f, tm_time_t now)
-{
-	if (!f->v.ep[TM_CLIENT].fin_sent && !f->v.ep[TM_SERVER].fin_sent)
-		return 0;
-	return now - f->v.last_ts < ts_from_seconds(profile_horizon(&a->o->profile));
-}
-
-static int
-flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
+/* A flow that ended (pipeline.h): counted and written, unless it was left
+ * under the embryonic cap (counted in flows_aggregated, not stored). */
+static void
+flow_ended(void *ctx, struct flow *f)
 {
 	struct analysis *a = ctx;
 
-	if (why == TM_END_OPEN) {
-		flow_advance(f, now, &a->o->profile, &a->ev);
-		if (!flow_is_done(f) || must_linger(a, f, now))
-			return 0;
-		why = TM_END_CLOSED;
-	}
-	flow_finish(f, now, &a->o->profile, &a->ev);
-	f->v.end_reason = why;
-	f->v.end_ts = now;
-	detect_flow_end(a->detect, f);
-	if (f->aggregated) {    /* counted in flows_aggregated, not stored */
+	if (f->aggregated) {
 		flow_free(f);
-		return 1;
+		return;
 	}
 	a->res->info.flows++;
 	a->res->handshakes[f->handshake]++;
@@ -138,73 +91,6 @@ flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 		flow_free(f);
 	else
 		writer_flow(a->writer, f);      /* the writer frees it */
-	return 1;
-}
-
-/* --- packets ------------------------------------------------------------ */
-
-static struct flow *
-flow_create(struct analysis *a, const struct packet *p)
-{
-	return flow_new(p, a->next_id++, detect_slots(a->detect));
-}
-
-static void
-process(struct analysis *a, const struct packet *p)
-{
-	struct flow *f = flowtab_lookup(a->tab, p);
-
-	if (f != NULL && flow_is_new_incarnation(f, p)) {
-		struct flow *old = f;
-
-		flowtab_remove(a->tab, old);
-		flow_advance(old, p->ts, &a->o->profile, &a->ev);
-		f = flow_create(a, p);
-		flow_link_previous(f, old);
-		flow_out(a, old, TM_END_REPLACED, p->ts);
-		flowtab_insert(a->tab, f);
-	} else if (f == NULL) {
-		f = flow_create(a, p);
-		flowtab_insert(a->tab, f);
-	}
-	flow_segment(f, p, &a->o->profile, &a->ev);
-	flowtab_touch(a->tab, f);
-}
-
-/* Whether TS may move the capture clock.  A leap of more than CLOCK_LEAP
- * (a broken timestamp, a record from 2106) would expire every live
- * connection at once, so it moves the clock only when the next packet
- * confirms it. */
-static int
-clock_trusts(struct analysis *a, tm_time_t ts)
-{
-	if (a->now == 0 || ts - a->now <= CLOCK_LEAP) {
-		a->leap = 0;
-		return 1;
-	}
-	if (a->leap != 0 && ts >= a->leap - CLOCK_LEAP) {
-		a->leap = 0;
-		return 1;
-	}
-	a->leap = ts;
-	a->res->info.clock_leaps++;
-	return 0;
-}
-
-/* Capture time moved on: let out what ended, tick the detectors. */
-static void
-clock_advance(struct analysis *a, tm_time_t ts)
-{
-	if (ts <= a->now || !clock_trusts(a, ts))
-		return;
-	a->now = ts;
-	if (a->next_tick == 0)
-		a->next_tick = ts + TM_NSEC_PER_SEC;
-	if (ts < a->next_tick)
-		return;
-	a->next_tick = ts + TM_NSEC_PER_SEC;
-	flowtab_expire(a->tab, ts);
-	detect_tick(a->detect, ts);
 }
 
 /* --- progress and checkpoints (wall clock) ------------------------------ */
@@ -233,10 +119,10 @@ show_progress(struct analysis *a, struct reader *r, int final)
 	if (size > 0)
 		fprintf(stderr, "\r%s: %3.0f%%  %llu packets  %zu open connections\033[K",
 		    path, 100.0 * (double)reader_bytes(r) / (double)size,
-		    (unsigned long long)reader_frames(r), flowtab_count(a->tab));
+		    (unsigned long long)reader_frames(r), flowtab_count(pipeline_flows(a->pl)));
 	else
 		fprintf(stderr, "\r%s: %llu packets  %zu open connections\033[K", path,
-		    (unsigned long long)reader_frames(r), flowtab_count(a->tab));
+		    (unsigned long long)reader_frames(r), flowtab_count(pipeline_flows(a->pl)));
 	free(path);
 }
 
@@ -265,9 +151,10 @@ checkpoint(struct analysis *a, struct reader *r)
 
 	a->res->info.drops = reader_kernel_drops(r);
 	detect_set_drops(a->detect, a->res->info.drops);
-	flowtab_foreach(a->tab, a->checkpoint_ts, write_open_flow, a);
-	a->checkpoint_ts = a->now;
-	a->res->info.last_ts = a->now;
+	flowtab_foreach(pipeline_flows(a->pl), a->checkpoint_ts, write_open_flow, a);
+	a->checkpoint_ts = pipeline_now(a->pl);
+	a->res->info.last_ts = pipeline_now(a->pl);
+	a->res->info.clock_leaps = pipeline_clock_leaps(a->pl);
 	if (a->failed || writer_sync(a->writer, err, sizeof(err)) != 0)
 		return;
 	if (store_checkpoint(a->store, a->capture, &a->res->info, err, sizeof(err)) != 0)
@@ -288,7 +175,7 @@ periodic(struct analysis *a, struct reader *r)
 		a->next_progress = now + 0.5;
 	}
 	if (a->o->status != NULL)
-		a->o->status(a->o->status_ctx, a->res, flowtab_count(a->tab));
+		a->o->status(a->o->status_ctx, a->res, flowtab_count(pipeline_flows(a->pl)));
 }
 
 /* --- the loop ------------------------------------------------------------ */
@@ -348,8 +235,7 @@ read_loop(struct analysis *a, struct reader *r)
 				a->res->info.tcp_packets++;
 				p.frame = fr.number;
 				p.ts = fr.ts;
-				clock_advance(a, fr.ts);
-				process(a, &p);
+				pipeline_packet(a->pl, &p);
 			}
 		}
 		if (a->failed || writer_failed(a->writer))
@@ -387,9 +273,10 @@ info_end(struct analysis *a, struct reader *r)
 	ci->digest = reader_digest(r);
 	ci->link_types = reader_link_types(r);
 	ci->drops = reader_kernel_drops(r);
-	ci->flows_evicted = flowtab_evicted(a->tab);
-	ci->flows_aggregated = flowtab_aggregated(a->tab);
-	ci->peak_flows = flowtab_peak(a->tab);
+	ci->flows_evicted = flowtab_evicted(pipeline_flows(a->pl));
+	ci->flows_aggregated = flowtab_aggregated(pipeline_flows(a->pl));
+	ci->peak_flows = flowtab_peak(pipeline_flows(a->pl));
+	ci->clock_leaps = pipeline_clock_leaps(a->pl);
 	ci->vantage = vantage_name(detect_vantage(a->detect));
 	ci->status = a->res->damaged ? "damaged" : "complete";
 	ci->damage = a->res->damaged ? a->res->damage : NULL;
@@ -409,7 +296,7 @@ begin(struct analysis *a, struct reader *r, char *err, size_t errlen)
 	if (store_begin_capture(a->store, ci, &a->capture, &base, err, errlen) != 0)
 		return -1;
 	a->res->capture_id = a->capture;
-	a->next_id = base + 1;
+	a->first_id = base + 1;
 	if (detect_begin(a->detect, &a->o->profile, on_finding, a, err, errlen) != 0) {
 		store_abort_capture(a->store);
 		return -1;
@@ -447,7 +334,7 @@ finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 	int64_t dup;
 
 	detect_set_drops(a->detect, reader_kernel_drops(r)); /* for the last findings */
-	flowtab_drain(a->tab, TM_END_CAPTURE_END, ci->last_ts);
+	pipeline_drain(a->pl, TM_END_CAPTURE_END, ci->last_ts);
 	detect_end(a->detect, ci->last_ts);
 	info_end(a, r);
 	if (writer_finish(a->writer, a->err, sizeof(a->err)) != 0)
@@ -482,30 +369,24 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
     char *err, size_t errlen)
 {
 	struct analysis a = { .store = store, .detect = detect, .o = o, .res = res };
-	struct flowtab_limits lim = { .pack_after = PACK_AFTER_SECONDS, .grace = GRACE_SECONDS,
-	    .horizon = profile_horizon(&o->profile) + 1,
+	struct pipeline_options po = { .profile = &o->profile,
 	    .idle_timeout = o->idle_timeout, .max_flows = o->max_flows,
-	    .max_embryonic = o->max_embryonic, .max_whole = MAX_WHOLE_FLOWS };
+	    .max_embryonic = o->max_embryonic, .pack_quiet = o->pack_quiet,
+	    .flow_ended = flow_ended, .ctx = &a };
 	enum analysis_status st;
 	int b;
 
 	memset(res, 0, sizeof(*res));
-	a.ev = (struct flow_events){ .ctx = &a, .segment = on_segment,
-	    .transition = on_transition, .handshake = on_handshake };
 	if ((b = begin(&a, reader, err, errlen)) != 0)
 		return b > 0 ? ANALYSIS_OK : ANALYSIS_FAILED;
-	a.tab = flowtab_new(&lim, flow_out, &a);
-	a.pack = (struct flowpack){ .nslots = detect_slots(detect),
-	    .slot_size = detect_slot_sizes(detect) };
-	if (o->pack_quiet)
-		flowtab_set_packing(a.tab, &a.pack);
+	po.first_id = a.first_id;
+	a.pl = pipeline_new(detect, &po);
 	a.next_checkpoint = wall_seconds() + o->checkpoint_interval;
 	a.next_progress = wall_seconds() + 1.0;
 	read_loop(&a, reader);
 	if (o->progress)
 		show_progress(&a, reader, 1);
 	st = finish(&a, reader, err, errlen);
-	flowtab_free(a.tab);
-	flowpack_release(&a.pack);
+	pipeline_free(a.pl);
 	return st;
 }

@@ -6,11 +6,12 @@
  *                                               │
  *                 detect.c (the real plugins) <─┘──> findings (checked)
  *
- * The glue is analysis.c's, in miniature: a capture clock that ticks every
- * second (leaps of more than an hour wait for confirmation), new
- * incarnations on a reused 4-tuple, flows let out when done and every
- * timer has run, a cap on the table, optional live checkpoints
- * (flow_classify on every open flow), and at the end the drain.
+ * The glue is the analysis' own (src/pipeline.c): the capture clock that
+ * ticks every second (leaps of more than an hour wait for confirmation),
+ * new incarnations on a reused 4-tuple, flows let out when done and every
+ * timer has run, quiet flows packed, the caps on the table; here with
+ * optional live checkpoints (flow_classify on every open flow, packed ones
+ * unpacked for it) and at the end the drain.
  *
  * Input layout:
  *
@@ -50,17 +51,15 @@
 #include "decode.h"
 #include "detect.h"
 #include "flow.h"
-#include "flowpack.h"
 #include "flowtab.h"
+#include "pipeline.h"
 #include "names.h"
 #include "profile.h"
 
 static const int fuzz_dlts[] = { 1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 50, 104, 239, 242, 10 };
 #define N_DLTS (sizeof fuzz_dlts / sizeof fuzz_dlts[0])
 
-#define GRACE_SECONDS 5.0
 #define IDLE_TIMEOUT 7200.0
-#define CLOCK_LEAP ((tm_time_t)3600 * TM_NSEC_PER_SEC)
 #define CHECKPOINT_FRAMES 8
 #define CUT_EXTRA 1000
 #define MIN_DETECTORS 5
@@ -74,10 +73,9 @@ static uint64_t total_flows, total_findings;
 struct run {
 	struct detect *detect;
 	struct tm_profile prof;
-	struct flowtab *tab;
-	struct flow_events ev;
-	uint64_t next_id, frames;
-	tm_time_t now, next_tick, leap, last_ts;
+	struct pipeline *pl;
+	uint64_t frames;
+	tm_time_t last_ts;
 };
 
 /* --- the checks ------------------------------------------------------- */
@@ -94,7 +92,7 @@ check_finding(const struct run *r, const struct tm_finding *fd, const char *dete
 	REQUIRE(fd->nframes <= TM_MAX_EVIDENCE);
 	for (size_t i = 0; i < fd->nframes; i++)
 		REQUIRE(fd->frames[i] >= 1 && fd->frames[i] <= r->frames);
-	REQUIRE(fd->flow_id < r->next_id);
+	REQUIRE(fd->flow_id <= r->frames);      /* a flow starts on a frame, ids from 1 */
 	REQUIRE(fd->side == TM_CLIENT || fd->side == TM_SERVER || fd->side == TM_NO_SIDE);
 	REQUIRE(fd->flow_id != 0 || fd->side == TM_NO_SIDE);
 }
@@ -119,26 +117,7 @@ check_flow(const struct flow *f)
 		    f->ladder[i].frame <= f->v.last_frame);
 }
 
-/* --- the glue (analysis.c's, without the store) ----------------------- */
-
-static void
-on_segment(void *ctx, struct flow *f, const struct tm_segment *g)
-{
-	detect_segment(((struct run *)ctx)->detect, f, g);
-}
-
-static void
-on_transition(void *ctx, struct flow *f, const struct tm_transition *t)
-{
-	detect_transition(((struct run *)ctx)->detect, f, t);
-}
-
-static void
-on_handshake(void *ctx, struct flow *f, tm_time_t syn, tm_time_t synack, tm_time_t ack)
-{
-	(void)f;
-	detect_observe_handshake(((struct run *)ctx)->detect, syn, synack, ack);
-}
+/* --- the sinks --------------------------------------------------------- */
 
 static void
 on_finding(void *ctx, const struct tm_finding *fd, const char *detector)
@@ -147,85 +126,13 @@ on_finding(void *ctx, const struct tm_finding *fd, const char *detector)
 	total_findings++;
 }
 
-static int
-must_linger(const struct run *r, const struct flow *f, tm_time_t now)
+static void
+flow_ended(void *ctx, struct flow *f)
 {
-	if (!f->v.ep[TM_CLIENT].fin_sent && !f->v.ep[TM_SERVER].fin_sent)
-		return 0;
-	return now - f->v.last_ts < (tm_time_t)(profile_horizon(&r->prof) * 1e9);
-}
-
-static int
-flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
-{
-	struct run *r = ctx;
-
-	if (why == TM_END_OPEN) {
-		flow_advance(f, now, &r->prof, &r->ev);
-		if (!flow_is_done(f) || must_linger(r, f, now))
-			return 0;
-		why = TM_END_CLOSED;
-	}
-	flow_finish(f, now, &r->prof, &r->ev);
-	f->v.end_reason = why;
-	f->v.end_ts = now;
-	detect_flow_end(r->detect, f);
+	(void)ctx;
 	check_flow(f);
 	flow_free(f);
 	total_flows++;
-	return 1;
-}
-
-static void
-process(struct run *r, const struct packet *p)
-{
-	struct flow *f = flowtab_lookup(r->tab, p);
-
-	if (f != NULL && flow_is_new_incarnation(f, p)) {
-		struct flow *old = f;
-
-		flowtab_remove(r->tab, old);
-		flow_advance(old, p->ts, &r->prof, &r->ev);
-		f = flow_new(p, r->next_id++, detect_slots(r->detect));
-		flow_link_previous(f, old);
-		flow_out(r, old, TM_END_REPLACED, p->ts);
-		flowtab_insert(r->tab, f);
-	} else if (f == NULL) {
-		f = flow_new(p, r->next_id++, detect_slots(r->detect));
-		flowtab_insert(r->tab, f);
-	}
-	flow_segment(f, p, &r->prof, &r->ev);
-	flowtab_touch(r->tab, f);
-}
-
-static int
-clock_trusts(struct run *r, tm_time_t ts)
-{
-	if (r->now == 0 || ts - r->now <= CLOCK_LEAP) {
-		r->leap = 0;
-		return 1;
-	}
-	if (r->leap != 0 && ts >= r->leap - CLOCK_LEAP) {
-		r->leap = 0;
-		return 1;
-	}
-	r->leap = ts;
-	return 0;
-}
-
-static void
-clock_advance(struct run *r, tm_time_t ts)
-{
-	if (ts <= r->now || !clock_trusts(r, ts))
-		return;
-	r->now = ts;
-	if (r->next_tick == 0)
-		r->next_tick = ts + TM_NSEC_PER_SEC;
-	if (ts < r->next_tick)
-		return;
-	r->next_tick = ts + TM_NSEC_PER_SEC;
-	flowtab_expire(r->tab, ts);
-	detect_tick(r->detect, ts);
 }
 
 static void
@@ -292,8 +199,7 @@ frame(struct run *r, int dlt, const uint8_t *data, uint32_t caplen, uint32_t wir
 	if (v == DECODE_TCP) {
 		p.frame = r->frames;
 		p.ts = ts;
-		clock_advance(r, ts);
-		process(r, &p);
+		pipeline_packet(r->pl, &p);
 	}
 	free(copy);
 }
@@ -303,9 +209,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct run r = { .next_id = 1 };
-	struct flowpack pack;
-	struct flowtab_limits lim = { .pack_after = 1, .grace = GRACE_SECONDS, .idle_timeout = IDLE_TIMEOUT };
+	struct run r = { 0 };
+	struct pipeline_options po = { .profile = &r.prof, .idle_timeout = IDLE_TIMEOUT,
+	    .pack_quiet = 1, .first_id = 1, .flow_ended = flow_ended, .ctx = &r };
 	tm_time_t ts = (tm_time_t)1700000000 * TM_NSEC_PER_SEC;
 	char err[512];
 	size_t at = 2;
@@ -315,17 +221,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	dlt = fuzz_dlts[data[0] % N_DLTS];
 	live = data[1] >> 7;
-	lim.max_flows = (data[1] >> 4 & 7) ? (size_t)1 << ((data[1] >> 4 & 7) - 1) : 0;
+	po.max_flows = (data[1] >> 4 & 7) ? (size_t)1 << ((data[1] >> 4 & 7) - 1) : 0;
 	r.detect = detectors((enum tm_vantage)(data[1] & 3));
 	REQUIRE(profile_get(profile_names[data[1] >> 2 & 3], &r.prof) == 0);
-	lim.horizon = profile_horizon(&r.prof) + 1;
-	r.ev = (struct flow_events){ .ctx = &r, .segment = on_segment,
-	    .transition = on_transition, .handshake = on_handshake };
 	REQUIRE(detect_begin(r.detect, &r.prof, on_finding, &r, err, sizeof err) == 0);
-	r.tab = flowtab_new(&lim, flow_out, &r);
-	pack = (struct flowpack){ .nslots = detect_slots(r.detect),
-	    .slot_size = detect_slot_sizes(r.detect) };
-	flowtab_set_packing(r.tab, &pack);      /* the quiet flows' path too */
+	r.pl = pipeline_new(r.detect, &po);
 	while (at + 3 <= size) {
 		uint32_t len = (uint32_t)(data[at + 1] << 8 | data[at + 2]);
 		uint32_t caplen = len & 0x7fff;
@@ -337,13 +237,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		frame(&r, dlt, data + at, caplen, caplen + (len & 0x8000 ? CUT_EXTRA : 0), ts);
 		at += caplen;
 		if (live && r.frames % CHECKPOINT_FRAMES == 0)
-			flowtab_foreach(r.tab, 0, classify_open, &r);
+			flowtab_foreach(pipeline_flows(r.pl), 0, classify_open, &r);
 	}
-	flowtab_drain(r.tab, TM_END_CAPTURE_END, r.last_ts);
+	pipeline_drain(r.pl, TM_END_CAPTURE_END, r.last_ts);
 	detect_end(r.detect, r.last_ts);
-	REQUIRE(flowtab_count(r.tab) == 0);
-	flowtab_free(r.tab);
-	flowpack_release(&pack);
+	REQUIRE(flowtab_count(pipeline_flows(r.pl)) == 0);
+	pipeline_free(r.pl);
 	return 0;
 }
 
