@@ -88,10 +88,10 @@ flow_grow(struct flow *f, void **arr, size_t *cap, size_t n, size_t size)
 	memcpy(*arr, old, had * size);
 }
 
-struct flow *
-flow_alloc(size_t nslots)
+/* B's flow pointing at B's own arrays and slots (B zeroed). */
+static struct flow *
+use_block(struct flow_block *b, size_t nslots)
 {
-	struct flow_block *b = xcalloc(1, sizeof(*b) + nslots * sizeof(void *));
 	struct flow *f = &b->f;
 
 	f->ladder = b->ladder;
@@ -102,6 +102,12 @@ flow_alloc(size_t nslots)
 	}
 	f->slots = nslots > 0 ? b->slots : NULL;
 	return f;
+}
+
+struct flow *
+flow_alloc(size_t nslots)
+{
+	return use_block(xcalloc(1, sizeof(struct flow_block) + nslots * sizeof(void *)), nslots);
 }
 
 void
@@ -115,13 +121,7 @@ flow_recycle(struct flow *f, size_t nslots)
 	if (!is_inline(f, f->ladder))
 		free(f->ladder);
 	memset(b, 0, sizeof(*b) + nslots * sizeof(void *));
-	f->ladder = b->ladder;
-	f->ladder_cap = INLINE_LADDER;
-	for (int side = 0; side < 2; side++) {
-		f->tl[side].items = b->tl[side];
-		f->tl[side].cap = INLINE_TIMELINE;
-	}
-	f->slots = nslots > 0 ? b->slots : NULL;
+	use_block(b, nslots);
 }
 
 void
