@@ -87,10 +87,17 @@ flow_ended(void *ctx, struct flow *f)
 	a->res->info.flows++;
 	a->res->handshakes[f->handshake]++;
 	a->res->closes[f->close]++;
-	if (a->failed)
+	if (a->failed) {
 		flow_free(f);
-	else
-		writer_flow(a->writer, f);      /* the writer frees it */
+		return;
+	}
+	writer_flow(a->writer, f);
+	for (f = writer_take_written(a->writer); f != NULL; ) {
+		struct flow *next = (struct flow *)f->node.hnext;
+
+		pipeline_recycle(a->pl, f);
+		f = next;
+	}
 }
 
 /* --- progress and checkpoints (wall clock) ------------------------------ */

@@ -136,7 +136,12 @@ flow_reserve(struct flow *f, size_t nladder, size_t ntimeline[2])
 struct flow *
 flow_new(const struct packet *p, uint64_t id, size_t nslots)
 {
-	struct flow *f = flow_alloc(nslots);
+	return flow_start(flow_alloc(nslots), p, id);
+}
+
+struct flow *
+flow_start(struct flow *f, const struct packet *p, uint64_t id)
+{
 	enum tm_side s = first_sender_role(p);
 
 	f->v.id = id;

@@ -138,6 +138,8 @@ struct flow {
  * sender of a SYN without ACK is the client; the receiver of a SYN-ACK is;
  * otherwise the side with the higher port (ephemeral) is the client. */
 struct flow *flow_new(const struct packet *p, uint64_t id, size_t nslots);
+/* The same in BLANK (from flow_alloc or flow_recycle); returns it. */
+struct flow *flow_start(struct flow *blank, const struct packet *p, uint64_t id);
 
 /* A blank flow with room for NSLOTS detector slots (flowpack.c fills
  * it); flow_reserve() makes its arrays hold NLADDER ladder lines and

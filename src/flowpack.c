@@ -34,7 +34,9 @@ enum {                          /* the first number of the bytes */
 
 enum { SLOT_ABSENT, SLOT_FROM_ZEROS, SLOT_FROM_REF };
 
-#define MAX_SPARES 256
+/* Spares of each kind kept at most: as many flows as the writer may hold
+ * (writer.h), a few MiB. */
+#define MAX_SPARES 4096
 
 /* F's fields with nothing that points into memory of its own. */
 static void
@@ -124,10 +126,11 @@ pack_slots(struct pack_buf *b, struct flow *f, struct flowpack *pk)
 	}
 }
 
-/* A busy table packs and unpacks flows by the million: their memory goes
- * round a few spares instead of through malloc(3) each time. */
-static void
-keep_spare(struct flowpack *pk, struct flow *f)
+/* A busy table packs and unpacks flows by the million, and makes as many
+ * as the writer gives back: their memory goes round a few spares instead
+ * of through malloc(3) each time. */
+void
+flowpack_keep(struct flowpack *pk, struct flow *f)
 {
 	if (pk->nspare >= MAX_SPARES) {
 		flow_free(f);
@@ -138,8 +141,8 @@ keep_spare(struct flowpack *pk, struct flow *f)
 	pk->nspare++;
 }
 
-static struct flow *
-blank_flow(struct flowpack *pk)
+struct flow *
+flowpack_blank(struct flowpack *pk)
 {
 	struct flow *f = pk->spare;
 
@@ -181,7 +184,7 @@ flowpack_pack(struct flow *f, struct flowpack *pk)
 	fp->len = b->len;
 	memcpy(fp->bytes, b->bytes, b->len);
 	f->slots = NULL;        /* packed or kept in the bytes: not flow_free's */
-	keep_spare(pk, f);
+	flowpack_keep(pk, f);
 	return &fp->node;
 }
 
@@ -211,7 +214,7 @@ flowpack_unpack(struct flow_node *n, struct flowpack *pk)
 {
 	struct flow_packed *fp = (struct flow_packed *)n;
 	struct pack_reader r = { fp->bytes, fp->bytes + fp->len, 0 };
-	struct flow *f = blank_flow(pk);
+	struct flow *f = flowpack_blank(pk);
 	struct flow saved = *f;         /* its own arrays and slots */
 	uint64_t how = unpack_uint(&r);
 	size_t ntl[2];

@@ -39,7 +39,7 @@ struct flowpack {
 	struct ladder_entry *ref_ladder;
 	struct tm_transition *ref_transition;
 	void **ref_slot;        /* per slot */
-	struct flow *spare;     /* flows packed, kept blank for the next unpack */
+	struct flow *spare;     /* flows packed or given back, for the next ones */
 	size_t nspare;
 	void **slot_spare;      /* per slot: blocks packed, kept for the next unpack */
 	size_t *nslot_spare;
@@ -52,6 +52,15 @@ struct flow_node *flowpack_pack(struct flow *f, struct flowpack *pk);
 
 /* The flow packed in N (N is freed), with a fresh node. */
 struct flow *flowpack_unpack(struct flow_node *n, struct flowpack *pk);
+
+/* A blank flow (as from flow_alloc with PK's slots): a spare if there is
+ * one.  Flows packed, and flows ended and given back, go round as spares
+ * instead of through malloc(3). */
+struct flow *flowpack_blank(struct flowpack *pk);
+
+/* Keep F, of no further use (ended and stored, its detectors' slots
+ * released; or packed), as a spare; freed if PK has enough. */
+void flowpack_keep(struct flowpack *pk, struct flow *f);
 
 /* Bytes N holds, node included (for the statistics). */
 size_t flowpack_size(const struct flow_node *n);

@@ -93,7 +93,7 @@ flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 static struct flow *
 flow_create(struct pipeline *pl, const struct packet *p)
 {
-	return flow_new(p, pl->next_id++, detect_slots(pl->detect));
+	return flow_start(flowpack_blank(&pl->pack), p, pl->next_id++);
 }
 
 static void
@@ -201,6 +201,12 @@ void
 pipeline_drain(struct pipeline *pl, enum tm_end_reason why, tm_time_t end)
 {
 	flowtab_drain(pl->tab, why, end);
+}
+
+void
+pipeline_recycle(struct pipeline *pl, struct flow *f)
+{
+	flowpack_keep(&pl->pack, f);
 }
 
 struct flowtab *pipeline_flows(struct pipeline *pl) { return pl->tab; }

@@ -13,7 +13,8 @@
  *                                    (events)
  *   a flow that ends ──> timers to its end, detect_flow_end ──> the sink
  *
- * The sink takes each ended flow (to store it and free it).  analysis.c
+ * The sink takes each ended flow (to store it, then free it or give it
+ * back with pipeline_recycle).  analysis.c
  * drives the pipeline from a reader into the store; the analysis fuzzer
  * (tests/fuzz/fuzz-analysis.c) drives the same code from fuzzed bytes.
  */
@@ -51,6 +52,11 @@ void pipeline_packet(struct pipeline *pl, const struct packet *p);
 
 /* Every flow still in the table ends for WHY at END (capture end). */
 void pipeline_drain(struct pipeline *pl, enum tm_end_reason why, tm_time_t end);
+
+/* Take back F, which the sink took and is done with (stored; its
+ * detectors' slots were released at its end): its memory makes later
+ * flows.  The sink may flow_free it instead. */
+void pipeline_recycle(struct pipeline *pl, struct flow *f);
 
 /* The flow table, for counts and checkpoints (flowtab_foreach). */
 struct flowtab *pipeline_flows(struct pipeline *pl);

@@ -3,7 +3,13 @@
  *
  * A ring of WRITER_QUEUE items under one mutex.  The writer takes every
  * item queued at once, writes them without the lock, and only then frees
- * their slots, so the analysis wakes it about once per batch, not per flow.
+ * their slots.  The analysis wakes it only when WRITER_BATCH items wait (or
+ * the ring is full, or it syncs): the writer is the faster of the two, and
+ * woken for every flow it cost the analysis a system call per flow.
+ *
+ * Written flows are not freed here but handed back (writer_take_written):
+ * the analysis reuses their memory for the next flows, so no flow is
+ * freed by one thread and allocated by the other, and none page-faults in.
  */
 #include "config.h"
 
@@ -36,22 +42,35 @@ struct writer {
 	size_t head, count;             /* first queued item; items queued */
 	size_t busy;                    /* taken by the writer, not yet done */
 	int stopping;
+	struct flow *written;           /* written, for the analysis to reuse */
 	atomic_int failed;
 	char err[512];
 };
 
+/* Put F on LIST (flows linked through node.hnext, unused once out of
+ * the table). */
 static void
-item_free(struct item *it)
+push_flow(struct flow **list, struct flow *f)
 {
-	if (it->kind == ITEM_FLOW)
-		flow_free(it->flow);
-	else
-		free((char *)it->finding.detail);
+	f->node.hnext = (struct flow_node *)*list;
+	*list = f;
 }
 
-/* Write one item; the first failure is kept and later items are dropped. */
 static void
-item_write(struct writer *w, struct item *it)
+free_flows(struct flow *list)
+{
+	while (list != NULL) {
+		struct flow *next = (struct flow *)list->node.hnext;
+
+		flow_free(list);
+		list = next;
+	}
+}
+
+/* Write one item; the first failure is kept and later items are dropped.
+ * A flow goes on DONE. */
+static void
+item_write(struct writer *w, struct item *it, struct flow **done)
 {
 	char err[512];
 	int rc = 0;
@@ -67,7 +86,22 @@ item_write(struct writer *w, struct item *it)
 			atomic_store(&w->failed, 1);
 		}
 	}
-	item_free(it);
+	if (it->kind == ITEM_FLOW)
+		push_flow(done, it->flow);
+	else
+		free((char *)it->finding.detail);
+}
+
+/* Hand the flows of DONE back, under the lock. */
+static void
+give_back(struct writer *w, struct flow *done)
+{
+	while (done != NULL) {
+		struct flow *next = (struct flow *)done->node.hnext;
+
+		push_flow(&w->written, done);
+		done = next;
+	}
 }
 
 static void *
@@ -77,6 +111,7 @@ writer_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
+		struct flow *done = NULL;
 		size_t first, n;
 
 		while (w->count == 0 && !w->stopping)
@@ -88,8 +123,9 @@ writer_main(void *arg)
 		w->busy = n;
 		pthread_mutex_unlock(&w->lock);
 		for (size_t i = 0; i < n; i++)
-			item_write(w, &w->ring[(first + i) % WRITER_QUEUE]);
+			item_write(w, &w->ring[(first + i) % WRITER_QUEUE], &done);
 		pthread_mutex_lock(&w->lock);
+		give_back(w, done);
 		w->head = (first + n) % WRITER_QUEUE;
 		w->count -= n;
 		w->busy = 0;
@@ -127,14 +163,16 @@ enqueue(struct writer *w, const struct item *it)
 	if (!w->threaded) {
 		struct item now = *it;
 
-		item_write(w, &now);
+		item_write(w, &now, &w->written);
 		return writer_failed(w) ? -1 : 0;
 	}
 	pthread_mutex_lock(&w->lock);
-	while (w->count == WRITER_QUEUE)
+	while (w->count == WRITER_QUEUE) {
+		pthread_cond_signal(&w->work);
 		pthread_cond_wait(&w->room, &w->lock);
+	}
 	w->ring[(w->head + w->count) % WRITER_QUEUE] = *it;
-	if (w->count++ == w->busy)
+	if (++w->count - w->busy == WRITER_BATCH)
 		pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
 	return writer_failed(w) ? -1 : 0;
@@ -144,6 +182,20 @@ int
 writer_flow(struct writer *w, struct flow *f)
 {
 	return enqueue(w, &(struct item){ .kind = ITEM_FLOW, .flow = f });
+}
+
+struct flow *
+writer_take_written(struct writer *w)
+{
+	struct flow *list;
+
+	if (w->threaded)
+		pthread_mutex_lock(&w->lock);
+	list = w->written;
+	w->written = NULL;
+	if (w->threaded)
+		pthread_mutex_unlock(&w->lock);
+	return list;
 }
 
 int
@@ -166,6 +218,8 @@ writer_sync(struct writer *w, char *err, size_t errlen)
 {
 	if (w->threaded) {
 		pthread_mutex_lock(&w->lock);
+		if (w->count > w->busy)
+			pthread_cond_signal(&w->work);
 		while (w->count > 0)
 			pthread_cond_wait(&w->room, &w->lock);
 		pthread_mutex_unlock(&w->lock);
@@ -207,6 +261,7 @@ writer_finish(struct writer *w, char *err, size_t errlen)
 		pthread_mutex_destroy(&w->lock);
 	}
 	rc = writer_sync(w, err, errlen);
+	free_flows(w->written);
 	free(w);
 	return rc;
 }

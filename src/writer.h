@@ -2,12 +2,13 @@
  * writer.h: the store's writes, on a thread of their own.
  *
  * Analysing a capture and writing it to SQLite cost about the same; on two
- * cores they can overlap.  The analysis hands each finished flow (whole:
- * the writer frees it) and each finding to the writer, which writes them in
- * the order given, in the capture's one transaction:
+ * cores they can overlap.  The analysis hands each finished flow and each
+ * finding to the writer, which writes them in the order given, in the
+ * capture's one transaction, and hands the flows' memory back for reuse:
  *
  *   analysis thread ──> writer_flow / writer_finding ──> [queue] ──> writer
- *                                                                thread ──> store
+ *         ^                                                       thread ──> store
+ *         └───────────── writer_take_written <── written flows ──┘
  *
  * The queue is bounded (WRITER_QUEUE items): when the database is slower
  * than the packets, the analysis waits, so memory stays bounded too.
@@ -28,6 +29,8 @@
 #include "store.h"
 
 #define WRITER_QUEUE 4096
+/* Items queued before an idle writer thread is woken. */
+#define WRITER_BATCH 256
 
 struct writer;
 
@@ -35,9 +38,15 @@ struct writer;
  * a thread can be started.  Never NULL. */
 struct writer *writer_new(struct store *s, int64_t capture, int threaded);
 
-/* Write flow F; the writer owns F from now on and frees it.  0, or -1 once
- * the writer has failed (F is freed all the same). */
+/* Write flow F; the writer owns F from now on, until it hands it back
+ * (writer_take_written).  0, or -1 once the writer has failed (F is handed
+ * back all the same). */
 int writer_flow(struct writer *w, struct flow *f);
+
+/* The flows written since the last call, linked through node.hnext, the
+ * caller's to reuse or flow_free: finished, stored, and no longer of any
+ * use (their detectors' slots released).  NULL if none. */
+struct flow *writer_take_written(struct writer *w);
 
 /* Write flow F, which stays the caller's: on a threaded writer, waits until
  * everything queued before it is written (live checkpoints only). */

@@ -364,6 +364,34 @@ START_TEST(a_packed_flow_comes_back_whole)
 }
 END_TEST
 
+/* A flow given back is the next blank one: the same memory, as flow_alloc
+ * makes it (its grown arrays freed, nothing of the old connection left). */
+START_TEST(a_flow_given_back_makes_the_next_blank)
+{
+	struct flow *used = flow_alloc(pack.nslots), *fresh = flow_alloc(pack.nslots), *other;
+	size_t nt[2] = { 3, 3 };
+
+	flow_reserve(used, 40, nt);             /* the ladder outgrew its room */
+	used->nladder = 40;
+	used->v.id = 77;
+	used->packets = 12;
+	used->slots[1] = (void *)(uintptr_t)0x51;
+	flowpack_keep(&pack, used);
+	ck_assert_ptr_eq(flowpack_blank(&pack), used);
+	ck_assert_uint_eq(used->v.id, 0);
+	ck_assert_uint_eq(used->packets, 0);
+	ck_assert_uint_eq(used->nladder, 0);
+	ck_assert_ptr_null(used->slots[1]);
+	ck_assert_uint_eq(used->ladder_cap, fresh->ladder_cap);
+	ck_assert_uint_eq(used->tl[TM_SERVER].cap, fresh->tl[TM_SERVER].cap);
+	other = flowpack_blank(&pack);          /* no spare left: a new one */
+	ck_assert_ptr_ne(other, used);
+	flow_free(other);
+	flow_free(used);
+	flow_free(fresh);
+}
+END_TEST
+
 /* Packed, a connection in TIME-WAIT still leaves when its timers ran,
  * whole, and packed flows drain in the order of their ids. */
 START_TEST(packed_flows_leave_on_time_and_whole)
@@ -488,6 +516,7 @@ main(void)
 	tc = tcase_create("packing");
 	tcase_add_checked_fixture(tc, setup_packing, teardown_packing);
 	tcase_add_test(tc, a_packed_flow_comes_back_whole);
+	tcase_add_test(tc, a_flow_given_back_makes_the_next_blank);
 	tcase_add_test(tc, packed_flows_leave_on_time_and_whole);
 	tcase_add_test(tc, open_flows_are_packed_later_than_closing_ones);
 	tcase_add_test(tc, the_budget_of_whole_flows_packs_the_stalest_early);
