@@ -379,7 +379,7 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
 	struct pipeline_options po = { .profile = &o->profile,
 	    .idle_timeout = o->idle_timeout, .max_flows = o->max_flows,
 	    .max_embryonic = o->max_embryonic, .pack_quiet = o->pack_quiet,
-	    .flow_ended = flow_ended, .ctx = &a };
+	    .spill_dir = o->spill_dir, .flow_ended = flow_ended, .ctx = &a };
 	enum analysis_status st;
 	int b;
 

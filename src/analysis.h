@@ -33,6 +33,7 @@ struct analysis_options {
 	int force;                      /* analyse even if already stored */
 	int threads;                    /* 2 or more: the store's writes on a thread of their own */
 	int pack_quiet;                 /* pack flows quiet past the grace period (flowpack.h) */
+	const char *spill_dir;          /* where closed ones packed go (spill.h); NULL: memory */
 	volatile sig_atomic_t *stop;    /* live: set by a signal handler */
 	uint64_t max_packets;           /* live: stop after this many frames; 0 = no limit */
 	/* live: called from the periodic path (checkpoints, idle polls) with

@@ -24,7 +24,9 @@
 
 struct flow_packed {
 	struct flow_node node;  /* first: the table sees only this */
-	size_t len;
+	uint32_t len;
+	uint32_t spilled;       /* the bytes are in the spill file, at where */
+	uint64_t where;
 	uint8_t bytes[];
 };
 
@@ -160,6 +162,7 @@ flowpack_pack(struct flow *f, struct flowpack *pk)
 	struct pack_buf *b = &pk->scratch;
 	struct flow_packed *fp;
 	struct flow img;
+	uint64_t where;
 
 	plain_image(&img, f);
 	take_references(pk, f, &img);
@@ -174,15 +177,23 @@ flowpack_pack(struct flow *f, struct flowpack *pk)
 		    pk->ref_transition);
 	pack_slots(b, f, pk);
 
-	fp = xmalloc(sizeof(*fp) + b->len);
+	if (pk->spill != NULL && flow_is_closing(f) &&
+	    spill_put(pk->spill, b->bytes, (uint32_t)b->len, &where) == 0) {
+		fp = xmalloc(sizeof(*fp));
+		fp->spilled = 1;
+		fp->where = where;
+	} else {
+		fp = xmalloc(sizeof(*fp) + b->len);
+		fp->spilled = 0;
+		memcpy(fp->bytes, b->bytes, b->len);
+	}
 	fp->node = f->node;
 	fp->node.hnext = fp->node.lprev = fp->node.lnext = NULL;
 	fp->node.eprev = fp->node.enext = NULL;
 	fp->node.embryonic = 0;
 	fp->node.packed = 1;
 	fp->node.stored = f->stored;
-	fp->len = b->len;
-	memcpy(fp->bytes, b->bytes, b->len);
+	fp->len = (uint32_t)b->len;
 	f->slots = NULL;        /* packed or kept in the bytes: not flow_free's */
 	flowpack_keep(pk, f);
 	return &fp->node;
@@ -209,11 +220,32 @@ unpack_slots(struct pack_reader *r, struct flow *f, struct flowpack *pk)
 	}
 }
 
+/* The bytes of FP, wherever they are. */
+static const uint8_t *
+packed_bytes(struct flow_packed *fp, struct flowpack *pk)
+{
+	struct pack_buf *b = &pk->scratch;
+	char err[512];
+
+	if (!fp->spilled)
+		return fp->bytes;
+	if (b->cap < fp->len) {
+		b->bytes = xrealloc(b->bytes, fp->len);
+		b->cap = fp->len;
+	}
+	if (spill_take(pk->spill, fp->where, fp->len, b->bytes, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tcpmortem: %s\n", err);
+		exit(3);
+	}
+	return b->bytes;
+}
+
 struct flow *
 flowpack_unpack(struct flow_node *n, struct flowpack *pk)
 {
 	struct flow_packed *fp = (struct flow_packed *)n;
-	struct pack_reader r = { fp->bytes, fp->bytes + fp->len, 0 };
+	const uint8_t *bytes = packed_bytes(fp, pk);
+	struct pack_reader r = { bytes, bytes + fp->len, 0 };
 	struct flow *f = flowpack_blank(pk);
 	struct flow saved = *f;         /* its own arrays and slots */
 	uint64_t how = unpack_uint(&r);
@@ -255,7 +287,9 @@ flowpack_unpack(struct flow_node *n, struct flowpack *pk)
 size_t
 flowpack_size(const struct flow_node *n)
 {
-	return sizeof(struct flow_packed) + ((const struct flow_packed *)n)->len;
+	const struct flow_packed *fp = (const struct flow_packed *)n;
+
+	return sizeof(*fp) + (fp->spilled ? 0 : fp->len);
 }
 
 void
@@ -293,4 +327,6 @@ flowpack_release(struct flowpack *pk)
 	pk->ref_ladder = NULL;
 	pk->ref_transition = NULL;
 	pk->ref_slot = NULL;
+	spill_close(pk->spill);
+	pk->spill = NULL;
 }

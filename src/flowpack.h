@@ -27,6 +27,7 @@
 #include "flow.h"
 
 #include "pack.h"
+#include "spill.h"
 
 /* What packing needs: the detectors' slots, a buffer to reuse, and the
  * reference records (flowpack.c), set by the first flows packed and kept
@@ -43,14 +44,20 @@ struct flowpack {
 	size_t nspare;
 	void **slot_spare;      /* per slot: blocks packed, kept for the next unpack */
 	size_t *nslot_spare;
+	struct spill *spill;    /* closing flows' bytes go there; NULL: memory.
+	                         * flowpack_release closes it */
 };
 
 /* F packed (F is freed, its slots' blocks too where packed).  The node
  * keeps F's key, id, last activity and table state; its links are
- * cleared for the table to set. */
+ * cleared for the table to set.  A closing flow's bytes go to PK's spill
+ * file when it has one (and takes them): the node is then all F costs in
+ * memory, about 130 bytes. */
 struct flow_node *flowpack_pack(struct flow *f, struct flowpack *pk);
 
-/* The flow packed in N (N is freed), with a fresh node. */
+/* The flow packed in N (N is freed), with a fresh node.  A spill file
+ * that cannot be read back (the disk failed) ends the program with
+ * status 3: the capture's transaction is not committed. */
 struct flow *flowpack_unpack(struct flow_node *n, struct flowpack *pk);
 
 /* A blank flow (as from flow_alloc with PK's slots): a spare if there is
@@ -69,7 +76,8 @@ size_t flowpack_size(const struct flow_node *n);
 void flowpack_release(struct flowpack *pk);
 
 /* Free a packed flow without unpacking it: its slots' packed bytes go,
- * kept pointers are not freed (flowtab_free's contract: no output). */
+ * kept pointers are not freed (flowtab_free's contract: no output); its
+ * spilled bytes stay in the spill file until flowpack_release. */
 void flowpack_free(struct flow_node *n);
 
 #endif

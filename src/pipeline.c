@@ -8,6 +8,7 @@
 #include "flowpack.h"
 #include "pipeline.h"
 #include "profile.h"
+#include "spill.h"
 #include "util.h"
 
 /* A done flow (reset, refused) waits this long for stray segments. */
@@ -167,6 +168,7 @@ struct pipeline *
 pipeline_new(struct detect *d, const struct pipeline_options *o)
 {
 	struct pipeline *pl = xcalloc(1, sizeof(*pl));
+	char err[512];          /* no spill file: a larger memory, not an error */
 	struct flowtab_limits lim = { .pack_after = PACK_AFTER_SECONDS,
 	    .grace = GRACE_SECONDS, .horizon = profile_horizon(o->profile) + 1,
 	    .idle_timeout = o->idle_timeout, .max_flows = o->max_flows,
@@ -184,6 +186,8 @@ pipeline_new(struct detect *d, const struct pipeline_options *o)
 	    .slot_size = detect_slot_sizes(d) };
 	if (o->pack_quiet)
 		flowtab_set_packing(pl->tab, &pl->pack);
+	if (o->pack_quiet && o->spill_dir != NULL)
+		pl->pack.spill = spill_open(o->spill_dir, err, sizeof(err));
 	return pl;
 }
 

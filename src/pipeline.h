@@ -35,6 +35,8 @@ struct pipeline_options {
 	size_t max_flows;       /* flow table cap; 0 = unlimited */
 	size_t max_embryonic;   /* cap on embryonic flows; 0 = unlimited */
 	int pack_quiet;         /* pack quiet flows (flowpack.h) */
+	const char *spill_dir;  /* packed closed flows to a file there (spill.h);
+	                         * NULL, or no file can be made: in memory */
 	uint64_t first_id;      /* the id of the first flow */
 	/* Takes F, which has ended: finished, seen by every detector. */
 	void (*flow_ended)(void *ctx, struct flow *f);

@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "names.h"
 #include "profile.h"
 #include "runopts.h"
@@ -106,6 +108,25 @@ runopts_parse(struct runopts *ro, int opt, const char *arg, char *err, size_t er
 	return -1;
 }
 
+/* Closed connections waiting out TIME-WAIT are spilled beside the
+ * database (spill.h), not in /tmp, often a small tmpfs.  Spilling never
+ * changes a result; TCPMORTEM_NO_SPILL keeps them in memory, to prove
+ * that (tests/e2e/jobs.sh) and to measure what it saves. */
+static void
+set_spill_dir(struct runopts *ro)
+{
+	const char *db = cmd_db_path(ro->db), *slash = strrchr(db, '/');
+	const char *off = getenv("TCPMORTEM_NO_SPILL");
+
+	if (slash == NULL)
+		snprintf(ro->spill_dir, sizeof(ro->spill_dir), ".");
+	else if (slash == db)
+		snprintf(ro->spill_dir, sizeof(ro->spill_dir), "/");
+	else
+		snprintf(ro->spill_dir, sizeof(ro->spill_dir), "%.*s", (int)(slash - db), db);
+	ro->analysis.spill_dir = off != NULL && *off != '\0' ? NULL : ro->spill_dir;
+}
+
 int
 runopts_finish(struct runopts *ro, struct detect_options *dopt, char *err, size_t errlen)
 {
@@ -121,6 +142,7 @@ runopts_finish(struct runopts *ro, struct detect_options *dopt, char *err, size_
 	dopt->disabled = ro->ndisabled ? ro->disabled : NULL;
 	dopt->settings = ro->nsettings ? ro->settings : NULL;
 	dopt->vantage = ro->analysis.vantage;
+	set_spill_dir(ro);
 	return 0;
 }
 

@@ -54,6 +54,7 @@ struct runopts {
 	int quiet;
 	int list_profiles;
 	struct analysis_options analysis;
+	char spill_dir[4096];   /* the database's directory */
 };
 
 /* Defaults: profile linux, vantage auto, idle timeout 7200 s, 2,000,000

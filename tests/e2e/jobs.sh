@@ -2,7 +2,9 @@
 # -j 1 and -j 2 store the same thing: every sample gives the same flows,
 # timelines, ladders and findings whether the database is written on the
 # analysis thread or on a thread of its own; and whether quiet connections
-# were packed (flowpack.h) or kept whole (TCPMORTEM_NO_PACK=1), on the
+# were packed (flowpack.h; closed ones spilled to a file, spill.h, or
+# with TCPMORTEM_NO_SPILL=1 kept in memory) or kept whole
+# (TCPMORTEM_NO_PACK=1), on the
 # samples and on generated captures long enough to pack thousands of
 # connections and bring them back (reused 4-tuples, late FINs, a SYN
 # flood under the embryonic cap).  Each database takes every
@@ -70,15 +72,21 @@ for args in "-n 60000 -c 1500 --rate 1000" "-n 40000 -c 10 --reuse --rate 400" \
 	"$GEN" -q $args -o "$tmp/gen.pcap" || exit 99
 	cap=500         # the flood's attempts over the cap are aggregated
 	case $args in *--ramp*) cap=20000 ;; esac
-	for m in packed whole; do
+	for m in packed memory whole; do
 		rm -f "$tmp/$m.db"
-		if [ $m = whole ]; then export TCPMORTEM_NO_PACK=1; else unset TCPMORTEM_NO_PACK; fi
+		unset TCPMORTEM_NO_PACK TCPMORTEM_NO_SPILL
+		case $m in
+		memory) export TCPMORTEM_NO_SPILL=1 ;;
+		whole) export TCPMORTEM_NO_PACK=1 ;;
+		esac
 		"$TCPMORTEM" analyze -q --max-embryonic $cap -d "$tmp/$m.db" "$tmp/gen.pcap" ||
 			fail "gen $args: $m failed"
 	done
-	unset TCPMORTEM_NO_PACK
-	dp=$(dump "$tmp/packed.db") && dw=$(dump "$tmp/whole.db") || exit 1
-	[ "$dp" = "$dw" ] || fail "gen $args: packed and whole differ"
+	unset TCPMORTEM_NO_PACK TCPMORTEM_NO_SPILL
+	dp=$(dump "$tmp/packed.db") && dm=$(dump "$tmp/memory.db") && dw=$(dump "$tmp/whole.db") ||
+		exit 1
+	[ "$dp" = "$dw" ] || fail "gen $args: packed (closed ones spilled) and whole differ"
+	[ "$dm" = "$dw" ] || fail "gen $args: packed in memory and whole differ"
 	secs=$(sqlite3 "$tmp/packed.db" "SELECT CAST(last_ts - first_ts AS INTEGER) FROM captures")
 	peak=$(sqlite3 "$tmp/packed.db" "SELECT peak_flows FROM captures")
 	case $args in
@@ -86,7 +94,7 @@ for args in "-n 60000 -c 1500 --rate 1000" "-n 40000 -c 10 --reuse --rate 400" \
 		fail "gen $args: $peak flows at once, not past the budget of whole flows" ;;
 	*) [ "${secs:-0}" -ge 40 ] || fail "gen $args: $secs s of capture, too short to pack" ;;
 	esac
-	echo "ok: gen $args: $secs s, $peak flows at once, $(sqlite3 "$tmp/packed.db" "SELECT count(*) FROM flows") flows, packed and whole the same"
+	echo "ok: gen $args: $secs s, $peak flows at once, $(sqlite3 "$tmp/packed.db" "SELECT count(*) FROM flows") flows, spilled, packed and whole the same"
 done
 
 # A full disk under the writer thread: one line, exit 3, nothing stored.

@@ -41,7 +41,7 @@ $CC $san $inc -o "$out/fuzz-reader" "$here/fuzz-reader.c" "$top/src/reader.c" \
 	"$top/src/decode.c" "$top/src/util.c" -lpcap
 $CC -g -O1 $inc -DFUZZ_SEED_MAIN -fsanitize=address -o "$out/fuzz-decode-seed" \
 	"$here/fuzz-decode.c" "$top/src/decode.c" "$top/src/reader.c" "$top/src/util.c" -lpcap
-pipeline="$top/src/decode.c $top/src/flow.c $top/src/flowtab.c $top/src/pack.c $top/src/flowpack.c $top/src/pipeline.c $top/src/endpoint.c
+pipeline="$top/src/decode.c $top/src/flow.c $top/src/flowtab.c $top/src/pack.c $top/src/flowpack.c $top/src/spill.c $top/src/pipeline.c $top/src/endpoint.c
 	$top/src/profile.c $top/src/names.c $top/src/detect.c $top/src/util.c"
 # shellcheck disable=SC2086
 $CC $san $inc -o "$out/fuzz-analysis" "$here/fuzz-analysis.c" $pipeline -ldl -lm

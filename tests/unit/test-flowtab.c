@@ -392,6 +392,46 @@ START_TEST(a_flow_given_back_makes_the_next_blank)
 }
 END_TEST
 
+/* With a spill file, a closed connection packed costs its node in memory
+ * and still comes back the same; an open one stays in memory. */
+START_TEST(a_spilled_flow_comes_back_whole)
+{
+	struct image before, after;
+	char err[256];
+	struct flow *f;
+	struct flow_node *n;
+	struct packet p = pkt_at(S, ACK, 5002, 1102, 0, 3);
+
+	pack.spill = spill_open("/tmp", err, sizeof(err));
+	ck_assert_msg(pack.spill != NULL, "%s", err);
+	f = closed_connection(40001, 0);
+	take_image(&before, f);
+	flowtab_expire(tab, SEC(1.6));
+	ck_assert_uint_eq(spill_records(pack.spill), 1);
+	p.dport = 40001;
+	f = flowtab_lookup(tab, &p);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(spill_records(pack.spill), 0);
+	flowtab_remove(tab, f);                 /* packed by hand from here */
+	take_image(&after, f);
+	ck_assert_mem_eq(&before, &after, sizeof(before));
+	f->v.ep[TM_CLIENT].fin_sent = f->v.ep[TM_SERVER].fin_sent = 0;  /* open again */
+	n = flowpack_pack(f, &pack);
+	ck_assert_uint_eq(spill_records(pack.spill), 0);
+	ck_assert_uint_gt(flowpack_size(n), 200);
+	f = flowpack_unpack(n, &pack);
+	f->v.ep[TM_CLIENT].fin_sent = f->v.ep[TM_SERVER].fin_sent = 1;
+	n = flowpack_pack(f, &pack);
+	ck_assert_uint_eq(spill_records(pack.spill), 1);
+	ck_assert_uint_lt(flowpack_size(n), 200);
+	f = flowpack_unpack(n, &pack);
+	take_image(&after, f);
+	ck_assert_mem_eq(&before, &after, sizeof(before));
+	free(f->slots[0]);
+	flow_free(f);
+}
+END_TEST
+
 /* Packed, a connection in TIME-WAIT still leaves when its timers ran,
  * whole, and packed flows drain in the order of their ids. */
 START_TEST(packed_flows_leave_on_time_and_whole)
@@ -517,6 +557,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup_packing, teardown_packing);
 	tcase_add_test(tc, a_packed_flow_comes_back_whole);
 	tcase_add_test(tc, a_flow_given_back_makes_the_next_blank);
+	tcase_add_test(tc, a_spilled_flow_comes_back_whole);
 	tcase_add_test(tc, packed_flows_leave_on_time_and_whole);
 	tcase_add_test(tc, open_flows_are_packed_later_than_closing_ones);
 	tcase_add_test(tc, the_budget_of_whole_flows_packs_the_stalest_early);
