@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "flowjson.h"
 #include "names.h"
 #include "schema.h"
 #include "store.h"
@@ -102,7 +103,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " findings WHERE capture = ?1 AND flow IS NOT NULL)",
 };
 
-static void flag_names_init(void);
 
 struct store {
 	sqlite3 *db;
@@ -110,10 +110,7 @@ struct store {
 	enum store_mode mode;
 	int busy_ms;
 	sqlite3_stmt *st[ST_COUNT];
-	struct json {           /* a flow's timeline and ladder, being written */
-		char *p;
-		size_t n, cap;
-	} json[2];
+	struct flowjson json[2]; /* a flow's timeline and ladder, being written */
 	char *deferred;         /* CREATE INDEX statements to run at the end */
 };
 
@@ -457,7 +454,6 @@ store_open(const char *path, enum store_mode mode, int busy_ms, char *err, size_
 	/* Memory statistics cost a global mutex on every allocation; nothing
 	 * reads them.  Refused (harmlessly) once SQLite is initialised. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	flag_names_init();
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->mode = mode;
@@ -494,8 +490,8 @@ store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	free(s->deferred);
-	free(s->json[0].p);
-	free(s->json[1].p);
+	flowjson_free(&s->json[0]);
+	flowjson_free(&s->json[1]);
 	free(s->path);
 	free(s);
 }
@@ -797,210 +793,6 @@ flow_bind_outcome(struct binder *b, const struct flow *f)
 	bind_text(b, end_reason_name(f->v.end_reason));
 }
 
-/* Whether transition A comes before B in the merged timeline: by time;
- * within one frame the sender's change first, as the flow made them. */
-static int
-transition_before(const struct tm_transition *a, const struct tm_transition *b)
-{
-	if (a->ts != b->ts)
-		return a->ts < b->ts;
-	if (a->frame != b->frame || a->frame == 0)
-		return a->frame <= b->frame;
-	return strncmp(b->cause, "send", 4) != 0 || strncmp(a->cause, "send", 4) == 0;
-}
-
-/* --- the JSON of a flow's timeline and ladder --------------------------- */
-
-/* Grow J to hold MORE bytes beyond what it has. */
-static void
-json_reserve(struct json *j, size_t more)
-{
-	if (j->n + more <= j->cap)
-		return;
-	while (j->cap < j->n + more)
-		j->cap = j->cap ? j->cap * 2 : 4096;
-	j->p = xrealloc(j->p, j->cap);
-}
-
-static void
-json_char(struct json *j, char c)
-{
-	json_reserve(j, 1);
-	j->p[j->n++] = c;
-}
-
-/* Digits by hand: snprintf was a third of the store's own time here. */
-static void
-json_uint(struct json *j, uint64_t v)
-{
-	char digits[20];
-	int n = 0;
-
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	json_reserve(j, (size_t)n);
-	while (n > 0)
-		j->p[j->n++] = digits[--n];
-}
-
-static void
-json_int(struct json *j, int64_t v)
-{
-	if (v < 0)
-		json_char(j, '-');
-	json_uint(j, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
-}
-
-static void
-json_null(struct json *j)
-{
-	json_reserve(j, 4);
-	memcpy(j->p + j->n, "null", 4);
-	j->n += 4;
-}
-
-/* A string: ours (names, causes), but escaped all the same. */
-static void
-json_str(struct json *j, const char *v)
-{
-	json_char(j, '"');
-	for (; *v != '\0'; v++) {
-		unsigned char c = (unsigned char)*v;
-
-		if (c == '"' || c == '\\') {
-			json_char(j, '\\');
-			json_char(j, (char)c);
-		} else if (c < 0x20) {
-			json_reserve(j, 6);
-			j->n += (size_t)snprintf(j->p + j->n, 7, "\\u%04x", c);
-		} else {
-			json_char(j, (char)c);
-		}
-	}
-	json_char(j, '"');
-}
-
-/* Start an element of the array: "[" or ",[" */
-static void
-json_open(struct json *j)
-{
-	if (j->n > 1)
-		json_char(j, ',');
-	json_char(j, '[');
-}
-
-static void
-json_sep(struct json *j)
-{
-	json_char(j, ',');
-}
-
-/* [side, dt, old_state, new_state, dframe or null, cause]: schema.h */
-static void
-transition_json(struct json *j, const struct flow *f, const struct tm_transition *t)
-{
-	json_open(j);
-	json_uint(j, t->side == TM_SERVER);
-	json_sep(j);
-	json_int(j, t->ts - f->v.first_ts);
-	json_sep(j);
-	json_uint(j, (unsigned)t->from < TM_STATE_COUNT ? t->from : TM_UNKNOWN);
-	json_sep(j);
-	json_uint(j, (unsigned)t->to < TM_STATE_COUNT ? t->to : TM_UNKNOWN);
-	json_sep(j);
-	if (t->frame != 0)
-		json_int(j, (int64_t)(t->frame - f->v.first_frame));
-	else
-		json_null(j);
-	json_sep(j);
-	json_str(j, t->cause != NULL ? t->cause : "");
-	json_char(j, ']');
-}
-
-/* Both timelines, merged in time order. */
-static const char *
-timeline_json(struct json *j, const struct flow *f)
-{
-	const struct timeline *c = &f->tl[TM_CLIENT], *sv = &f->tl[TM_SERVER];
-	size_t i = 0, k = 0;
-
-	j->n = 0;
-	json_char(j, '[');
-	while (i < c->n || k < sv->n) {
-		if (k >= sv->n || (i < c->n && transition_before(&c->items[i], &sv->items[k])))
-			transition_json(j, f, &c->items[i++]);
-		else
-			transition_json(j, f, &sv->items[k++]);
-	}
-	json_char(j, ']');
-	json_char(j, '\0');
-	return j->p;
-}
-
-/* tcpdump's spelling of every flags byte: its letters in its order, "."
- * for ACK. */
-static char flag_names[256][9];
-
-static void
-flag_names_init(void)
-{
-	static const struct { uint8_t bit; char letter; } letters[] = {
-		{ TM_TH_FIN, 'F' }, { TM_TH_SYN, 'S' }, { TM_TH_RST, 'R' },
-		{ TM_TH_PSH, 'P' }, { TM_TH_ACK, '.' }, { TM_TH_URG, 'U' },
-		{ TM_TH_ECE, 'E' }, { TM_TH_CWR, 'W' },
-	};
-
-	for (int flags = 0; flags < 256; flags++) {
-		size_t n = 0;
-
-		for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]); i++)
-			if (flags & letters[i].bit)
-				flag_names[flags][n++] = letters[i].letter;
-		snprintf(flag_names[flags] + n, sizeof(flag_names[0]) - n, "%s", n ? "" : "none");
-	}
-}
-
-/* [dframe, to the run's last frame, dt, to the run's last ts, sender,
- *  flags, rel_seq, rel_ack, len, win, count, retransmission]: schema.h */
-static void
-segment_json(struct json *j, const struct flow *f, const struct ladder_entry *e)
-{
-	const int64_t head[] = {
-		(int64_t)(e->frame - f->v.first_frame),
-		e->last_frame ? (int64_t)(e->last_frame - e->frame) : 0,
-		e->ts - f->v.first_ts,
-		e->last_ts ? e->last_ts - e->ts : 0,
-		e->from == TM_SERVER,
-	};
-	const uint64_t tail[] = { e->rel_seq, e->rel_ack, e->len, e->window,
-	    e->count ? e->count : 1, e->retransmission };
-
-	json_open(j);
-	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
-		json_int(j, head[i]);
-		json_sep(j);
-	}
-	json_str(j, flag_names[e->flags]);
-	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++) {
-		json_sep(j);
-		json_uint(j, tail[i]);
-	}
-	json_char(j, ']');
-}
-
-static const char *
-ladder_json(struct json *j, const struct flow *f)
-{
-	j->n = 0;
-	json_char(j, '[');
-	for (size_t i = 0; i < f->nladder; i++)
-		segment_json(j, f, &f->ladder[i]);
-	json_char(j, ']');
-	json_char(j, '\0');
-	return j->p;
-}
-
 int
 store_write_flow(struct store *s, int64_t capture, const struct flow *f,
     char *err, size_t errlen)
@@ -1024,8 +816,8 @@ store_write_flow(struct store *s, int64_t capture, const struct flow *f,
 	if (rc == SQLITE_OK) {
 		b = bind_start(s->st[ST_INSERT_DETAILS]);
 		bind_int(&b, id);
-		bind_text(&b, timeline_json(&s->json[0], f));
-		bind_text(&b, ladder_json(&s->json[1], f));
+		bind_text(&b, flowjson_timeline(&s->json[0], f));
+		bind_text(&b, flowjson_ladder(&s->json[1], f));
 		rc = bind_step(&b);
 	}
 	if (rc == SQLITE_OK)
