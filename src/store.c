@@ -98,9 +98,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " frames, detail, vantage, detector) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 	/* Only flows that have findings: the others keep their 0. */
 	[ST_COUNT_FINDINGS] =
-	    "UPDATE flows SET findings = (SELECT count(*) FROM findings"
-	    " WHERE findings.flow = flows.id) WHERE id IN (SELECT flow FROM"
-	    " findings WHERE capture = ?1 AND flow IS NOT NULL)",
+	    "UPDATE flows SET findings = c.n FROM (SELECT flow, count(*) AS n"
+	    " FROM findings WHERE capture = ?1 AND flow IS NOT NULL GROUP BY flow)"
+	    " AS c WHERE flows.id = c.flow",
 };
 
 
@@ -680,7 +680,9 @@ store_begin_capture(struct store *s, const struct capture_info *ci, int64_t *id,
 	return 0;
 }
 
-/* Update the capture row and the flows' findings counts. */
+/* Update the capture row and the flows' findings counts.  The count is
+ * one grouped pass over the findings: it runs before the indices are built
+ * again, where a correlated count per flow would scan them per flow. */
 static int
 capture_update(struct store *s, int64_t capture, const struct capture_info *ci,
     char *err, size_t errlen)
@@ -705,7 +707,7 @@ store_checkpoint(struct store *s, int64_t capture, const struct capture_info *ci
 {
 	int rc;
 
-	if (build_indices(s, err, errlen) != 0 || capture_update(s, capture, ci, err, errlen) != 0)
+	if (capture_update(s, capture, ci, err, errlen) != 0 || build_indices(s, err, errlen) != 0)
 		return -1;
 	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
 		return store_error(s, rc, "committing a checkpoint", err, errlen);
@@ -720,7 +722,7 @@ store_end_capture(struct store *s, int64_t capture, const struct capture_info *c
 {
 	int rc;
 
-	if (build_indices(s, err, errlen) != 0 || capture_update(s, capture, ci, err, errlen) != 0)
+	if (capture_update(s, capture, ci, err, errlen) != 0 || build_indices(s, err, errlen) != 0)
 		return -1;
 	if ((rc = refresh_statistics(s)) != SQLITE_OK)
 		return store_error(s, rc, "updating the query planner's statistics", err, errlen);
