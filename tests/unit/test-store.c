@@ -754,6 +754,109 @@ START_TEST(kill_9_mid_capture_leaves_database_as_it_was)
 }
 END_TEST
 
+static char *
+journal_mode(struct store *s)
+{
+	return sql_text(store_db(s), "PRAGMA journal_mode");
+}
+
+static int
+journal_left(void)
+{
+	char journal[160];
+
+	snprintf(journal, sizeof(journal), "%s-journal", dbpath);
+	return access(journal, F_OK) == 0;
+}
+
+/* The first bulk capture of an empty file goes without the WAL (every page
+ * written once); the file is in WAL mode again after it, and the next
+ * capture, into a file that holds one, is written in WAL mode. */
+START_TEST(first_capture_into_empty_file_skips_the_wal)
+{
+	struct store *s = open_write();
+	struct capture_info ci = capture("first.pcap", 1, 1);
+	uint64_t base;
+	int64_t cap;
+
+	ci.bulk = 1;
+	cap = begin(s, &ci, &base);
+	ck_assert_str_eq(journal_mode(s), "delete");
+	write_many(s, cap, base, 3000);
+	ci.status = "complete";
+	end(s, cap, &ci);
+	ck_assert_str_eq(journal_mode(s), "wal");
+	ck_assert(!journal_left());
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), 3000);
+	ck_assert_str_eq(sql_text(store_db(s), "PRAGMA integrity_check"), "ok");
+	ci = capture("second.pcap", 2, 2);
+	ci.bulk = 1;
+	cap = begin(s, &ci, &base);
+	ck_assert_str_eq(journal_mode(s), "wal");
+	write_many(s, cap, base, 10);
+	end(s, cap, &ci);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), 3010);
+	store_close(s);
+}
+END_TEST
+
+/* Someone else has the file open: the capture stays in WAL mode (the
+ * switch would need the file to ourselves) and is written all the same. */
+START_TEST(first_capture_stays_in_wal_while_another_has_the_file)
+{
+	struct store *s = open_write();
+	struct capture_info ci = capture("first.pcap", 1, 1);
+	sqlite3 *other;
+	uint64_t base;
+	int64_t cap;
+
+	ck_assert_int_eq(sqlite3_open(dbpath, &other), SQLITE_OK);
+	ck_assert_str_eq(sql_text(other, "SELECT count(*) FROM flows"), "0");
+	ci.bulk = 1;
+	cap = begin(s, &ci, &base);
+	ck_assert_str_eq(journal_mode(s), "wal");
+	write_many(s, cap, base, 100);
+	end(s, cap, &ci);
+	ck_assert_str_eq(sql_text(other, "SELECT count(*) FROM flows"), "100");
+	sqlite3_close(other);
+	store_close(s);
+}
+END_TEST
+
+/* kill -9 in the middle of a first capture leaves a journal; a reader
+ * (read-only) plays it back and finds the file as it was before. */
+START_TEST(reader_rolls_back_a_killed_first_capture)
+{
+	struct store *s = open_write();
+	char err[512] = "";
+	pid_t pid;
+	int status;
+
+	store_close(s);
+	if ((pid = fork()) == 0) {
+		struct capture_info ci = capture("killed.pcap", 1, 1);
+		uint64_t base;
+		int64_t cap;
+
+		ci.bulk = 1;
+		s = open_write();
+		cap = begin(s, &ci, &base);
+		write_many(s, cap, base, 20000);    /* past the cache: pages in place */
+		raise(SIGKILL);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert(journal_left());
+	s = store_open(dbpath, STORE_READ, 200, err, sizeof(err));
+	ck_assert_msg(s != NULL, "store_open: %s", err);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM captures"), 0);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), 0);
+	ck_assert_str_eq(sql_text(store_db(s), "PRAGMA integrity_check"), "ok");
+	store_close(s);
+	ck_assert(!journal_left());
+}
+END_TEST
+
 START_TEST(checkpoint_then_rewrite_does_not_duplicate_flow)
 {
 	struct store *s = open_write();
@@ -1170,6 +1273,9 @@ store_suite(void)
 	tcase_add_test(tc, reader_sees_written_database);
 	tcase_add_test(tc, abort_leaves_file_byte_for_byte);
 	tcase_add_test(tc, kill_9_mid_capture_leaves_database_as_it_was);
+	tcase_add_test(tc, first_capture_into_empty_file_skips_the_wal);
+	tcase_add_test(tc, first_capture_stays_in_wal_while_another_has_the_file);
+	tcase_add_test(tc, reader_rolls_back_a_killed_first_capture);
 	tcase_add_test(tc, checkpoint_then_rewrite_does_not_duplicate_flow);
 	tcase_add_test(tc, checkpoint_commits_what_was_written);
 	tcase_add_test(tc, read_missing_database_says_run_analyze);
