@@ -362,6 +362,28 @@ flow_advance(struct flow *f, tm_time_t now, const struct tm_profile *prof,
 	}
 }
 
+static tm_time_t
+earliest(tm_time_t a, tm_time_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
+tm_time_t
+flow_next_timer(const struct flow *f, const struct tm_profile *prof)
+{
+	tm_time_t next = 0;
+
+	for (int s = 0; s < 2; s++) {
+		const struct fin_watch *w = &f->finw[s];
+		enum ep_event event;
+
+		if (w->deferred)
+			next = earliest(next, w->deferred_ts + FIN_SILENCE(w->gap));
+		next = earliest(next, timer_deadline(f, (enum tm_side)s, prof, &event));
+	}
+	return next;
+}
+
 /* --- reading a segment --------------------------------------------------- */
 
 static uint32_t

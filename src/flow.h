@@ -81,6 +81,7 @@ struct flow_node {
 	struct flow_node *lprev, *lnext;
 	struct flow_node *eprev, *enext; /* the embryonic list, when on it */
 	tm_time_t last_ts;      /* the flow's v.last_ts, as of its last touch */
+	tm_time_t quiet_until;  /* packed: flowtab_quiet_until_fn's answer */
 	uint64_t id;            /* the flow's v.id */
 	uint32_t hash;
 	uint8_t list;
@@ -177,6 +178,11 @@ void flow_segment(struct flow *f, const struct packet *p, const struct tm_profil
 /* Fire the timers that expire up to NOW (TIME-WAIT, FIN-WAIT-2, ...). */
 void flow_advance(struct flow *f, tm_time_t now, const struct tm_profile *prof,
     const struct flow_events *ev);
+
+/* The earliest time at which flow_advance() would change F (a timer fires,
+ * a held-back ACK of a FIN is given up on), or 0 if nothing is pending:
+ * until then F, without packets, stays as it is. */
+tm_time_t flow_next_timer(const struct flow *f, const struct tm_profile *prof);
 
 /* Whether P (a SYN without ACK) starts a new connection on F's 4-tuple
  * rather than retransmitting F's SYN. */

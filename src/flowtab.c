@@ -29,6 +29,7 @@ struct flowtab {
 	tm_time_t timeout[STAGES];
 	size_t max_flows;
 	flowtab_out_fn out;
+	flowtab_quiet_until_fn quiet_until;
 	void *ctx;
 	struct flowpack *pk;    /* packs flows leaving the recent list; NULL: never */
 };
@@ -195,6 +196,12 @@ flowtab_set_packing(struct flowtab *t, struct flowpack *pk)
 }
 
 void
+flowtab_set_quiet_until(struct flowtab *t, flowtab_quiet_until_fn fn)
+{
+	t->quiet_until = fn;
+}
+
+void
 flowtab_free(struct flowtab *t)
 {
 	if (t == NULL)
@@ -230,6 +237,7 @@ quiet_node(struct flowtab *t, struct flow *f)
 	f->node.last_ts = f->v.last_ts;
 	if (t->pk == NULL)
 		return &f->node;
+	f->node.quiet_until = t->quiet_until != NULL ? t->quiet_until(t->ctx, f) : 0;
 	t->packs++;
 	t->npacked++;
 	return flowpack_pack(f, t->pk);
@@ -415,6 +423,10 @@ flowtab_expire(struct flowtab *t, tm_time_t now)
 			detach(t, n);
 			if (s == RECENT) {      /* its fate is decided at the grace */
 				attach(t, settling_node(t, flow_of(n)), SETTLING);
+				continue;
+			}
+			if (n->packed && now < n->quiet_until && !last) {
+				attach(t, n, s + 1);    /* nothing to ask: on, unread */
 				continue;
 			}
 			f = unpacked(t, n);

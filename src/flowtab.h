@@ -70,6 +70,15 @@ void flowtab_free(struct flowtab *t);   /* frees remaining flows without output 
  * never (NULL, the default). */
 void flowtab_set_packing(struct flowtab *t, struct flowpack *pk);
 
+/* Until when F, about to be packed, needs nothing from the out callback:
+ * asked with TM_END_OPEN at any time before it, the callback would
+ * neither take F nor change it (no timer of F falls due, and F is not
+ * done, or done but lingering).  The table then moves F on from list to
+ * list packed, without unpacking it to ask (a connection in TIME-WAIT is
+ * packed once, not once per list).  0: always ask. */
+typedef tm_time_t (*flowtab_quiet_until_fn)(void *ctx, const struct flow *f);
+void flowtab_set_quiet_until(struct flowtab *t, flowtab_quiet_until_fn fn);
+
 /* The flow P belongs to, or NULL. */
 struct flow *flowtab_lookup(struct flowtab *t, const struct packet *p);
 

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "flowpack.h"
@@ -68,6 +69,23 @@ must_linger(const struct pipeline *pl, const struct flow *f, tm_time_t now)
 	if (!f->v.ep[TM_CLIENT].fin_sent && !f->v.ep[TM_SERVER].fin_sent)
 		return 0;
 	return now - f->v.last_ts < ts_from_seconds(profile_horizon(pl->profile));
+}
+
+/* flowtab_quiet_until_fn: flow_out() keeps F, unchanged, while no timer
+ * falls due and F is either not done or done but lingering. */
+static tm_time_t
+quiet_until(void *ctx, const struct flow *f)
+{
+	struct pipeline *pl = ctx;
+	tm_time_t timer = flow_next_timer(f, pl->profile);
+	tm_time_t linger;
+
+	if (!flow_is_done(f))
+		return timer != 0 ? timer : INT64_MAX;
+	if (!f->v.ep[TM_CLIENT].fin_sent && !f->v.ep[TM_SERVER].fin_sent)
+		return 0;
+	linger = f->v.last_ts + ts_from_seconds(profile_horizon(pl->profile));
+	return timer != 0 && timer < linger ? timer : linger;
 }
 
 static int
@@ -184,8 +202,10 @@ pipeline_new(struct detect *d, const struct pipeline_options *o)
 	pl->tab = flowtab_new(&lim, flow_out, pl);
 	pl->pack = (struct flowpack){ .nslots = detect_slots(d),
 	    .slot_size = detect_slot_sizes(d) };
-	if (o->pack_quiet)
+	if (o->pack_quiet) {
 		flowtab_set_packing(pl->tab, &pl->pack);
+		flowtab_set_quiet_until(pl->tab, quiet_until);
+	}
 	if (o->pack_quiet && o->spill_dir != NULL)
 		pl->pack.spill = spill_open(o->spill_dir, err, sizeof(err));
 	return pl;

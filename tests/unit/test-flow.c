@@ -116,6 +116,51 @@ START_TEST(time_wait_expires_after_two_msl)
 }
 END_TEST
 
+/* flow_next_timer() is the first moment flow_advance() changes the flow:
+ * a nanosecond before, nothing; at it, the TIME-WAIT expiry. */
+START_TEST(next_timer_is_when_time_wait_ends)
+{
+	tm_time_t next;
+
+	handshake();
+	ck_assert_int_eq(flow_next_timer(f, &prof), 0);         /* ESTABLISHED: none */
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.02));
+	feed(pkt_at(C, ACK, 1002, 5002, 0, 1.03));
+	next = flow_next_timer(f, &prof);
+	ck_assert_int_gt(next, (tm_time_t)60e9);
+	ck_assert_int_lt(next, (tm_time_t)62e9);
+	flow_advance(f, next - 1, &prof, &events);
+	ck_assert_int_eq(CSTATE, TM_TIME_WAIT);
+	flow_advance(f, next, &prof, &events);
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+	ck_assert_int_eq(flow_next_timer(f, &prof), 0);         /* both CLOSED */
+}
+END_TEST
+
+/* An ACK of a FIN held back (the sender resent its FIN after earlier
+ * ones) is given up on at a time of its own, before any state's timer. */
+START_TEST(next_timer_includes_a_held_back_fin_ack)
+{
+	tm_time_t next;
+
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.01));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.2));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.21));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.6));
+	feed(pkt_at(S, ACK, 5001, 1002, 0, 1.61));
+	next = flow_next_timer(f, &prof);
+	ck_assert_int_gt(next, (tm_time_t)1.61e9);
+	ck_assert_int_lt(next, (tm_time_t)3e9);
+	flow_advance(f, next - 1, &prof, &events);
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_1);
+	flow_advance(f, next, &prof, &events);
+	ck_assert_int_eq(CSTATE, TM_FIN_WAIT_2);
+}
+END_TEST
+
 START_TEST(three_way_close_fin_ack_combined_passes_fin_wait_2)
 {
 	handshake();
@@ -559,6 +604,8 @@ main(void)
 	tcase_add_test(tc, normal_open_reaches_established_on_both_sides);
 	tcase_add_test(tc, four_way_close_client_first_leaves_client_in_time_wait);
 	tcase_add_test(tc, time_wait_expires_after_two_msl);
+	tcase_add_test(tc, next_timer_is_when_time_wait_ends);
+	tcase_add_test(tc, next_timer_includes_a_held_back_fin_ack);
 	tcase_add_test(tc, three_way_close_fin_ack_combined_passes_fin_wait_2);
 	tcase_add_test(tc, simultaneous_close_goes_through_closing_on_both_sides);
 	tcase_add_test(tc, simultaneous_open_passes_syn_received_on_both_sides);

@@ -458,6 +458,60 @@ START_TEST(packed_flows_leave_on_time_and_whole)
 }
 END_TEST
 
+/* take()'s policy told in advance: a flow not done is kept until its
+ * next timer. */
+static tm_time_t
+keeps_until_next_timer(void *ctx, const struct flow *f)
+{
+	tm_time_t next = flow_next_timer(f, &prof);
+
+	(void)ctx;
+	if (flow_is_done(f))
+		return 0;
+	return next != 0 ? next : INT64_MAX;
+}
+
+static tm_time_t
+keeps_until_3s(void *ctx, const struct flow *f)
+{
+	(void)ctx;
+	(void)f;
+	return SEC(3);
+}
+
+/* Told when a packed flow needs nothing, the table moves it on packed,
+ * unread (no second pack), and it still leaves on time and whole. */
+START_TEST(packed_flows_move_on_unread_until_their_timer)
+{
+	flowtab_set_quiet_until(tab, keeps_until_next_timer);
+	closed_connection(40003, 0);
+	closed_connection(40002, 0.1);
+	flowtab_expire(tab, SEC(2));
+	ck_assert_uint_eq(flowtab_packs(tab), 2);
+	flowtab_expire(tab, SEC(10));
+	ck_assert_int_eq(out_count, 0);
+	ck_assert_uint_eq(flowtab_packs(tab), 2); /* not looked at, not packed again */
+	flowtab_expire(tab, SEC(130));
+	ck_assert_int_eq(out_count, 2);
+	ck_assert_int_eq(last_why, TM_END_CLOSED);
+	ck_assert_uint_eq(out_ladder[0], 8);
+	ck_assert_uint_eq(out_ladder[1], 8);
+}
+END_TEST
+
+/* A time already passed at the next list: the table asks, as without. */
+START_TEST(packed_flows_past_their_quiet_time_are_asked)
+{
+	flowtab_set_quiet_until(tab, keeps_until_3s);
+	closed_connection(40003, 0);
+	flowtab_expire(tab, SEC(2));
+	ck_assert_uint_eq(flowtab_packs(tab), 1);
+	flowtab_expire(tab, SEC(10));
+	ck_assert_int_eq(out_count, 0);
+	ck_assert_uint_eq(flowtab_packs(tab), 2);     /* unpacked, asked, packed */
+}
+END_TEST
+
 /* An open connection that pauses is left whole through the grace (it
  * may well speak again); a closing one is packed after a second. */
 START_TEST(open_flows_are_packed_later_than_closing_ones)
@@ -559,6 +613,8 @@ main(void)
 	tcase_add_test(tc, a_flow_given_back_makes_the_next_blank);
 	tcase_add_test(tc, a_spilled_flow_comes_back_whole);
 	tcase_add_test(tc, packed_flows_leave_on_time_and_whole);
+	tcase_add_test(tc, packed_flows_move_on_unread_until_their_timer);
+	tcase_add_test(tc, packed_flows_past_their_quiet_time_are_asked);
 	tcase_add_test(tc, open_flows_are_packed_later_than_closing_ones);
 	tcase_add_test(tc, the_budget_of_whole_flows_packs_the_stalest_early);
 	tcase_add_test(tc, foreach_visits_packed_flows_in_place);
