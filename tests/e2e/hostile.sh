@@ -127,15 +127,19 @@ for name in syn-flood one-packet port-scan rst-storm bad-retx reuse reuse-retx; 
 	read -r packets evicted aggregated peak < <(sqlite3 -separator ' ' "$db" \
 		'SELECT packets, flows_evicted, flows_aggregated, peak_flows FROM captures' 2>/dev/null)
 	ratio=$(ratio_of "$cpu" "$half_cpu")
-	if ! below "$ratio" "$RATIO_LIMIT"; then
-		# A busy machine steals CPU time too: measure both again, keep the least.
+	retry=0
+	while ! below "$ratio" "$RATIO_LIMIT" && [ $retry -lt 3 ]; do
+		# A busy machine steals CPU time too, and at the default sizes
+		# a run takes a few clock ticks (10 ms each): measure both
+		# again, keep the least of each, up to three times.
+		retry=$((retry + 1))
 		full_cpu=$cpu
 		run "$name" 2
 		half_cpu=$(awk -v a="$half_cpu" -v b="$cpu" 'BEGIN { print (a < b) ? a : b }')
 		run "$name" 1
 		cpu=$(awk -v a="$full_cpu" -v b="$cpu" 'BEGIN { print (a < b) ? a : b }')
 		ratio=$(ratio_of "$cpu" "$half_cpu")
-	fi
+	done
 	printf '%-11s %10s %8s %8s %9s %8s %7s %10s %6s\n' "$name" "${packets:-?}" "$cpu" \
 		"$half_cpu" "$ratio" "$((rss / 1024))" "${evicted:-?}" "${aggregated:-?}" "${peak:-?}"
 	[ "$st" = 0 ] && [ "$half_st" = 0 ] ||
