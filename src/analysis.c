@@ -158,6 +158,7 @@ checkpoint(struct analysis *a, struct reader *r)
 
 	a->res->info.drops = reader_kernel_drops(r);
 	detect_set_drops(a->detect, a->res->info.drops);
+	pipeline_flush(a->pl);
 	flowtab_foreach(pipeline_flows(a->pl), a->checkpoint_ts, write_open_flow, a);
 	a->checkpoint_ts = pipeline_now(a->pl);
 	a->res->info.last_ts = pipeline_now(a->pl);
@@ -379,7 +380,8 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
 	struct pipeline_options po = { .profile = &o->profile,
 	    .idle_timeout = o->idle_timeout, .max_flows = o->max_flows,
 	    .max_embryonic = o->max_embryonic, .pack_quiet = o->pack_quiet,
-	    .spill_dir = o->spill_dir, .flow_ended = flow_ended, .ctx = &a };
+	    .spill_dir = o->spill_dir, .flow_ended = flow_ended, .ctx = &a,
+	    .lookahead = o->checkpoint_interval <= 0 };
 	enum analysis_status st;
 	int b;
 

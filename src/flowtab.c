@@ -300,10 +300,47 @@ attach(struct flowtab *t, struct flow_node *n, int stage)
 		t->peak = t->count;
 }
 
+uint32_t
+flowtab_hash(const struct packet *p)
+{
+	return tuple_hash(&p->src, p->sport, &p->dst, p->dport);
+}
+
+void
+flowtab_prefetch_bucket(const struct flowtab *t, uint32_t hash)
+{
+	PREFETCH(&t->buckets[hash & (t->nbuckets - 1)]);
+}
+
+/* The first node of the chain (most often the flow itself), and the
+ * start of its flow, where a packet's work begins: the view with both
+ * endpoints (four lines took flow_segment's own time from 4.7% to 3.0% of
+ * c10k-half's; one line, or eight, did less). */
+#define PREFETCH_FLOW_LINES 4
+
+void
+flowtab_prefetch_flow(const struct flowtab *t, uint32_t hash)
+{
+	const struct flow_node *n = t->buckets[hash & (t->nbuckets - 1)];
+
+	if (n == NULL)
+		return;
+	PREFETCH(n);
+	if (n->packed)
+		return;
+	for (int line = 0; line < PREFETCH_FLOW_LINES; line++)
+		PREFETCH((const char *)flow_of((struct flow_node *)n) + 64 * line);
+}
+
 struct flow *
 flowtab_lookup(struct flowtab *t, const struct packet *p)
 {
-	uint32_t h = tuple_hash(&p->src, p->sport, &p->dst, p->dport);
+	return flowtab_lookup_hashed(t, p, flowtab_hash(p));
+}
+
+struct flow *
+flowtab_lookup_hashed(struct flowtab *t, const struct packet *p, uint32_t h)
+{
 	struct flow *f;
 
 	for (struct flow_node *n = t->buckets[h & (t->nbuckets - 1)]; n != NULL; n = n->hnext) {

@@ -21,6 +21,10 @@
  * about 230 MiB of them. */
 #define MAX_WHOLE_FLOWS 100000
 #define CLOCK_LEAP (3600 * TM_NSEC_PER_SEC)
+/* Packets held back so that their flows' memory is on its way to the
+ * cache when their turn comes: the bucket is asked for LOOKAHEAD packets
+ * ahead, the flow LOOKAHEAD / 2. */
+#define LOOKAHEAD 4
 
 struct pipeline {
 	struct detect *detect;
@@ -34,6 +38,12 @@ struct pipeline {
 	uint64_t leaps;
 	void (*flow_ended)(void *ctx, struct flow *f);
 	void *ctx;
+	int lookahead;                  /* hold packets back (pipeline_options) */
+	struct waiting_packet {
+		struct packet p;
+		uint32_t hash;
+	} ahead[LOOKAHEAD];             /* a ring: the oldest at next_out */
+	unsigned next_out, nahead;
 };
 
 /* --- events from flows to detectors ------------------------------------- */
@@ -116,9 +126,9 @@ flow_create(struct pipeline *pl, const struct packet *p)
 }
 
 static void
-process(struct pipeline *pl, const struct packet *p)
+process(struct pipeline *pl, const struct packet *p, uint32_t hash)
 {
-	struct flow *f = flowtab_lookup(pl->tab, p);
+	struct flow *f = flowtab_lookup_hashed(pl->tab, p, hash);
 
 	if (f != NULL && flow_is_new_incarnation(f, p)) {
 		struct flow *old = f;
@@ -173,11 +183,51 @@ clock_advance(struct pipeline *pl, tm_time_t ts)
 	detect_tick(pl->detect, ts);
 }
 
+static void
+handle(struct pipeline *pl, const struct packet *p, uint32_t hash)
+{
+	clock_advance(pl, p->ts);
+	process(pl, p, hash);
+}
+
+/* The oldest packet held back, handled. */
+static void
+handle_oldest(struct pipeline *pl)
+{
+	struct waiting_packet *w = &pl->ahead[pl->next_out];
+
+	pl->next_out = (pl->next_out + 1) % LOOKAHEAD;
+	pl->nahead--;
+	handle(pl, &w->p, w->hash);
+}
+
 void
 pipeline_packet(struct pipeline *pl, const struct packet *p)
 {
-	clock_advance(pl, p->ts);
-	process(pl, p);
+	struct waiting_packet *w;
+	uint32_t hash = flowtab_hash(p);
+
+	if (!pl->lookahead) {
+		handle(pl, p, hash);
+		return;
+	}
+	if (pl->nahead == LOOKAHEAD)
+		handle_oldest(pl);
+	flowtab_prefetch_bucket(pl->tab, hash);
+	w = &pl->ahead[(pl->next_out + pl->nahead) % LOOKAHEAD];
+	w->p = *p;
+	w->hash = hash;
+	pl->nahead++;
+	if (pl->nahead > LOOKAHEAD / 2)
+		flowtab_prefetch_flow(pl->tab,
+		    pl->ahead[(pl->next_out + pl->nahead - 1 - LOOKAHEAD / 2) % LOOKAHEAD].hash);
+}
+
+void
+pipeline_flush(struct pipeline *pl)
+{
+	while (pl->nahead > 0)
+		handle_oldest(pl);
 }
 
 /* --- the rest ------------------------------------------------------------- */
@@ -196,6 +246,7 @@ pipeline_new(struct detect *d, const struct pipeline_options *o)
 	pl->profile = o->profile;
 	pl->next_id = o->first_id;
 	pl->flow_ended = o->flow_ended;
+	pl->lookahead = o->lookahead;
 	pl->ctx = o->ctx;
 	pl->ev = (struct flow_events){ .ctx = pl, .segment = on_segment,
 	    .transition = on_transition, .handshake = on_handshake };
@@ -224,6 +275,7 @@ pipeline_free(struct pipeline *pl)
 void
 pipeline_drain(struct pipeline *pl, enum tm_end_reason why, tm_time_t end)
 {
+	pipeline_flush(pl);
 	flowtab_drain(pl->tab, why, end);
 }
 

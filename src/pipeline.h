@@ -38,6 +38,8 @@ struct pipeline_options {
 	const char *spill_dir;  /* packed closed flows to a file there (spill.h);
 	                         * NULL, or no file can be made: in memory */
 	uint64_t first_id;      /* the id of the first flow */
+	int lookahead;          /* hold a few packets back, to prefetch their
+	                         * flows (see pipeline_packet) */
 	/* Takes F, which has ended: finished, seen by every detector. */
 	void (*flow_ended)(void *ctx, struct flow *f);
 	void *ctx;
@@ -50,7 +52,12 @@ struct pipeline *pipeline_new(struct detect *d, const struct pipeline_options *o
 void pipeline_free(struct pipeline *pl);
 
 /* One decoded TCP packet, in capture order (p->frame and p->ts set). */
+/* Hand P to its flow (made if new), after moving the capture clock to
+ * its time.  With lookahead, P may wait until a few more packets came
+ * (their flows are fetched into the cache meanwhile): pipeline_flush()
+ * handles those still waiting, and pipeline_drain() does first. */
 void pipeline_packet(struct pipeline *pl, const struct packet *p);
+void pipeline_flush(struct pipeline *pl);
 
 /* Every flow still in the table ends for WHY at END (capture end). */
 void pipeline_drain(struct pipeline *pl, enum tm_end_reason why, tm_time_t end);

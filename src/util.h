@@ -18,6 +18,14 @@ char *xstrdup(const char *s);
 static inline double ts_seconds(tm_time_t t) { return (double)t / 1e9; }
 static inline tm_time_t ts_from_seconds(double s) { return (tm_time_t)(s * 1e9); }
 
+/* Ask for the cache line at P to be loaded, for reading, without waiting
+ * for it (a hint: GCC and Clang; elsewhere nothing). */
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 /* Grow *arr (of *cap elements of SIZE) to hold at least N. */
 void grow_array(void **arr, size_t *cap, size_t n, size_t size);
 

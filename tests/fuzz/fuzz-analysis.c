@@ -211,7 +211,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct run r = { 0 };
 	struct pipeline_options po = { .profile = &r.prof, .idle_timeout = IDLE_TIMEOUT,
-	    .pack_quiet = 1, .first_id = 1, .flow_ended = flow_ended, .ctx = &r };
+	    .pack_quiet = 1, .first_id = 1, .flow_ended = flow_ended, .ctx = &r,
+	    .lookahead = (int)(size & 1) };   /* both ways: files have it, live not */
 	tm_time_t ts = (tm_time_t)1700000000 * TM_NSEC_PER_SEC;
 	char err[512];
 	size_t at = 2;
