@@ -36,9 +36,11 @@ enum {                          /* the first number of the bytes */
 
 enum { SLOT_ABSENT, SLOT_FROM_ZEROS, SLOT_FROM_REF };
 
-/* Spares of each kind kept at most: as many flows as the writer may hold
- * (writer.h), a few MiB. */
-#define MAX_SPARES 4096
+/* Spares of each kind kept at most: two of the writer's batches
+ * (writer.h), which is what flows ending and beginning at the same rate
+ * need.  4096 held some 3,000 blank flows and 7,600 detector slots at
+ * c10k's peak, 4 MiB more than this, for no speed. */
+#define MAX_SPARES 512
 
 /* F's fields with nothing that points into memory of its own. */
 static void
