@@ -18,9 +18,11 @@
  * Writing is then nothing but binding values to the prepared statements
  * inside the capture's one transaction: no SELECT, no per-flow transaction;
  * a flow is two rows (flows, and its timelines and ladder as JSON in
- * flow_details).  The only reads on the write path are the flow id base at
- * store_begin_capture and, at commit, the findings count (one UPDATE), the
- * indices to build again and whether the planner's statistics are due.
+ * flow_details).  The only reads on the write path are, at
+ * store_begin_capture, the flow id base and whether the file holds any
+ * flow (a first capture leaves WAL for its transaction: leave_wal), and,
+ * at commit, the findings count (one UPDATE), the indices to build again
+ * and whether the planner's statistics are due.
  *
  * Every SQLite failure goes through store_error(), which turns the result
  * code into the one line the user sees, naming the database path.

@@ -15,7 +15,9 @@
  * store_checkpoint, which commits what was written so far and opens the next
  * transaction; flows are written with their id, so a flow checkpointed while
  * open is replaced, not duplicated, when it is written again.  WAL mode
- * keeps readers (queries, the browser) from blocking the writer.
+ * keeps readers (queries, the browser) from blocking the writer, except
+ * during a bulk capture into a database that holds none, which is written
+ * with a rollback journal (each page once; store.c, leave_wal).
  */
 #ifndef TM_STORE_H
 #define TM_STORE_H
