@@ -315,7 +315,9 @@ flowtab_prefetch_bucket(const struct flowtab *t, uint32_t hash)
 /* The first node of the chain (most often the flow itself), and the
  * start of its flow, where a packet's work begins: the view with both
  * endpoints (four lines took flow_segment's own time from 4.7% to 3.0% of
- * c10k-half's; one line, or eight, did less). */
+ * c10k-half's; one line, or eight, did less).  A packed flow's bytes
+ * follow its node, and are unpacked at once: c1m, where most packets find
+ * their flow packed, took 19.0 s instead of 20.9 with them prefetched. */
 #define PREFETCH_FLOW_LINES 4
 
 void
@@ -325,9 +327,12 @@ flowtab_prefetch_flow(const struct flowtab *t, uint32_t hash)
 
 	if (n == NULL)
 		return;
-	PREFETCH(n);
-	if (n->packed)
+	if (n->packed) {        /* the node, then the packed bytes after it */
+		for (int line = 0; line < PREFETCH_FLOW_LINES; line++)
+			PREFETCH((const char *)n + 64 * line);
 		return;
+	}
+	PREFETCH(n);
 	for (int line = 0; line < PREFETCH_FLOW_LINES; line++)
 		PREFETCH((const char *)flow_of((struct flow_node *)n) + 64 * line);
 }
