@@ -74,13 +74,14 @@ on_handshake(void *ctx, struct flow *f, tm_time_t syn, tm_time_t synack, tm_time
 /* A connection closed with FINs stays for the profile's horizon even when
  * both sides look CLOSED: a FIN retransmitted that late (its ACK lost after
  * the tap) must find it, to revise LAST-ACK and catch the RST after
- * TIME-WAIT.  A reset connection has no such stragglers. */
-static int
-must_linger(const struct pipeline *pl, const struct flow *f, tm_time_t now)
+ * TIME-WAIT.  A reset connection has no such stragglers.  Until when F
+ * stays so, or 0 if it need not. */
+static tm_time_t
+linger_until(const struct pipeline *pl, const struct flow *f)
 {
 	if (!f->v.ep[TM_CLIENT].fin_sent && !f->v.ep[TM_SERVER].fin_sent)
 		return 0;
-	return now - f->v.last_ts < ts_from_seconds(profile_horizon(pl->profile));
+	return f->v.last_ts + ts_from_seconds(profile_horizon(pl->profile));
 }
 
 /* flowtab_quiet_until_fn: flow_out() keeps F, unchanged, while no timer
@@ -90,13 +91,12 @@ quiet_until(void *ctx, const struct flow *f)
 {
 	struct pipeline *pl = ctx;
 	tm_time_t timer = flow_next_timer(f, pl->profile);
-	tm_time_t linger;
+	tm_time_t linger = linger_until(pl, f);
 
 	if (!flow_is_done(f))
 		return timer != 0 ? timer : INT64_MAX;
-	if (!f->v.ep[TM_CLIENT].fin_sent && !f->v.ep[TM_SERVER].fin_sent)
+	if (linger == 0)
 		return 0;
-	linger = f->v.last_ts + ts_from_seconds(profile_horizon(pl->profile));
 	return timer != 0 && timer < linger ? timer : linger;
 }
 
@@ -107,7 +107,7 @@ flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 
 	if (why == TM_END_OPEN) {
 		flow_advance(f, now, pl->profile, &pl->ev);
-		if (!flow_is_done(f) || must_linger(pl, f, now))
+		if (!flow_is_done(f) || now < linger_until(pl, f))
 			return 0;
 		why = TM_END_CLOSED;
 	}
