@@ -95,10 +95,10 @@ check_time_wait(struct reuse_state *st, const struct tm_flow *fl, const struct t
 		if (pv->final_state[s] != TM_TIME_WAIT || pv->time_wait_since[s] == 0)
 			continue;
 		snprintf(detail, sizeof(detail), "new SYN %.2f s into the %s's TIME-WAIT of "
-		    "connection %llu on the same 4-tuple; %s (client port reuse: "
+		    "the previous connection on the same 4-tuple; %s (client port reuse: "
 		    "tcp_tw_reuse, ip_local_port_range)", plugin_seconds(seg->ts -
 		    pv->time_wait_since[s]), plugin_side((enum tm_side)s),
-		    (unsigned long long)pv->flow_id, reuse_rule(pv, TM_CLIENT, seg, rule, sizeof(rule)));
+		    reuse_rule(pv, TM_CLIENT, seg, rule, sizeof(rule)));
 		emit(st, fl, kinds[0], (enum tm_side)s, seg, 0, detail);
 	}
 }
@@ -116,10 +116,10 @@ check_isn_above_previous(struct reuse_state *st, const struct tm_flow *fl,
 	if (tm_seq_gt(seg->seq, pv->last_seq[s]))
 		return;
 	snprintf(detail, sizeof(detail), "(a) the %s's ISN %u in incarnation %u is not above "
-	    "the last sequence number %u of connection %llu on the same 4-tuple: old duplicates "
+	    "the last sequence number %u of incarnation %u on the same 4-tuple: old duplicates "
 	    "could be accepted into the new connection (RFC 6528 ISN generation, RFC 1122 "
 	    "4.2.2.13)", plugin_side(s), seg->seq, fl->incarnation, pv->last_seq[s],
-	    (unsigned long long)pv->flow_id);
+	    fl->incarnation - 1);
 	emit(st, fl, kinds[1], s, seg, 0, detail);
 }
 

@@ -174,7 +174,11 @@ enum tm_end_reason {
 
 /* A connection: 4-tuple, both endpoints, and what the host derived. */
 struct tm_flow {
-	uint64_t id;            /* the flow's id in the database */
+	uint64_t id;            /* the flow's id in the database.  Pass it in
+	                         * tm_finding.flow_id, never in the detail text:
+	                         * files analysed in parallel (-j) are numbered
+	                         * when they are stored, and the host moves the
+	                         * ids it knows, not the ones in a sentence. */
 	struct tm_addr addr[2]; /* indexed by enum tm_side */
 	uint16_t port[2];
 	tm_time_t first_ts, last_ts;
