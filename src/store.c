@@ -115,6 +115,7 @@ struct store {
 	struct flowjson json[2]; /* a flow's timeline and ladder, being written */
 	char *deferred;         /* CREATE INDEX statements to run at the end */
 	int rollback_journal;   /* this capture's transaction is not in WAL mode */
+	int scratch;            /* store_open_scratch: no indices, no journal on disk */
 };
 
 /* --- errors ------------------------------------------------------------ */
@@ -518,6 +519,28 @@ fail:
 	return NULL;
 }
 
+struct store *
+store_open_scratch(const char *path, char *err, size_t errlen)
+{
+	struct store *s;
+	struct stat sb;
+
+	if (lstat(path, &sb) == 0) {
+		snprintf(err, errlen, "%s: exists already", path);
+		return NULL;
+	}
+	if ((s = store_open(path, STORE_WRITE, 0, err, errlen)) == NULL)
+		return NULL;
+	s->scratch = 1;
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		store_error(s, sqlite3_errcode(s->db), "setting up a scratch database", err, errlen);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
 void
 store_close(struct store *s)
 {
@@ -625,8 +648,8 @@ capture_bind(struct binder *b, const struct capture_info *ci)
 static int
 defer_indices(struct store *s)
 {
-	static const char sql[] = "SELECT group_concat(sql, ';'), group_concat('DROP INDEX '"
-	    " || name, ';') FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+	static const char sql[] = "SELECT group_concat(sql, ';'), group_concat('DROP INDEX main.'"
+	    " || name, ';') FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
 	    " AND tbl_name IN ('flows', 'findings')";
 	sqlite3_stmt *st;
 	char *drop = NULL;
@@ -670,7 +693,7 @@ refresh_statistics(struct store *s)
 		last = 0;
 	if (flows < ANALYZE_MIN_FLOWS || flows < 2 * last)
 		return SQLITE_OK;
-	snprintf(sql, sizeof(sql), "ANALYZE; INSERT OR REPLACE INTO meta VALUES "
+	snprintf(sql, sizeof(sql), "ANALYZE main; INSERT OR REPLACE INTO meta VALUES "
 	    "('analyzed_flows', %" PRId64 ")", flows);
 	return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
@@ -694,7 +717,9 @@ leave_wal(struct store *s)
 	if (query_one(s->db, "SELECT NOT EXISTS (SELECT 1 FROM flows) AND "
 	    "NOT EXISTS (SELECT 1 FROM findings)", &empty, NULL, 0) != SQLITE_OK || !empty)
 		return;
-	if (query_one(s->db, "PRAGMA journal_mode = DELETE", NULL, mode, sizeof(mode)) ==
+	if (s->scratch)
+		return;
+	if (query_one(s->db, "PRAGMA main.journal_mode = DELETE", NULL, mode, sizeof(mode)) ==
 	    SQLITE_OK && strcmp(mode, "delete") == 0)
 		s->rollback_journal = 1;
 }
@@ -708,7 +733,7 @@ back_to_wal(struct store *s)
 	if (!s->rollback_journal)
 		return;
 	s->rollback_journal = 0;
-	sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "PRAGMA main.journal_mode = WAL", NULL, NULL, NULL);
 }
 
 /* Build the indices dropped by defer_indices(). */
@@ -746,7 +771,8 @@ store_begin_capture(struct store *s, const struct capture_info *ci, int64_t *id,
 		rc = query_one(s->db, "SELECT coalesce(max(id), 0) FROM flows", &base, NULL, 0);
 	if (rc == SQLITE_OK && ci->bulk && base == 0)
 		rc = query_one(s->db, "SELECT EXISTS (SELECT 1 FROM findings)", &findings, NULL, 0);
-	if (rc == SQLITE_OK && ci->bulk && base == 0 && findings == 0)
+	if (rc == SQLITE_OK && ci->bulk && (base == 0 ? findings == 0 :
+	    ci->expected_flows >= (uint64_t)base))
 		rc = defer_indices(s);
 	if (rc != SQLITE_OK) {
 		store_error(s, rc, "storing the capture", err, errlen);
@@ -800,9 +826,13 @@ store_end_capture(struct store *s, int64_t capture, const struct capture_info *c
 {
 	int rc;
 
+	if (s->scratch) {       /* read once, by store_copy_part: no index */
+		free(s->deferred);
+		s->deferred = NULL;
+	}
 	if (capture_update(s, capture, ci, err, errlen) != 0 || build_indices(s, err, errlen) != 0)
 		return -1;
-	if ((rc = refresh_statistics(s)) != SQLITE_OK)
+	if (!s->scratch && (rc = refresh_statistics(s)) != SQLITE_OK)
 		return store_error(s, rc, "updating the query planner's statistics", err, errlen);
 	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
 		return store_error(s, rc, "committing the capture", err, errlen);
@@ -949,6 +979,83 @@ store_write_finding(struct store *s, int64_t capture, const struct tm_finding *f
 	if ((rc = bind_step(&b)) != SQLITE_OK)
 		return store_error(s, rc, "writing a finding", err, errlen);
 	return 0;
+}
+
+/* --- moving a capture from a scratch store ------------------------------ */
+
+int
+store_attach_part(struct store *s, const char *part, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, "ATTACH ?1 AS part", -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, part, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
+		sqlite3_finalize(st);
+	}
+	return rc == SQLITE_OK ? 0 : store_error(s, rc, "attaching a capture analysed apart",
+	    err, errlen);
+}
+
+void
+store_detach_part(struct store *s)
+{
+	sqlite3_exec(s->db, "DETACH part", NULL, NULL, NULL);
+}
+
+/* INSERT INTO main.flows (id, capture, ...) SELECT id + ?1, ?2, ...: the
+ * flow columns, with the ids moved up by ?1 and the capture set to ?2. */
+static void
+flow_copy_sql(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	sql_add(buf, len, "INSERT INTO main.flows (");
+	for (int i = 0; flow_columns[i] != NULL; i++)
+		sql_add(buf, len, "%s, ", flow_columns[i]);
+	sql_add(buf, len, "findings) SELECT ");
+	for (int i = 0; flow_columns[i] != NULL; i++) {
+		const char *c = flow_columns[i];
+
+		if (strcmp(c, "capture") == 0)
+			sql_add(buf, len, "?2, ");
+		else if (strcmp(c, "id") == 0 || strcmp(c, "previous") == 0)
+			sql_add(buf, len, "%s + ?1, ", c);
+		else
+			sql_add(buf, len, "%s, ", c);
+	}
+	sql_add(buf, len, "findings FROM part.flows ORDER BY id");
+}
+
+int
+store_copy_part(struct store *s, int64_t capture, uint64_t base, char *err, size_t errlen)
+{
+	static const char *const rest[] = {
+		"INSERT INTO main.flow_details (flow, timeline, ladder)"
+		" SELECT flow + ?1, timeline, ladder FROM part.flow_details ORDER BY flow",
+		"INSERT INTO main.findings (capture, kind, flow, side, ts, host, port, frames,"
+		" detail, vantage, detector) SELECT ?2, kind, flow + ?1, side, ts, host, port,"
+		" frames, detail, vantage, detector FROM part.findings ORDER BY id",
+	};
+	char flows[2048];
+	int rc = SQLITE_OK;
+
+	if (no_transaction(s, err, errlen))
+		return -1;
+	flow_copy_sql(flows, sizeof(flows));
+	for (size_t i = 0; i < 3 && rc == SQLITE_OK; i++) {
+		sqlite3_stmt *st;
+
+		rc = sqlite3_prepare_v2(s->db, i == 0 ? flows : rest[i - 1], -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			break;
+		sqlite3_bind_int64(st, 1, (int64_t)base);
+		sqlite3_bind_int64(st, 2, capture);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
+		sqlite3_finalize(st);
+	}
+	return rc == SQLITE_OK ? 0 : store_error(s, rc, "storing a capture analysed apart",
+	    err, errlen);
 }
 
 int

@@ -59,6 +59,9 @@ struct capture_info {
 	int bulk;               /* no checkpoint: into an empty database, the
 	                         * indices of flows and findings are built at
 	                         * the end instead of row by row */
+	uint64_t expected_flows; /* bulk, when known beforehand (a merge): at
+	                         * least as many as are stored also builds
+	                         * the indices at the end; 0 = unknown */
 	const char *damage;     /* the reader's message when damaged, else NULL */
 };
 
@@ -66,6 +69,13 @@ struct capture_info {
  * Waits up to BUSY_MS for a lock.  NULL and "PATH: reason" in ERR on failure. */
 struct store *store_open(const char *path, enum store_mode mode, int busy_ms,
     char *err, size_t errlen);
+/* A new database at PATH (which must not exist) for one capture that
+ * store_copy_part() moves into the real one: it is never read by anyone
+ * else, so it keeps its rollback journal in memory and skips the fsyncs,
+ * and the indices of flows and findings are dropped and not built again.
+ * The caller unlinks PATH when done. */
+struct store *store_open_scratch(const char *path, char *err, size_t errlen);
+
 /* Roll back what is not committed and close S; S may be NULL. */
 void store_close(struct store *s);
 /* The connection, for the query modules to run their own SQL on. */
@@ -100,6 +110,21 @@ int store_checkpoint(struct store *s, int64_t capture, const struct capture_info
 /* Update the capture row with CI and COMMIT. */
 int store_end_capture(struct store *s, int64_t capture, const struct capture_info *ci,
     char *err, size_t errlen);
+
+/* Moving a capture analysed into a scratch store (PART, its path) into S:
+ *
+ *   store_attach_part ──> store_begin_capture ──> store_copy_part ──>
+ *       store_end_capture or store_abort_capture ──> store_detach_part
+ *
+ * The copy, inside the capture's transaction, gives PART's flows,
+ * timelines, ladders and findings to capture CAPTURE, each flow id (and
+ * each reference to one) moved up by BASE, the first id free as
+ * store_begin_capture returned it: the rows come out as those an analysis
+ * straight into S would have written.  Attaching is not possible inside
+ * a transaction, hence the separate steps. */
+int store_attach_part(struct store *s, const char *part, char *err, size_t errlen);
+int store_copy_part(struct store *s, int64_t capture, uint64_t base, char *err, size_t errlen);
+void store_detach_part(struct store *s);
 
 /* Inside the capture's transaction: delete capture ID with its flows,
  * timelines, segments and findings (analyze --force replacing it). */

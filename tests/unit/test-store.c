@@ -754,7 +754,7 @@ START_TEST(kill_9_mid_capture_leaves_database_as_it_was)
 }
 END_TEST
 
-static char *
+static const char *
 journal_mode(struct store *s)
 {
 	return sql_text(store_db(s), "PRAGMA journal_mode");
@@ -941,6 +941,191 @@ write_bytes(const char *path, const char *bytes, size_t n)
 	ck_assert_uint_eq(fwrite(bytes, 1, n, fp), n);
 	fclose(fp);
 }
+
+/* --- a capture analysed apart (store_open_scratch, store_copy_part) ---- */
+
+/* One capture, as an analysis writes it into a scratch store at PATH:
+ * flow 1 (client closes), flow 2 (refused), flow 3 (the second
+ * incarnation of flow 1's 4-tuple), findings on 1 and 3 and one of the
+ * host. */
+static void
+write_part(const char *path)
+{
+	char err[512] = "";
+	struct store *p = store_open_scratch(path, err, sizeof(err));
+	struct capture_info ci = capture("part.pcap", 99, 99);
+	struct tm_previous pv = { .flow_id = 1 };
+	struct flow *f[3];
+	uint64_t base;
+	int64_t cap;
+
+	ck_assert_msg(p != NULL, "%s", err);
+	ci.bulk = 1;
+	cap = begin(p, &ci, &base);
+	ck_assert_uint_eq(base, 0);
+	f[0] = flow_client_closes(1);
+	f[1] = make_flow(2, "10.0.0.4", 40003, "10.0.0.2", 81, T0 + 4, T0 + 4.1);
+	set_outcome(f[1], HS_REFUSED, CLOSE_RST, CLOSER_SERVER, TM_CLOSED, TM_CLOSED);
+	f[2] = flow_client_closes(3);
+	f[2]->v.incarnation = 2;
+	f[2]->v.previous = &pv;
+	for (int i = 0; i < 3; i++) {
+		write_flow(p, cap, f[i]);
+		free_flow(f[i]);
+	}
+	finding(p, cap, "fin-lost", 1, TM_CLIENT, "10.0.0.1", 40000, 2);
+	finding(p, cap, "syn-flood", 0, TM_NO_SIDE, "10.0.0.2", 80, 3);
+	finding(p, cap, "isn-reuse", 3, TM_CLIENT, "10.0.0.1", 40000, 1);
+	ci.status = "complete";
+	ci.flows = 3;
+	end(p, cap, &ci);
+	store_close(p);
+}
+
+/* attach, begin, copy, end, detach, as analysis_merge does. */
+static int64_t
+copy_part(struct store *s, const char *path, uint64_t *base)
+{
+	struct capture_info ci = capture("merged.pcap", 7, 7);
+	char err[512] = "";
+	int64_t cap;
+
+	ci.bulk = 1;
+	ci.expected_flows = 3;
+	ck_assert_msg(store_attach_part(s, path, err, sizeof(err)) == 0, "%s", err);
+	cap = begin(s, &ci, base);
+	ck_assert_msg(store_copy_part(s, cap, *base, err, sizeof(err)) == 0, "%s", err);
+	ci.status = "complete";
+	end(s, cap, &ci);
+	store_detach_part(s);
+	return cap;
+}
+
+START_TEST(copied_capture_takes_the_next_ids_with_its_references)
+{
+	char part[160];
+	struct store *s = open_write();
+	sqlite3 *db = store_db(s);
+	uint64_t base;
+	int64_t cap;
+	char *before, *after;
+
+	snprintf(part, sizeof(part), "%s/part", dir);
+	write_part(part);
+	write_sample(s);
+	write_sample(s);        /* capture 2, flows 6-10 */
+	cap = copy_part(s, part, &base);
+	ck_assert_int_eq(cap, 3);
+	ck_assert_uint_eq(base, 10);
+	/* Ids, the previous flow and the findings' flows moved up by 10. */
+	ck_assert_str_eq(sql_text(db, "SELECT group_concat(id || ':' || capture || ':' || "
+	    "coalesce(previous, '-') || ':' || findings, ' ') FROM (SELECT * FROM flows "
+	    "WHERE capture = 3 ORDER BY id)"), "11:3:-:1 12:3:-:0 13:3:11:1");
+	ck_assert_str_eq(sql_text(db, "SELECT group_concat(id || ':' || coalesce(flow, '-') || "
+	    "':' || kind, ' ') FROM (SELECT * FROM findings WHERE capture = 3 ORDER BY id)"),
+	    "7:11:fin-lost 8:-:syn-flood 9:13:isn-reuse");
+	/* Everything else as written: flow 11 is the part's flow 1, as flow 1. */
+	before = sql_dup(db, "SELECT json_array(client, client_port, first_ts, handshake, "
+	    "client_isn, timeline, ladder) FROM flows JOIN flow_details ON flow = id WHERE id = 1");
+	after = sql_dup(db, "SELECT json_array(client, client_port, first_ts, handshake, "
+	    "client_isn, timeline, ladder) FROM flows JOIN flow_details ON flow = id WHERE id = 11");
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	ck_assert_str_eq(sql_text(db, "PRAGMA integrity_check"), "ok");
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM pragma_database_list"), 2);
+	store_close(s);
+}
+END_TEST
+
+/* The part brings more flows than the file holds: the indices are
+ * dropped in the transaction and built at the end, and all are there
+ * after. */
+START_TEST(copy_into_a_smaller_database_builds_every_index_again)
+{
+	char part[160], err[512] = "";
+	struct store *s = open_write();
+	sqlite3 *db = store_db(s);
+	struct capture_info ci = capture("small.pcap", 5, 5);
+	const char *count = "SELECT count(*) FROM sqlite_master WHERE type = 'index'";
+	int64_t cap, indices;
+	uint64_t base;
+
+	snprintf(part, sizeof(part), "%s/part", dir);
+	write_part(part);
+	cap = begin(s, &ci, &base);
+	write_many(s, cap, base, 2);
+	end(s, cap, &ci);
+	indices = sql_int(db, count);
+	ci = capture("merged.pcap", 7, 7);
+	ci.bulk = 1;
+	ci.expected_flows = 3;
+	ck_assert_int_eq(store_attach_part(s, part, err, sizeof(err)), 0);
+	cap = begin(s, &ci, &base);
+	ck_assert_int_lt(sql_int(db, count), indices);
+	ck_assert_int_eq(store_copy_part(s, cap, base, err, sizeof(err)), 0);
+	end(s, cap, &ci);
+	store_detach_part(s);
+	ck_assert_int_eq(sql_int(db, count), indices);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM flows INDEXED BY flows_server "
+	    "WHERE server = '10.0.0.2'"), 5);
+	ck_assert_str_eq(sql_text(db, "PRAGMA integrity_check"), "ok");
+	store_close(s);
+}
+END_TEST
+
+/* A scratch store is for one capture, never read by anyone else: no index
+ * on flows, no journal on disk, and never an existing file. */
+START_TEST(scratch_store_has_no_flow_index_and_refuses_an_existing_file)
+{
+	char part[160], err[512] = "";
+	struct store *p;
+	sqlite3 *db;
+
+	snprintf(part, sizeof(part), "%s/part", dir);
+	write_part(part);
+	ck_assert_ptr_null(store_open_scratch(part, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "exists already"));
+	ck_assert_int_eq(sqlite3_open(part, &db), SQLITE_OK);
+	ck_assert_str_eq(sql_text(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+	    "AND tbl_name IN ('flows', 'findings')"), "0");
+	ck_assert_str_eq(sql_text(db, "SELECT count(*) FROM flows"), "3");
+	sqlite3_close(db);
+	snprintf(part, sizeof(part), "%s/other", dir);
+	p = store_open_scratch(part, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_str_eq(sql_text(store_db(p), "PRAGMA journal_mode"), "memory");
+	store_close(p);
+}
+END_TEST
+
+/* A part without the tables (not one of ours): the copy fails, says so,
+ * and the capture's transaction leaves nothing behind. */
+START_TEST(failed_copy_rolls_the_capture_back)
+{
+	char part[160], err[512] = "";
+	struct store *s = open_write();
+	sqlite3 *db = store_db(s);
+	struct capture_info ci = capture("merged.pcap", 7, 7);
+	uint64_t base;
+	int64_t cap;
+	FILE *fp;
+
+	snprintf(part, sizeof(part), "%s/part", dir);
+	ck_assert_ptr_nonnull(fp = fopen(part, "w"));
+	fclose(fp);
+	write_sample(s);
+	ck_assert_int_eq(store_attach_part(s, part, err, sizeof(err)), 0);
+	cap = begin(s, &ci, &base);
+	ck_assert_int_eq(store_copy_part(s, cap, base, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "no such table") != NULL, "%s", err);
+	store_abort_capture(s);
+	store_detach_part(s);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM captures"), 1);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM flows"), 5);
+	store_close(s);
+}
+END_TEST
 
 START_TEST(read_missing_database_says_run_analyze)
 {
@@ -1278,6 +1463,10 @@ store_suite(void)
 	tcase_add_test(tc, reader_rolls_back_a_killed_first_capture);
 	tcase_add_test(tc, checkpoint_then_rewrite_does_not_duplicate_flow);
 	tcase_add_test(tc, checkpoint_commits_what_was_written);
+	tcase_add_test(tc, copied_capture_takes_the_next_ids_with_its_references);
+	tcase_add_test(tc, copy_into_a_smaller_database_builds_every_index_again);
+	tcase_add_test(tc, scratch_store_has_no_flow_index_and_refuses_an_existing_file);
+	tcase_add_test(tc, failed_copy_rolls_the_capture_back);
 	tcase_add_test(tc, read_missing_database_says_run_analyze);
 	tcase_add_test(tc, missing_directory_refused_naming_it);
 	tcase_add_test(tc, not_sqlite_file_refused_and_untouched);
