@@ -318,20 +318,44 @@ begin(struct analysis *a, struct reader *r, char *err, size_t errlen)
 /* --force: the copies of this capture stored before give way to it, in
  * the same transaction, so the database never holds it twice. */
 static int
-replace_older(struct analysis *a, char *err, size_t errlen)
+replace_older(struct store *st, int64_t capture, int force, struct analysis_result *res,
+    char *err, size_t errlen)
 {
-	struct capture_info *ci = &a->res->info;
 	int64_t old;
 
-	if (!a->o->force)
+	if (!force)
 		return 0;
-	while ((old = store_find_capture(a->store, NULL, -1, 0, ci->digest)) != 0 &&
-	    old != a->capture) {
-		if (store_delete_capture(a->store, old, err, errlen) != 0)
+	while ((old = store_find_capture(st, NULL, -1, 0, res->info.digest)) != 0 &&
+	    old != capture) {
+		if (store_delete_capture(st, old, err, errlen) != 0)
 			return -1;
-		a->res->replaced = old;
+		res->replaced = old;
 	}
 	return 0;
+}
+
+/* The capture's rows are written: commit them, unless the same bytes are
+ * stored already (then roll back and say which), replacing older copies
+ * under --force. */
+static enum analysis_status
+commit_capture(struct store *st, int64_t capture, int force, struct analysis_result *res,
+    char *err, size_t errlen)
+{
+	struct capture_info *ci = &res->info;
+	int64_t dup = store_find_capture(st, NULL, -1, 0, ci->digest);
+
+	if (dup != 0 && dup != capture && !force) {
+		store_abort_capture(st);
+		res->duplicate_of = dup;
+		res->capture_id = 0;
+		return ANALYSIS_OK;
+	}
+	if (replace_older(st, capture, force, res, err, errlen) != 0 ||
+	    store_end_capture(st, capture, ci, err, errlen) != 0) {
+		store_abort_capture(st);
+		return ANALYSIS_FAILED;
+	}
+	return res->damaged || res->bad_frames ? ANALYSIS_DAMAGED : ANALYSIS_OK;
 }
 
 /* Drain, end the detectors, and commit (or roll back a duplicate). */
@@ -339,7 +363,6 @@ static enum analysis_status
 finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 {
 	struct capture_info *ci = &a->res->info;
-	int64_t dup;
 
 	detect_set_drops(a->detect, reader_kernel_drops(r)); /* for the last findings */
 	pipeline_drain(a->pl, TM_END_CAPTURE_END, ci->last_ts);
@@ -353,22 +376,7 @@ finish(struct analysis *a, struct reader *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", a->err);
 		return ANALYSIS_FAILED;
 	}
-	dup = store_find_capture(a->store, NULL, -1, 0, ci->digest);
-	if (dup != 0 && dup != a->capture && !a->o->force) {
-		store_abort_capture(a->store);
-		a->res->duplicate_of = dup;
-		a->res->capture_id = 0;
-		return ANALYSIS_OK;
-	}
-	if (replace_older(a, err, errlen) != 0) {
-		store_abort_capture(a->store);
-		return ANALYSIS_FAILED;
-	}
-	if (store_end_capture(a->store, a->capture, ci, err, errlen) != 0) {
-		store_abort_capture(a->store);
-		return ANALYSIS_FAILED;
-	}
-	return a->res->damaged || a->res->bad_frames ? ANALYSIS_DAMAGED : ANALYSIS_OK;
+	return commit_capture(a->store, a->capture, a->o->force, a->res, err, errlen);
 }
 
 enum analysis_status
@@ -397,5 +405,28 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
 		show_progress(&a, reader, 1);
 	st = finish(&a, reader, err, errlen);
 	pipeline_free(a.pl);
+	return st;
+}
+
+enum analysis_status
+analysis_merge(struct store *store, const char *part, const struct analysis_options *o,
+    struct analysis_result *res, char *err, size_t errlen)
+{
+	struct capture_info ci = res->info;
+	enum analysis_status st = ANALYSIS_FAILED;
+	uint64_t base;
+	int64_t id;
+
+	if (store_attach_part(store, part, err, errlen) != 0)
+		return ANALYSIS_FAILED;
+	ci.expected_flows = ci.flows;
+	if (store_begin_capture(store, &ci, &id, &base, err, errlen) == 0) {
+		res->capture_id = id;
+		if (store_copy_part(store, id, base, err, errlen) == 0)
+			st = commit_capture(store, id, o->force, res, err, errlen);
+		else
+			store_abort_capture(store);
+	}
+	store_detach_part(store);
 	return st;
 }

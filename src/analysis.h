@@ -69,4 +69,14 @@ enum analysis_status analysis_run(struct store *store, struct detect *detect,
     struct reader *reader, const struct analysis_options *o,
     struct analysis_result *res, char *err, size_t errlen);
 
+/* Parallel analyses (parallel.h): a capture that analysis_run() wrote
+ * into the scratch store at PART (store_open_scratch) becomes one of
+ * STORE, in one transaction, as if it had been analysed into STORE now:
+ * the same ids, and the same duplicate check and --force replacement
+ * (RES is analysis_run's, and gets the capture's id in STORE).  PART is
+ * left for the caller to unlink. */
+enum analysis_status analysis_merge(struct store *store, const char *part,
+    const struct analysis_options *o, struct analysis_result *res,
+    char *err, size_t errlen);
+
 #endif

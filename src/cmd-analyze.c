@@ -2,9 +2,11 @@
  * cmd-analyze.c: tcpmortem analyze [OPTIONS] FILE...
  *
  * Each file (or "-", standard input) is one capture, analysed in its own
- * transaction; a file already stored is skipped.  The exit status is the
- * worst of the files': damage is 1, a file or database that cannot be
- * opened or written is 3.
+ * transaction; a file already stored is skipped.  With -j 2 or more and
+ * several files, they are read at once (parallel.h) and stored in the
+ * order given, with the same result.  The exit status is the worst of
+ * the files': damage is 1, a file or database that cannot be opened or
+ * written is 3; a signal that stopped a parallel run is 128 + its number.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include "cmd.h"
 #include "names.h"
 #include "output.h"
+#include "parallel.h"
 #include "profile.h"
 #include "recover.h"
 #include "runopts.h"
@@ -84,6 +87,27 @@ report_damage(const struct analysis_result *res)
 		cmd_error("%s: %s", res->info.path, skipped);
 }
 
+static int
+worst(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* One file's outcome, reported; returns its exit status. */
+static int
+conclude(struct runopts *ro, enum analysis_status s, const struct analysis_result *res,
+    const char *err)
+{
+	if (s == ANALYSIS_FAILED) {
+		cmd_error("%s", err);
+		return EXIT_IO;
+	}
+	report_damage(res);
+	if (!ro->quiet)
+		report(cmd_db_path(ro->db), res);
+	return s == ANALYSIS_DAMAGED ? EXIT_DAMAGED : EXIT_OK;
+}
+
 /* Analyse one file; returns its exit status. */
 static int
 analyze_one(const char *path, struct store *st, struct detect *d, struct runopts *ro)
@@ -94,12 +118,12 @@ analyze_one(const char *path, struct store *st, struct detect *d, struct runopts
 	struct reader *r;
 	char err[512], *safe;
 	enum analysis_status s;
+	int status;
 
 	if ((r = reader_open_file(path, &rdo, err, sizeof(err))) == NULL) {
 		cmd_error("%s", err);
 		return EXIT_IO;
 	}
-	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
 	opts = ro->analysis;
 	/* The progress line prints the path as it is: not one that needs
 	 * escaping, which could drive the terminal. */
@@ -107,23 +131,61 @@ analyze_one(const char *path, struct store *st, struct detect *d, struct runopts
 	opts.progress = opts.progress && strcmp(safe, path) == 0;
 	free(safe);
 	s = analysis_run(st, d, r, &opts, &res, err, sizeof(err));
-	if (s == ANALYSIS_FAILED)
-		cmd_error("%s", err);
-	else {
-		report_damage(&res);
-		if (!ro->quiet)
-			report(cmd_db_path(ro->db), &res);
-	}
+	status = conclude(ro, s, &res, err);
 	reader_close(r);                /* res.info.path points into it */
-	if (s == ANALYSIS_FAILED)
-		return EXIT_IO;
-	return s == ANALYSIS_DAMAGED ? EXIT_DAMAGED : EXIT_OK;
+	return status;
+}
+
+/* parallel_done_fn: a file of a parallel run, in order. */
+struct parallel_status {
+	struct runopts *ro;
+	int status;
+};
+
+static void
+parallel_done(void *ctx, const char *path, enum analysis_status s,
+    const struct analysis_result *res, const char *err)
+{
+	struct parallel_status *ps = ctx;
+
+	(void)path;
+	ps->status = worst(ps->status, conclude(ps->ro, s, res, err));
+}
+
+/* Several files at once, if there are several, -j allows, and none is
+ * standard input (read once, by one). */
+static int
+parallel_fits(char **files, int nfiles, const struct runopts *ro)
+{
+	if (nfiles < 2 || ro->analysis.threads < 2)
+		return 0;
+	for (int i = 0; i < nfiles; i++)
+		if (strcmp(files[i], "-") == 0)
+			return 0;
+	return 1;
 }
 
 static int
-worst(int a, int b)
+analyze_parallel(char **files, int nfiles, struct store *st,
+    const struct detect_options *dopt, struct runopts *ro)
 {
-	return a > b ? a : b;
+	struct parallel_status ps = { .ro = ro, .status = EXIT_OK };
+	struct parallel_options po = { .jobs = ro->analysis.threads,
+	    .db_path = cmd_db_path(ro->db), .detect = dopt, .analysis = &ro->analysis,
+	    .done = parallel_done, .ctx = &ps };
+	char err[512];
+	int rc = parallel_analyze(st, files, (size_t)nfiles, &po, err, sizeof(err));
+
+	if (rc < 0) {
+		cmd_error("%s", err);
+		return EXIT_USAGE;
+	}
+	if (rc > 0) {
+		cmd_error("analyze: interrupted (%s); the files stored before it stay stored",
+		    strsignal(rc));
+		return 128 + rc;
+	}
+	return ps.status;
 }
 
 static int
@@ -151,8 +213,12 @@ run(char **files, int nfiles, struct runopts *ro)
 	}
 	rec = recover_open(cmd_db_path(ro->db));
 	cmd_recover(rec, st, cmd_db_path(ro->db), ro->quiet);
-	for (int i = 0; i < nfiles; i++)
-		status = worst(status, analyze_one(files[i], st, d, ro));
+	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
+	if (parallel_fits(files, nfiles, ro))
+		status = analyze_parallel(files, nfiles, st, &dopt, ro);
+	else
+		for (int i = 0; i < nfiles; i++)
+			status = worst(status, analyze_one(files[i], st, d, ro));
 	store_close(st);
 	recover_close(rec);     /* only now: see recover.h */
 	detect_free(d);

@@ -163,8 +163,9 @@ runopts_help(FILE *out)
 	    "      --max-embryonic N  cap on connections that never came to life (SYN\n"
 	    "                         floods, scans), counted beyond it (20000)\n"
 	    "      --force            analyse a capture even if it is already stored\n"
-	    "  -j, --jobs N           threads: with 2 or more (the default on 2 or more\n"
-	    "                         processors) the database is written on its own\n"
+	    "  -j, --jobs N           threads (2 on 2 or more processors): several files\n"
+	    "                         are read N at a time, stored in order; one file\n"
+	    "                         has the database written on a thread of its own\n"
 	    "  -n                     accepted as in tcpdump: addresses are always numeric\n"
 	    "  -q, --quiet            no summary, no progress line\n"
 	    "      --no-progress      no progress line\n", out);

@@ -1,0 +1,55 @@
+/*
+ * parallel.h: several capture files analysed at once, stored in order.
+ *
+ * `tcpmortem analyze -j N FILE...` with two files or more.  Up to N files
+ * are read at the same time, each by a worker thread with detectors of
+ * its own, into a scratch database of its own beside the real one
+ * (DB.part-PID-K, store_open_scratch).  The calling thread moves each
+ * finished one into the database (analysis_merge), in the order the files
+ * were given, as soon as it and every file before it are done:
+ *
+ *   worker 1:  file 1 ──> part 1 ┐      ┌ file 3 ──> part 3 ┐
+ *   worker 2:  file 2 ──> part 2 ┼──┐   │                   │
+ *   caller:               merge 1 ┘  merge 2 ──────── merge 3
+ *
+ * Each capture is still one transaction of the database, numbered as if
+ * the files had been analysed one after the other (-j 1): the same
+ * capture, flow and finding ids, the same duplicates skipped, the same
+ * copies replaced under --force, byte for byte the same rows apart from
+ * analysed_at (tests/e2e/parallel.sh compares).  A worker runs at most
+ * 2N files ahead of the merges, so scratch files on disk stay few.
+ *
+ * SIGINT, SIGTERM and SIGHUP stop the readers; what is merged stays, the
+ * rest is thrown away with its scratch files.  Only SIGKILL leaves
+ * DB.part-PID-K files behind (plain SQLite files, safe to delete).
+ */
+#ifndef TM_PARALLEL_H
+#define TM_PARALLEL_H
+
+#include <stddef.h>
+#include "analysis.h"
+#include "detect.h"
+#include "store.h"
+
+/* One file's outcome, in the order given.  RES is valid for ST other than
+ * ANALYSIS_FAILED; ERR says why when the file could not be opened or
+ * analysed (ST is then ANALYSIS_FAILED) or the database failed. */
+typedef void (*parallel_done_fn)(void *ctx, const char *path, enum analysis_status st,
+    const struct analysis_result *res, const char *err);
+
+struct parallel_options {
+	int jobs;                       /* files read at once (2 or more) */
+	const char *db_path;            /* the database: scratch files go beside it */
+	const struct detect_options *detect; /* each worker loads its own */
+	const struct analysis_options *analysis; /* progress: one line for all */
+	parallel_done_fn done;
+	void *ctx;
+};
+
+/* Analyse FILES (regular files, not standard input) into STORE, calling
+ * O->done for each in order.  0, or -1 with ERR if the workers could not
+ * start (detectors refused), or 1 if interrupted by a signal. */
+int parallel_analyze(struct store *store, char *const *files, size_t nfiles,
+    const struct parallel_options *o, char *err, size_t errlen);
+
+#endif
