@@ -221,7 +221,7 @@ read_loop(struct analysis *a, struct reader *r)
 	char why[256];
 
 	for (;;) {
-		if (a->o->stop != NULL && *a->o->stop)
+		if (a->o->stop != NULL && atomic_load_explicit(a->o->stop, memory_order_relaxed))
 			break;
 		if (a->o->max_packets != 0 && a->res->info.packets >= a->o->max_packets)
 			break;

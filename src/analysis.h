@@ -12,7 +12,7 @@
 #ifndef TM_ANALYSIS_H
 #define TM_ANALYSIS_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include "tcpmortem/detector.h"
 #include "detect.h"
@@ -34,7 +34,7 @@ struct analysis_options {
 	int threads;                    /* 2 or more: the store's writes on a thread of their own */
 	int pack_quiet;                 /* pack flows quiet past the grace period (flowpack.h) */
 	const char *spill_dir;          /* where closed ones packed go (spill.h); NULL: memory */
-	volatile sig_atomic_t *stop;    /* live: set by a signal handler */
+	atomic_int *stop;               /* set by a signal handler or another thread */
 	uint64_t max_packets;           /* live: stop after this many frames; 0 = no limit */
 	/* live: called from the periodic path (checkpoints, idle polls) with
 	 * the counts so far and the connections open; may print. */

@@ -114,7 +114,7 @@ struct live {
 	int claimed;            /* this capture's lock is held */
 };
 
-static volatile sig_atomic_t stop_requested;
+static atomic_int stop_requested; /* lock-free: safe in a signal handler */
 static volatile sig_atomic_t status_requested;
 static struct reader *live_reader;      /* set before the handlers are installed */
 

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ struct run {
 	struct analysis_options worker_opts;
 };
 
-static volatile sig_atomic_t stop_signal;
+static atomic_int stop_signal;  /* lock-free: safe in a signal handler */
 
 static void
 on_signal(int sig)

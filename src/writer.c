@@ -259,6 +259,7 @@ writer_finish(struct writer *w, char *err, size_t errlen)
 		pthread_cond_destroy(&w->room);
 		pthread_cond_destroy(&w->work);
 		pthread_mutex_destroy(&w->lock);
+		w->threaded = 0;        /* the lock is gone: writer_sync must not take it */
 	}
 	rc = writer_sync(w, err, errlen);
 	free_flows(w->written);
