@@ -128,10 +128,12 @@ for name in syn-flood one-packet port-scan rst-storm bad-retx reuse reuse-retx; 
 		'SELECT packets, flows_evicted, flows_aggregated, peak_flows FROM captures' 2>/dev/null)
 	ratio=$(ratio_of "$cpu" "$half_cpu")
 	retry=0
-	while ! below "$ratio" "$RATIO_LIMIT" && [ $retry -lt 3 ]; do
-		# A busy machine steals CPU time too, and at the default sizes
-		# a run takes a few clock ticks (10 ms each): measure both
-		# again, keep the least of each, up to three times.
+	while ! below "$ratio" "$RATIO_LIMIT" && [ $retry -lt 5 ]; do
+		# A busy machine steals CPU time too (make -j2 check runs the
+		# parallel analyses of tests/e2e/parallel.sh beside this), and
+		# at the default sizes a run takes a few clock ticks (10 ms
+		# each): measure both again, keep the least of each, up to
+		# five times.
 		retry=$((retry + 1))
 		full_cpu=$cpu
 		run "$name" 2
