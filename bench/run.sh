@@ -92,6 +92,14 @@ desc=([c10k]="ordinary traffic, about 10 000 connections open at once"
     [reuse]="20 fixed 4-tuples, each reused for hundreds of connections, heavy retransmission"
     [c10k-half]="the first half of c10k, byte for byte (flatness check)"
     [reuse-half]="the first half of reuse, byte for byte (flatness check)")
+# Several files in one command (target 5): four captures like a quarter of
+# c10k each, with other seeds, analysed with -j 1 and with -j 2.
+quarters=(c10k-q1 c10k-q2 c10k-q3 c10k-q4)
+for ((i = 0; i < 4; i++)); do
+	gen_args[${quarters[$i]}]="$([ $quick = 1 ] && echo "-n 25000 -c 2000" ||
+	    echo "-n 1250000 -c 10000") -s $((i + 2))"
+	desc[${quarters[$i]}]="a quarter of c10k's traffic, seed $((i + 2)) (several files at once)"
+done
 [ $quick = 1 ] && desc[c10k]="ordinary traffic, about 2 000 connections open at once" &&
 	desc[c1m]="a storm of 20 000 connections, held open"
 captures=(c10k c1m flood reuse)
@@ -108,6 +116,8 @@ for c in c10k reuse; do
 	[[ " ${captures[*]} " == *" $c "* ]] && halves+=("$c-half")
 done
 all_caps+=("${halves[@]}")
+# The four quarters, measured together as the pseudo-capture c10k-x4.
+[[ " ${captures[*]} " == *" c10k "* ]] || quarters=()
 
 # ---- tools ------------------------------------------------------------------
 build() {
@@ -153,10 +163,12 @@ db=$out/bench.db
 # The other tools run under an address-space limit (ulimit -v).
 limited() { CMD=(bash -c "ulimit -v $((mem_mib * 1024)) && exec \"\$@\"" "$1" "$@"); }
 
-# The command line of TOOL on FILE, into the array CMD.
+# The command line of TOOL on FILE (FILES for tcpmortem-j*), into the
+# array CMD.
 tool_cmd() {
 	local file=$2
 	case $1 in
+	tcpmortem-j*) CMD=("$TCPMORTEM" analyze -q --no-progress -j "${1#tcpmortem-j}" -d "$db" "${@:2}") ;;
 	loop) CMD=("$LOOP" "$file") ;;
 	loop-stdio) CMD=("$LOOP" --stdio "$file") ;;
 	tcpmortem) CMD=("$TCPMORTEM" analyze -q --no-progress -d "$db" "$file") ;;
@@ -201,9 +213,14 @@ time_left() {
 
 # Time TOOL on capture NAME; append a line to results.tsv.
 measure() {
-	local tool=$1 name=$2 file=$out/$tag$2.pcap n=$runs i rc ts="" cs="" peak=0 status=ok
-	tool_cmd "$tool" "$file"
-	cat "$file" >/dev/null                  # into the page cache
+	local tool=$1 name=$2 n=$runs i rc ts="" cs="" peak=0 status=ok files=() q
+	if [ "$name" = c10k-x4 ]; then
+		for q in "${quarters[@]}"; do files+=("$out/$tag$q.pcap"); done
+	else
+		files=("$out/$tag$name.pcap")
+	fi
+	tool_cmd "$tool" "${files[@]}"
+	cat "${files[@]}" >/dev/null            # into the page cache
 	for ((i = 1; i <= n; i++)); do
 		run_limit=$(time_left)
 		if [ "$run_limit" -lt 5 ]; then
@@ -341,6 +358,28 @@ targets() {
 	fi
 }
 
+# Target 5: several files at once, -j 2 against -j 1; and one file on two
+# cores against one.
+several() {
+	local a b r
+	echo "| input | -j 1 (or one core) s | -j 2 s | speed-up | target | verdict |"
+	echo "|---|---:|---:|---:|---|---|"
+	if [ ${#quarters[@]} -gt 0 ]; then
+		a=$(get c10k-x4 tcpmortem-j1 4) b=$(get c10k-x4 tcpmortem-j2 4)
+		[ "$(get c10k-x4 tcpmortem-j1 6)" = ok ] || a=""
+		[ "$(get c10k-x4 tcpmortem-j2 6)" = ok ] || b=""
+		r=$(ratio "$a" "$b")
+		echo "| 4 files (${quarters[*]}), $packets_x4 packets | ${a:--} | ${b:--} | ${r:--} | >= 1.7 | $(verdict "$r" ">=" 1.7) |"
+	fi
+	a=$(get c10k tcpmortem-1core 4) b=$(get c10k tcpmortem 4)
+	r=$(ratio "$a" "$b")
+	[ -z "$a" ] || echo "| c10k alone (one core vs two) | ${a:--} | ${b:--} | ${r:--} | >= 1.7 | $(verdict "$r" ">=" 1.7) |"
+	echo
+	echo "Peak RSS of the 4 files: -j 1 $(awk -v m="$(get c10k-x4 tcpmortem-j1 5)" 'BEGIN { printf "%.1f", m / 1024 }') MiB," \
+	    "-j 2 $(awk -v m="$(get c10k-x4 tcpmortem-j2 5)" 'BEGIN { printf "%.1f", m / 1024 }') MiB" \
+	    "(two analyses at once); CPU s: $(get c10k-x4 tcpmortem-j1 7) and $(get c10k-x4 tcpmortem-j2 7)."
+}
+
 flatness() {
 	local t
 	local h full a b
@@ -385,7 +424,8 @@ commands() {
 	echo "    each under: timeout $timeout_s /usr/bin/time -f '%e %M' (peak RSS); wall time from date +%s%N around it"
 	echo "    tshark, tcptrace, argus: under ulimit -v $((mem_mib * 1024)) (KiB)"
 	echo "    tcpmortem: TCPMORTEM_PLUGIN_PATH=$TCPMORTEM_PLUGIN_PATH; database deleted before every run"
-	for c in "${all_caps[@]}"; do echo "    gen-capture ${gen_args[$c]} -o $tag$c.pcap"; done
+	for c in "${all_caps[@]}" "${quarters[@]}"; do echo "    gen-capture ${gen_args[$c]} -o $tag$c.pcap"; done
+	[ ${#quarters[@]} = 0 ] || echo "    c10k-x4: tcpmortem analyze -q --no-progress -j 1 (and -j 2) -d DB $(printf '%s.pcap ' "${quarters[@]}")"
 }
 
 report() {
@@ -397,7 +437,7 @@ report() {
 	echo
 	echo "| capture | packets | MB | open at once (max) | what |"
 	echo "|---|---:|---:|---:|---|"
-	for c in "${all_caps[@]}"; do
+	for c in "${all_caps[@]}" "${quarters[@]}"; do
 		echo "| $c | ${packets[$c]} | $(du -m "$out/$tag$c.pcap" | cut -f1) | ${open_max[$c]} | ${desc[$c]} |"
 	done
 	echo
@@ -413,6 +453,10 @@ report() {
 	echo "## Targets of issue 8"
 	echo
 	targets
+	echo
+	echo "## Several files at once (-j)"
+	echo
+	several
 	echo
 	echo "## Flatness (same generator, 1x and 2x the packets)"
 	echo
@@ -437,6 +481,9 @@ make_plan() {
 			[[ $c == *-half && $t == loop-stdio ]] && continue
 			have "$c" "$t" && plan+=("$c:$t")
 		done
+		if [ $c = c10k-cmp ] && [ ${#quarters[@]} -gt 0 ]; then
+			plan+=("c10k-x4:tcpmortem-j1" "c10k-x4:tcpmortem-j2")
+		fi
 		if [ $c = c10k-cmp ]; then
 			for t in argus tcptrace tshark tcpmortem-1core; do
 				have c10k "$t" && plan+=("c10k:$t")
@@ -459,7 +506,10 @@ want_tool argus argus-server && tools+=(argus)
 want_tool tcptrace tcptrace && tools+=(tcptrace)
 want_tool tshark tshark && tools+=(tshark)
 
-for c in "${all_caps[@]}"; do generate "$c"; done
+for c in "${all_caps[@]}" "${quarters[@]}"; do generate "$c"; done
+packets_x4=0
+for c in "${quarters[@]}"; do packets_x4=$((packets_x4 + packets[$c])); done
+packets[c10k-x4]=$packets_x4
 [ $gen_only = 1 ] && exit 0
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d' ' -f1 /proc/loadavg)
