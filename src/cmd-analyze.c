@@ -4,7 +4,8 @@
  * Each file (or "-", standard input) is one capture, analysed in its own
  * transaction; a file already stored is skipped.  With -j 2 or more and
  * several files, they are read at once (parallel.h) and stored in the
- * order given, with the same result.  The exit status is the worst of
+ * order given, with the same result; into a database that holds rows, a
+ * file is written apart first and copied in (parallel.h too).  The exit status is the worst of
  * the files': damage is 1, a file or database that cannot be opened or
  * written is 3; a signal that stopped a parallel run is 128 + its number.
  */
@@ -136,7 +137,7 @@ analyze_one(const char *path, struct store *st, struct detect *d, struct runopts
 	return status;
 }
 
-/* parallel_done_fn: a file of a parallel run, in order. */
+/* parallel_done_fn: a file written apart, in order. */
 struct parallel_status {
 	struct runopts *ro;
 	int status;
@@ -152,21 +153,34 @@ parallel_done(void *ctx, const char *path, enum analysis_status s,
 	ps->status = worst(ps->status, conclude(ps->ro, s, res, err));
 }
 
-/* Several files at once, if there are several, -j allows, and none is
- * standard input (read once, by one). */
+/* TCPMORTEM_NO_APART: every capture straight into the database, row by
+ * row, as before parallel.h; the results are the same (tests/e2e/
+ * parallel.sh compares), so this is for proving that and measuring. */
+static int
+write_direct(void)
+{
+	const char *v = getenv("TCPMORTEM_NO_APART");
+
+	return v != NULL && *v != '\0';
+}
+
+/* Several files at once, if there are several, -j allows, and standard
+ * input is not among them twice (it can be read only once, by one). */
 static int
 parallel_fits(char **files, int nfiles, const struct runopts *ro)
 {
-	if (nfiles < 2 || ro->analysis.threads < 2)
+	int stdin_seen = 0;
+
+	if (nfiles < 2 || ro->analysis.threads < 2 || write_direct())
 		return 0;
 	for (int i = 0; i < nfiles; i++)
-		if (strcmp(files[i], "-") == 0)
+		if (strcmp(files[i], "-") == 0 && stdin_seen++)
 			return 0;
 	return 1;
 }
 
 static int
-analyze_parallel(char **files, int nfiles, struct store *st,
+analyze_apart(char **files, int nfiles, struct store *st,
     const struct detect_options *dopt, struct runopts *ro)
 {
 	struct parallel_status ps = { .ro = ro, .status = EXIT_OK };
@@ -215,10 +229,15 @@ run(char **files, int nfiles, struct runopts *ro)
 	cmd_recover(rec, st, cmd_db_path(ro->db), ro->quiet);
 	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
 	if (parallel_fits(files, nfiles, ro))
-		status = analyze_parallel(files, nfiles, st, &dopt, ro);
+		status = analyze_apart(files, nfiles, st, &dopt, ro);
 	else
-		for (int i = 0; i < nfiles; i++)
-			status = worst(status, analyze_one(files[i], st, d, ro));
+		for (int i = 0; i < nfiles && status <= EXIT_IO; i++)
+			/* Into a database that holds rows, a capture is written
+			 * apart and then copied in (parallel.h): its indices are
+			 * kept up to date in one pass, not row by row. */
+			status = worst(status, store_holds_rows(st) && !write_direct() ?
+			    analyze_apart(&files[i], 1, st, &dopt, ro) :
+			    analyze_one(files[i], st, d, ro));
 	store_close(st);
 	recover_close(rec);     /* only now: see recover.h */
 	detect_free(d);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "output.h"
 #include "parallel.h"
 #include "reader.h"
 #include "util.h"
@@ -61,7 +62,9 @@ static void
 analyse_job(struct run *run, struct job *j, struct detect *d)
 {
 	struct reader_options rdo = { 0 };
+	struct analysis_options opts;
 	struct store *part;
+	char *safe;
 
 	j->status = ANALYSIS_FAILED;
 	if ((j->reader = reader_open_file(j->path, &rdo, j->err, sizeof(j->err))) == NULL)
@@ -75,8 +78,13 @@ analyse_job(struct run *run, struct job *j, struct detect *d)
 	}
 	if ((part = store_open_scratch(j->part, j->err, sizeof(j->err))) == NULL)
 		return;
-	j->status = analysis_run(part, d, j->reader, &run->worker_opts, &j->res,
-	    j->err, sizeof(j->err));
+	opts = run->worker_opts;
+	/* As analyze prints it: not a path that needs escaping, which
+	 * could drive the terminal. */
+	safe = output_escape(j->path);
+	opts.progress = opts.progress && strcmp(safe, j->path) == 0;
+	free(safe);
+	j->status = analysis_run(part, d, j->reader, &opts, &j->res, j->err, sizeof(j->err));
 	store_close(part);
 }
 
@@ -137,7 +145,7 @@ wait_for(struct run *run, size_t i)
 	while (run->jobs[i].state != JOB_DONE && !stop_signal) {
 		struct timespec until;
 
-		if (run->o->analysis->progress)
+		if (run->o->analysis->progress && !run->worker_opts.progress)
 			show_progress(run, 0);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 500 * 1000 * 1000;
@@ -166,11 +174,14 @@ store_job(struct run *run, struct store *store, struct job *j)
 static void
 discard_job(struct job *j)
 {
-	char journal[4200];
+	static const char *const companions[] = { "-journal", "-wal", "-shm" };
+	char name[4200];
 
-	snprintf(journal, sizeof(journal), "%s-journal", j->part);
 	unlink(j->part);
-	unlink(journal);
+	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", j->part, companions[i]);
+		unlink(name);
+	}
 	reader_close(j->reader);
 	j->reader = NULL;
 }
@@ -187,7 +198,7 @@ merge_in_order(struct run *run, struct store *store)
 		pthread_mutex_unlock(&run->lock);
 		if (stop_signal)
 			return;
-		if (run->o->analysis->progress)
+		if (run->o->analysis->progress && !run->worker_opts.progress)
 			show_progress(run, 1);
 		store_job(run, store, j);
 		discard_job(j);
@@ -195,6 +206,20 @@ merge_in_order(struct run *run, struct store *store)
 		run->merged = i + 1;
 		pthread_cond_broadcast(&run->changed);
 		pthread_mutex_unlock(&run->lock);
+	}
+}
+
+/* -j 1: each file analysed, then stored, on this thread alone. */
+static void
+one_after_another(struct run *run, struct store *store, struct detect *d)
+{
+	for (size_t i = 0; i < run->njobs && !stop_signal; i++) {
+		analyse_job(run, &run->jobs[i], d);
+		if (stop_signal)
+			return;
+		store_job(run, store, &run->jobs[i]);
+		discard_job(&run->jobs[i]);
+		run->merged = i + 1;
 	}
 }
 
@@ -256,7 +281,8 @@ parallel_analyze(struct store *store, char *const *files, size_t nfiles,
 		}
 	run.jobs = make_jobs(store, files, nfiles, o);
 	run.worker_opts = *o->analysis;
-	run.worker_opts.progress = 0;
+	/* One analysis at a time shows its own progress line. */
+	run.worker_opts.progress = o->analysis->progress && nworkers == 1;
 	run.worker_opts.stop = &stop_signal;
 	/* Cores left over go to the workers' database writers. */
 	run.worker_opts.threads = (size_t)o->jobs >= 2 * nworkers ? 2 : 1;
@@ -264,17 +290,15 @@ parallel_analyze(struct store *store, char *const *files, size_t nfiles,
 	pthread_cond_init(&run.changed, NULL);
 	stop_signal = 0;
 	catch_signals(1, saved);
-	for (; started < nworkers; started++) {
+	for (; o->jobs > 1 && started < nworkers; started++) {
 		w[started].run = &run;
 		if (pthread_create(&w[started].thread, NULL, worker_main, &w[started]) != 0)
 			break;
 	}
-	if (started == 0) {     /* no thread: every file here, then the merges */
-		run.ahead = nfiles;
-		w[0].run = &run;
-		worker_main(&w[0]);
-	}
-	merge_in_order(&run, store);
+	if (started == 0)
+		one_after_another(&run, store, w[0].detect);
+	else
+		merge_in_order(&run, store);
 	pthread_mutex_lock(&run.lock);
 	pthread_cond_broadcast(&run.changed);
 	pthread_mutex_unlock(&run.lock);

@@ -372,10 +372,16 @@ prepare_file(struct store *s, enum kind kind, int64_t version, char *err, size_t
 	 * files (the sorter's, building the indices) stay files: SQLite's
 	 * in-memory ones made building c1m's indices take 6.1 s, not 4.3, and
 	 * held their runs in our memory instead of the page cache. */
-	rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+	/* A scratch store is thrown away on any failure: its rollback
+	 * journal can stay in memory and nothing needs to reach the disk
+	 * before it is copied (never WAL: no -wal and -shm files). */
+	rc = sqlite3_exec(s->db, s->scratch ? "PRAGMA journal_mode = MEMORY;"
+	    " PRAGMA synchronous = OFF; PRAGMA cache_size = -8192; PRAGMA temp_store = FILE"
+	    : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 	    " PRAGMA cache_size = -8192; PRAGMA temp_store = FILE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		return store_error(s, rc, "setting WAL mode", err, errlen);
+		return store_error(s, rc, s->scratch ? "setting up a scratch database" :
+		    "setting WAL mode", err, errlen);
 	if (kind == DB_OURS && version == STORE_SCHEMA_VERSION)
 		return 0;
 	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) == SQLITE_OK &&
@@ -476,8 +482,9 @@ roll_back_interrupted(const char *path, int busy_ms)
 	sqlite3_close(db);
 }
 
-struct store *
-store_open(const char *path, enum store_mode mode, int busy_ms, char *err, size_t errlen)
+static struct store *
+open_store(const char *path, enum store_mode mode, int busy_ms, int scratch,
+    char *err, size_t errlen)
 {
 	struct store *s;
 	int flags = mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
@@ -496,6 +503,7 @@ store_open(const char *path, enum store_mode mode, int busy_ms, char *err, size_
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->mode = mode;
+	s->scratch = scratch;
 	s->busy_ms = busy_ms;
 	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -520,25 +528,21 @@ fail:
 }
 
 struct store *
+store_open(const char *path, enum store_mode mode, int busy_ms, char *err, size_t errlen)
+{
+	return open_store(path, mode, busy_ms, 0, err, errlen);
+}
+
+struct store *
 store_open_scratch(const char *path, char *err, size_t errlen)
 {
-	struct store *s;
 	struct stat sb;
 
 	if (lstat(path, &sb) == 0) {
 		snprintf(err, errlen, "%s: exists already", path);
 		return NULL;
 	}
-	if ((s = store_open(path, STORE_WRITE, 0, err, errlen)) == NULL)
-		return NULL;
-	s->scratch = 1;
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF",
-	    NULL, NULL, NULL) != SQLITE_OK) {
-		store_error(s, sqlite3_errcode(s->db), "setting up a scratch database", err, errlen);
-		store_close(s);
-		return NULL;
-	}
-	return s;
+	return open_store(path, STORE_WRITE, 0, 1, err, errlen);
 }
 
 void
@@ -698,6 +702,16 @@ refresh_statistics(struct store *s)
 	return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
 
+int
+store_holds_rows(struct store *s)
+{
+	int64_t any = 1;
+
+	query_one(s->db, "SELECT EXISTS (SELECT 1 FROM main.flows) OR "
+	    "EXISTS (SELECT 1 FROM main.findings)", &any, NULL, 0);
+	return any != 0;
+}
+
 /* A first capture into a database that holds none is written with a
  * rollback journal instead of the WAL.  In WAL mode every page is written
  * twice, to the log and then by the checkpoint into the file, each with
@@ -711,13 +725,9 @@ refresh_statistics(struct store *s)
 static void
 leave_wal(struct store *s)
 {
-	int64_t empty = 0;
 	char mode[16] = "";
 
-	if (query_one(s->db, "SELECT NOT EXISTS (SELECT 1 FROM flows) AND "
-	    "NOT EXISTS (SELECT 1 FROM findings)", &empty, NULL, 0) != SQLITE_OK || !empty)
-		return;
-	if (s->scratch)
+	if (s->scratch || store_holds_rows(s))
 		return;
 	if (query_one(s->db, "PRAGMA main.journal_mode = DELETE", NULL, mode, sizeof(mode)) ==
 	    SQLITE_OK && strcmp(mode, "delete") == 0)

@@ -81,6 +81,11 @@ void store_close(struct store *s);
 /* The connection, for the query modules to run their own SQL on. */
 sqlite3 *store_db(struct store *s);
 
+/* Whether S holds any flow or finding (if it cannot tell, yes).  A bulk
+ * capture into an empty file builds its indices once at the end; into one
+ * that holds rows, analyze writes it apart first (parallel.h). */
+int store_holds_rows(struct store *s);
+
 /* A capture with the same path, size and mtime (or, when DIGEST is not 0,
  * the same digest) already stored: its id, else 0. */
 int64_t store_find_capture(struct store *s, const char *path, int64_t size,

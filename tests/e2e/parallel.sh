@@ -1,6 +1,7 @@
 #!/bin/sh
 # analyze -j N with several files (parallel.h) stores what -j 1 stores,
-# row for row with the same ids, and says the same: every sample and a few
+# and what writing each file straight into the database stores
+# (TCPMORTEM_NO_APART=1), row for row with the same ids, and says the same: every sample and a few
 # generated captures (reused 4-tuples, a SYN flood), a damaged file, a
 # missing one and one given twice, into an empty database and then into
 # one that holds them (--force replacing some).  A signal stops the run
@@ -53,12 +54,15 @@ files="$tmp/plain.pcap $top_srcdir/samples/anomaly-isn-reuse.pcap $tmp/reuse.pca
     $top_srcdir/samples/anomaly-port-reuse-in-time-wait.pcap $tmp/plain.pcap"
 # shellcheck disable=SC2086
 for j in 1 2 3; do run $j j$j.db $top_srcdir/samples/*.pcap $files; done
+# And each file straight into the database, row by row, as before.
+# shellcheck disable=SC2086
+TCPMORTEM_NO_APART=1 run 2 direct.db $top_srcdir/samples/*.pcap $files
 grep -q "missing.pcap" "$tmp/j1.db.out" && grep -q "exit 3" "$tmp/j1.db.out" &&
     grep -q "already analysed as capture" "$tmp/j1.db.out" || fail "j1: $(cat "$tmp/j1.db.out")"
 [ "$(sqlite3 "$tmp/j1.db" "SELECT count(*) FROM findings WHERE kind IN ('isn-reuse',
     'port-reuse-in-time-wait', 'syn-flood')")" -gt 2 ] || fail "too few findings to compare"
-same j1.db j2.db j3.db
-echo "ok: $(sqlite3 "$tmp/j1.db" "SELECT count(*) || ' captures, ' || sum(flows) FROM captures") flows: -j 1, 2 and 3 the same"
+same direct.db j1.db j2.db j3.db
+echo "ok: $(sqlite3 "$tmp/j1.db" "SELECT count(*) || ' captures, ' || sum(flows) FROM captures") flows: -j 1, 2 and 3 and each file straight in the same"
 
 # Into databases that hold flows, replacing two captures and skipping the
 # rest, then a file not stored yet.
@@ -68,11 +72,14 @@ for j in 1 2 3; do
 	run $j j$j.db --force $tmp/reuse.pcap $tmp/more.pcap $top_srcdir/samples/refused.pcap \
 	    $tmp/flood.pcap
 done
+TCPMORTEM_NO_APART=1 run 2 direct.db --force $tmp/reuse.pcap $tmp/more.pcap \
+    $top_srcdir/samples/refused.pcap $tmp/flood.pcap
 grep -q "replaces capture" "$tmp/j1.db.out" || fail "no capture replaced: $(cat "$tmp/j1.db.out")"
-same j1.db j2.db j3.db
+same direct.db j1.db j2.db j3.db
 # shellcheck disable=SC2086
 for j in 1 2; do run $j j$j.db $files "$tmp/more.pcap"; done
-same j1.db j2.db
+TCPMORTEM_NO_APART=1 run 2 direct.db $files "$tmp/more.pcap"
+same direct.db j1.db j2.db
 echo "ok: into a database that holds flows, with --force and without: the same"
 
 # Standard input among the files: one after the other, still right.
