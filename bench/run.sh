@@ -243,7 +243,7 @@ measure() {
 		[ "${rss_kb:-0}" -gt "$peak" ] && peak=$rss_kb
 		say "$name: $tool run $i/$n: $secs s, CPU $cpu s, $((rss_kb / 1024)) MiB"
 		if [ $i = 1 ] && awk -v s="$secs" -v n="$n" -v b="$budget" 'BEGIN { exit !(s * n > b) }'; then
-			n=$(awk -v s="$secs" -v b="$budget" -v r="$runs" 'BEGIN { k = int(b / s); print k < 1 ? 1 : k > r ? r : k }')
+			n=$(awk -v s="$secs" -v b="$budget" -v r="$runs" 'BEGIN { k = int(b / s); print (k < 1 ? 1 : (k > r ? r : k)) }')
 		fi
 	done
 	local med="" cmed="" got=0
