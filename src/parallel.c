@@ -162,10 +162,21 @@ static void
 store_job(struct run *run, struct store *store, struct job *j)
 {
 	const struct parallel_options *o = run->o;
+	int busy = j->status != ANALYSIS_FAILED && j->res.capture_id != 0;
+	char *path;
 
-	if (j->status != ANALYSIS_FAILED && j->res.capture_id != 0)
+	if (busy && o->analysis->progress) {
+		/* The copy takes seconds for a large capture: say so. */
+		path = output_escape(j->path);
+		fprintf(stderr, "\r%s: %llu connections read, storing them\033[K", path,
+		    (unsigned long long)j->res.info.flows);
+		free(path);
+	}
+	if (busy)
 		j->status = analysis_merge(store, j->part, o->analysis, &j->res,
 		    j->err, sizeof(j->err));
+	if (busy && o->analysis->progress)
+		fputs("\r\033[K", stderr);
 	o->done(o->ctx, j->path, j->status, j->status != ANALYSIS_FAILED ? &j->res : NULL,
 	    j->err);
 }
