@@ -192,7 +192,7 @@ analyze_apart(char **files, int nfiles, struct store *st,
 
 	if (rc < 0) {
 		cmd_error("%s", err);
-		return EXIT_USAGE;
+		return EXIT_IO;
 	}
 	if (rc > 0) {
 		cmd_error("analyze: interrupted (%s); the files stored before it stay stored",

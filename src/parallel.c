@@ -285,6 +285,10 @@ parallel_analyze(struct store *store, char *const *files, size_t nfiles,
 	size_t started = 0;
 	int rc = 0;
 
+	if (store_try_write(store, err, errlen) != 0) {
+		rc = -1;
+		goto out;
+	}
 	for (size_t i = 0; i < nworkers; i++)
 		if ((w[i].detect = detect_load(o->detect, err, errlen)) == NULL) {
 			rc = -1;

@@ -56,8 +56,9 @@ struct parallel_options {
 };
 
 /* Analyse FILES (standard input, "-", at most once) into STORE, calling
- * O->done for each in order.  0, or -1 with ERR if the workers could not
- * start (detectors refused), or the number of the signal that stopped it. */
+ * O->done for each in order.  0; -1 with ERR if STORE cannot be written
+ * (locked, read-only) or the workers could not start, before any file is
+ * read; or the number of the signal that stopped it. */
 int parallel_analyze(struct store *store, char *const *files, size_t nfiles,
     const struct parallel_options *o, char *err, size_t errlen);
 

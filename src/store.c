@@ -703,6 +703,17 @@ refresh_statistics(struct store *s)
 }
 
 int
+store_try_write(struct store *s, char *err, size_t errlen)
+{
+	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_error(s, rc, "starting a transaction", err, errlen);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return 0;
+}
+
+int
 store_holds_rows(struct store *s)
 {
 	int64_t any = 1;

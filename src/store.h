@@ -81,6 +81,13 @@ void store_close(struct store *s);
 /* The connection, for the query modules to run their own SQL on. */
 sqlite3 *store_db(struct store *s);
 
+/* Whether S may be written now: takes the write lock (waiting as long as
+ * any write would) and gives it back.  0, or -1 with ERR as the capture's
+ * first write would have said it.  For a capture analysed apart, which
+ * writes only at the end: a locked or read-only database is said at once,
+ * not after the whole file was read. */
+int store_try_write(struct store *s, char *err, size_t errlen);
+
 /* Whether S holds any flow or finding (if it cannot tell, yes).  A bulk
  * capture into an empty file builds its indices once at the end; into one
  * that holds rows, analyze writes it apart first (parallel.h). */

@@ -1227,6 +1227,28 @@ START_TEST(locked_by_another_writer_waits_then_names_it)
 }
 END_TEST
 
+/* Before a capture analysed apart is read: the lock is asked for and
+ * given back, and a writer holding it is named as a capture would. */
+START_TEST(try_write_says_locked_at_once_and_holds_nothing)
+{
+	struct store *s = open_write();
+	char err[512] = "";
+	sqlite3 *other;
+
+	ck_assert_int_eq(store_try_write(s, err, sizeof(err)), 0);
+	ck_assert_int_eq(sqlite3_open(dbpath, &other), SQLITE_OK);
+	/* It gave the lock back: another writer takes it at once. */
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_try_write(s, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "database is locked by another writer"));
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	ck_assert_int_eq(store_try_write(s, err, sizeof(err)), 0);
+	ck_assert_int_ne(sqlite3_get_autocommit(store_db(s)), 0);
+	store_close(s);
+}
+END_TEST
+
 /* Permissions do not stop root: as root, open in a child that became
  * nobody (so that the test's own cleanup keeps its privileges).  NEEDLE
  * is the error expected, or NULL when the open must succeed. */
@@ -1463,6 +1485,7 @@ store_suite(void)
 	tcase_add_test(tc, reader_rolls_back_a_killed_first_capture);
 	tcase_add_test(tc, checkpoint_then_rewrite_does_not_duplicate_flow);
 	tcase_add_test(tc, checkpoint_commits_what_was_written);
+	tcase_add_test(tc, try_write_says_locked_at_once_and_holds_nothing);
 	tcase_add_test(tc, copied_capture_takes_the_next_ids_with_its_references);
 	tcase_add_test(tc, copy_into_a_smaller_database_builds_every_index_again);
 	tcase_add_test(tc, scratch_store_has_no_flow_index_and_refuses_an_existing_file);
