@@ -80,8 +80,8 @@ flow_ended(void *ctx, struct flow *f)
 {
 	struct analysis *a = ctx;
 
-	if (f->aggregated) {
-		flow_free(f);
+	if (f->aggregated) {    /* a flood's: its memory makes the next one */
+		pipeline_recycle(a->pl, f);
 		return;
 	}
 	a->res->info.flows++;
