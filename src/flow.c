@@ -111,6 +111,23 @@ flow_alloc(size_t nslots)
 }
 
 void
+flow_prefetch(const struct flow *f)
+{
+	const struct flow_block *b = (const struct flow_block *)f;
+
+	for (size_t at = 0; at < sizeof(b->f); at += 64)
+		PREFETCH((const char *)f + at);
+	PREFETCH(b->slots);
+}
+
+void
+flow_prefetch_slots(const struct flow *f, size_t nslots)
+{
+	for (size_t i = 0; f->slots != NULL && i < nslots; i++)
+		PREFETCH(f->slots[i]);
+}
+
+void
 flow_recycle(struct flow *f, size_t nslots)
 {
 	struct flow_block *b = (struct flow_block *)f;

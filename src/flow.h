@@ -151,6 +151,14 @@ struct flow *flow_alloc(size_t nslots);
 void flow_recycle(struct flow *f, size_t nslots);
 void flow_reserve(struct flow *f, size_t nladder, size_t ntimeline[2]);
 
+/* For a flow about to be let out while others are handled (flowtab.c,
+ * the embryonic cap), in two steps a packet apart: flow_prefetch() asks
+ * for F's own lines and its slot pointers, from its address alone;
+ * flow_prefetch_slots(), once those have come, for the NSLOTS detectors'
+ * blocks they point to. */
+void flow_prefetch(const struct flow *f);
+void flow_prefetch_slots(const struct flow *f, size_t nslots);
+
 /* Whether F never came to life: no payload, no FIN, at most EMBRYO_PACKETS
  * packets, and either a server never ESTABLISHED (the SYNs, SYN-ACKs and
  * RSTs of an attempt whose third ACK was not seen) or, without any SYN seen, at most two packets.  What a SYN flood, a scan or a storm of

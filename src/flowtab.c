@@ -403,6 +403,30 @@ flowtab_remove(struct flowtab *t, struct flow *f)
 	detach(t, &f->node);
 }
 
+/* Under a flood every new SYN pushes out the oldest embryonic flow, long
+ * gone from the cache: its bucket, its lines and its detectors' slots were
+ * a fifth of the flood's time in misses.  So the next three are fetched
+ * a step apart: the third's node, the second's flow and slot pointers
+ * (from its address), the next one's bucket and slots (from those).
+ * Embryonic flows are whole: leaving the recent list takes a flow off the
+ * embryonic one (detach) before it can be packed. */
+static void
+prefetch_victims(const struct flowtab *t)
+{
+	const struct flow_node *v1 = t->embryo.head, *v2, *v3;
+
+	if (v1 == NULL)
+		return;
+	PREFETCH(&t->buckets[v1->hash & (t->nbuckets - 1)]);
+	if (t->pk != NULL)
+		flow_prefetch_slots(flow_of((struct flow_node *)v1), t->pk->nslots);
+	if ((v2 = v1->enext) == NULL)
+		return;
+	flow_prefetch(flow_of((struct flow_node *)v2));
+	if ((v3 = v2->enext) != NULL)
+		PREFETCH(v3);
+}
+
 /* Over the embryonic cap: the least recently active embryonic flow goes,
  * to be counted, not stored. */
 static void
@@ -412,6 +436,7 @@ aggregate_one(struct flowtab *t, tm_time_t now)
 	struct flow *f = flow_of(n);
 
 	detach(t, n);
+	prefetch_victims(t);
 	f->aggregated = 1;
 	t->aggregated++;
 	t->out(t->ctx, f, TM_END_EVICTED, now);
