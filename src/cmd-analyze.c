@@ -164,19 +164,17 @@ write_direct(void)
 	return v != NULL && *v != '\0';
 }
 
-/* Several files at once, if there are several, -j allows, and standard
- * input is not among them twice (it can be read only once, by one). */
+/* Files to read at once: -j's, or 1 if standard input is among them
+ * twice (it can be read only once, by one). */
 static int
-parallel_fits(char **files, int nfiles, const struct runopts *ro)
+jobs_for(char **files, int nfiles, const struct runopts *ro)
 {
 	int stdin_seen = 0;
 
-	if (nfiles < 2 || ro->analysis.threads < 2 || write_direct())
-		return 0;
 	for (int i = 0; i < nfiles; i++)
 		if (strcmp(files[i], "-") == 0 && stdin_seen++)
-			return 0;
-	return 1;
+			return 1;
+	return ro->analysis.threads;
 }
 
 static int
@@ -184,7 +182,7 @@ analyze_apart(char **files, int nfiles, struct store *st,
     const struct detect_options *dopt, struct runopts *ro)
 {
 	struct parallel_status ps = { .ro = ro, .status = EXIT_OK };
-	struct parallel_options po = { .jobs = ro->analysis.threads,
+	struct parallel_options po = { .jobs = jobs_for(files, nfiles, ro),
 	    .db_path = cmd_db_path(ro->db), .detect = dopt, .analysis = &ro->analysis,
 	    .done = parallel_done, .ctx = &ps };
 	char err[512];
@@ -228,16 +226,21 @@ run(char **files, int nfiles, struct runopts *ro)
 	rec = recover_open(cmd_db_path(ro->db));
 	cmd_recover(rec, st, cmd_db_path(ro->db), ro->quiet);
 	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
-	if (parallel_fits(files, nfiles, ro))
+	if (nfiles > 1 && jobs_for(files, nfiles, ro) > 1 && !write_direct())
 		status = analyze_apart(files, nfiles, st, &dopt, ro);
 	else
-		for (int i = 0; i < nfiles && status <= EXIT_IO; i++)
-			/* Into a database that holds rows, a capture is written
-			 * apart and then copied in (parallel.h): its indices are
-			 * kept up to date in one pass, not row by row. */
-			status = worst(status, store_holds_rows(st) && !write_direct() ?
-			    analyze_apart(&files[i], 1, st, &dopt, ro) :
-			    analyze_one(files[i], st, d, ro));
+		for (int i = 0; i < nfiles; i++) {
+			/* Into a database that holds rows, the captures are
+			 * written apart and then copied in (parallel.h): the
+			 * indices are kept up to date in one pass, not row by
+			 * row.  A first one into an empty file goes straight in. */
+			if (store_holds_rows(st) && !write_direct()) {
+				status = worst(status, analyze_apart(&files[i], nfiles - i, st,
+				    &dopt, ro));
+				break;
+			}
+			status = worst(status, analyze_one(files[i], st, d, ro));
+		}
 	store_close(st);
 	recover_close(rec);     /* only now: see recover.h */
 	detect_free(d);
