@@ -5,9 +5,10 @@
  * transaction; a file already stored is skipped.  With -j 2 or more and
  * several files, they are read at once (parallel.h) and stored in the
  * order given, with the same result; into a database that holds rows, a
- * file is written apart first and copied in (parallel.h too).  The exit status is the worst of
- * the files': damage is 1, a file or database that cannot be opened or
- * written is 3; a signal that stopped a parallel run is 128 + its number.
+ * file is written apart first and copied in (parallel.h too).  The exit
+ * status is the worst of the files': damage is 1, a file or database that
+ * cannot be opened or written is 3; a signal that stopped a run of
+ * several files is 128 + its number.
  */
 #include "config.h"
 

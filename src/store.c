@@ -375,10 +375,12 @@ prepare_file(struct store *s, enum kind kind, int64_t version, char *err, size_t
 	/* A scratch store is thrown away on any failure: its rollback
 	 * journal can stay in memory and nothing needs to reach the disk
 	 * before it is copied (never WAL: no -wal and -shm files). */
-	rc = sqlite3_exec(s->db, s->scratch ? "PRAGMA journal_mode = MEMORY;"
-	    " PRAGMA synchronous = OFF; PRAGMA cache_size = -8192; PRAGMA temp_store = FILE"
-	    : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	    " PRAGMA cache_size = -8192; PRAGMA temp_store = FILE", NULL, NULL, NULL);
+	rc = sqlite3_exec(s->db, s->scratch ?
+	    "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF" :
+	    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "PRAGMA cache_size = -8192; PRAGMA temp_store = FILE",
+		    NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return store_error(s, rc, s->scratch ? "setting up a scratch database" :
 		    "setting WAL mode", err, errlen);
