@@ -207,6 +207,15 @@ flow_is_closing(const struct flow *f)
 	    f->rst_from[TM_CLIENT] || f->rst_from[TM_SERVER];
 }
 
+int
+flow_has_closed(const struct flow *f)
+{
+	for (int s = 0; s < 2; s++)
+		if (f->v.ep[s].state != TM_CLOSED && f->v.ep[s].state != TM_TIME_WAIT)
+			return 0;
+	return 1;
+}
+
 void
 flow_free(struct flow *f)
 {

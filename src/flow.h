@@ -170,6 +170,11 @@ int flow_is_embryonic(const struct flow *f);
  * time (the flow table packs the first sooner). */
 int flow_is_closing(const struct flow *f);
 
+/* Whether F has closed: each endpoint CLOSED or in TIME-WAIT.  Nothing
+ * but a straggler (a FIN sent again because its ACK was lost) is still to
+ * come, so the flow table packs it at once instead of after a second. */
+int flow_has_closed(const struct flow *f);
+
 /* Free F and everything it owns (not the detectors' slots: the detector
  * host empties those at flow end). */
 void flow_free(struct flow *f);

@@ -453,7 +453,7 @@ relieve(struct flowtab *t, const struct flow *keep)
 	while (over_budget(t) && (n = t->stage[RECENT].head) != NULL &&
 	    n != &keep->node && !n->embryonic) {
 		detach(t, n);
-		attach(t, quiet_node(t, flow_of(n)), SETTLING);
+		attach(t, n->packed ? n : quiet_node(t, flow_of(n)), SETTLING);
 	}
 }
 
@@ -474,6 +474,11 @@ flowtab_touch(struct flowtab *t, struct flow *f)
 				aggregate_one(t, f->v.last_ts);
 		}
 	}
+	if (t->pk != NULL && !n->embryonic && flow_has_closed(f)) {
+		detach(t, n);   /* packed in its place, the tail of the list */
+		attach(t, quiet_node(t, f), RECENT);
+		return;
+	}
 	relieve(t, f);
 }
 
@@ -489,7 +494,7 @@ flowtab_expire(struct flowtab *t, tm_time_t now)
 
 			detach(t, n);
 			if (s == RECENT) {      /* its fate is decided at the grace */
-				attach(t, settling_node(t, flow_of(n)), SETTLING);
+				attach(t, n->packed ? n : settling_node(t, flow_of(n)), SETTLING);
 				continue;
 			}
 			if (n->packed && now < n->quiet_until && !last) {

@@ -25,8 +25,10 @@
  * marked aggregated, for the caller to count instead of storing.  Memory
  * under a flood then stays bounded by the cap, not by the flood.
  *
- * With packing on (flowtab_set_packing), a closing flow (flow_is_closing)
- * is packed (flowpack.h) when it leaves the recent list, an open one when
+ * With packing on (flowtab_set_packing), a flow that has closed
+ * (flow_has_closed) is packed (flowpack.h) at its last packet, in its
+ * place on the recent list; a closing one (flow_is_closing) when it
+ * leaves the recent list, an open one when
  * it leaves the settling list: the waiting and idle lists hold packed
  * flows, most of a busy capture's, at a fifth of the memory.  With more
  * whole flows than max_whole, the least recently active of the recent
@@ -100,7 +102,9 @@ void flowtab_insert(struct flowtab *t, struct flow *f);
 void flowtab_remove(struct flowtab *t, struct flow *f);
 
 /* F just saw a packet at its v.last_ts: move it to the active tail (and,
- * while it is embryonic, to the embryonic list's). */
+ * while it is embryonic, to the embryonic list's).  With packing on, a
+ * flow that has closed (flow_has_closed) is packed there at once: F is
+ * then gone, and the caller must not use it after this call. */
 void flowtab_touch(struct flowtab *t, struct flow *f);
 
 /* Hand out every flow whose time has come at capture time NOW. */

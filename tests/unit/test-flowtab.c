@@ -61,19 +61,22 @@ teardown(void)
 	flowtab_free(tab);
 }
 
-/* Feed P to its flow, making the flow if it is new. */
+/* Feed P to its flow, making the flow if it is new; the flow, or NULL
+ * if the table packed it (a closed one, when packing: flowtab_touch). */
 static struct flow *
 feed(struct packet p)
 {
 	struct flow *f = flowtab_lookup(tab, &p);
+	int packed;
 
 	if (f == NULL) {
 		f = flow_new(&p, pkt_frame, nslots);
 		flowtab_insert(tab, f);
 	}
 	flow_segment(f, &p, &prof, NULL);
+	packed = nslots > 0 && !flow_is_embryonic(f) && flow_has_closed(f);
 	flowtab_touch(tab, f);
-	return f;
+	return packed ? NULL : f;
 }
 
 START_TEST(both_directions_find_the_same_flow)
@@ -295,8 +298,9 @@ teardown_packing(void)
 	flowpack_release(&pack);
 }
 
-/* A closed connection on client port PORT from T, its slots set. */
-static struct flow *
+/* A connection on client port PORT from T, closed with FINs, its slots
+ * set before its last ACK, which has the table pack it. */
+static void
 closed_connection(int port, double t)
 {
 	struct flow *f = feed_port(pkt_at(C, SYN, 1000, 0, 0, t), port);
@@ -307,12 +311,22 @@ closed_connection(int port, double t)
 	feed_port(pkt_at(S, ACK, 5001, 1101, 0, t + 0.04), port);
 	feed_port(pkt_at(C, FIN | ACK, 1101, 5001, 0, t + 0.5), port);
 	feed_port(pkt_at(S, FIN | ACK, 5001, 1102, 0, t + 0.51), port);
-	feed_port(pkt_at(C, ACK, 1102, 5002, 0, t + 0.52), port);
+	ck_assert(!flow_has_closed(f));         /* the server in LAST-ACK */
 	f->slots[0] = malloc(slot_size[0]);
 	for (uint32_t i = 0; i < slot_size[0]; i++)
 		((uint8_t *)f->slots[0])[i] = (uint8_t)(i * 7 + port);
 	f->slots[1] = (void *)(uintptr_t)0x51;  /* a marker, as synflood's */
-	return f;
+	feed_port(pkt_at(C, ACK, 1102, 5002, 0, t + 0.52), port);
+}
+
+/* The flow on client port PORT, looked up (unpacked, if it was packed). */
+static struct flow *
+flow_on(int port)
+{
+	struct packet p = pkt_at(S, ACK, 5002, 1102, 0, 3);
+
+	p.dport = (uint16_t)port;
+	return flowtab_lookup(tab, &p);
 }
 
 /* Everything of F that a result is made of, to compare. */
@@ -346,15 +360,17 @@ take_image(struct image *im, const struct flow *f)
 START_TEST(a_packed_flow_comes_back_whole)
 {
 	struct image before, after;
-	struct flow *f = closed_connection(40001, 0);
-	struct packet p = pkt_at(S, ACK, 5002, 1102, 0, 3);
+	struct flow *f;
 
+	closed_connection(40001, 0);
+	ck_assert_uint_eq(flowtab_packs(tab), 1);       /* at its last packet */
+	f = flow_on(40001);
+	ck_assert_ptr_nonnull(f);
 	take_image(&before, f);
-	flowtab_expire(tab, SEC(1.6));
-	ck_assert_uint_eq(flowtab_packs(tab), 1);
+	flowtab_expire(tab, SEC(1.6));                  /* closing: packed again */
+	ck_assert_uint_eq(flowtab_packs(tab), 2);
 	ck_assert_int_eq(flowtab_count(tab), 1);
-	p.dport = 40001;
-	f = flowtab_lookup(tab, &p);
+	f = flow_on(40001);
 	ck_assert_ptr_nonnull(f);
 	take_image(&after, f);
 	ck_assert_mem_eq(&before, &after, sizeof(before));
@@ -400,16 +416,17 @@ START_TEST(a_spilled_flow_comes_back_whole)
 	char err[256];
 	struct flow *f;
 	struct flow_node *n;
-	struct packet p = pkt_at(S, ACK, 5002, 1102, 0, 3);
 
 	pack.spill = spill_open("/tmp", err, sizeof(err));
 	ck_assert_msg(pack.spill != NULL, "%s", err);
-	f = closed_connection(40001, 0);
+	closed_connection(40001, 0);
+	ck_assert_uint_eq(spill_records(pack.spill), 1);
+	f = flow_on(40001);
+	ck_assert_uint_eq(spill_records(pack.spill), 0);
 	take_image(&before, f);
 	flowtab_expire(tab, SEC(1.6));
 	ck_assert_uint_eq(spill_records(pack.spill), 1);
-	p.dport = 40001;
-	f = flowtab_lookup(tab, &p);
+	f = flow_on(40001);
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(spill_records(pack.spill), 0);
 	flowtab_remove(tab, f);                 /* packed by hand from here */
@@ -509,6 +526,41 @@ START_TEST(packed_flows_past_their_quiet_time_are_asked)
 	flowtab_expire(tab, SEC(10));
 	ck_assert_int_eq(out_count, 0);
 	ck_assert_uint_eq(flowtab_packs(tab), 2);     /* unpacked, asked, packed */
+}
+END_TEST
+
+/* A connection is packed at the packet that closes it (nothing but a
+ * straggler is still to come); one closing is not, nor one reset while
+ * it is embryonic (its own cap bounds it).  A straggler brings the
+ * closed one back, and it is packed again at once. */
+START_TEST(a_flow_is_packed_at_the_packet_that_closes_it)
+{
+	struct flow *f;
+
+	feed_port(pkt_at(C, SYN, 1000, 0, 0, 0), 40040);
+	feed_port(pkt_at(S, RST | ACK, 0, 1001, 0, 0.01), 40040);
+	ck_assert_uint_eq(flowtab_packs(tab), 0);       /* refused, embryonic */
+	feed_port(pkt_at(C, SYN, 1000, 0, 0, 0), 40041);
+	feed_port(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.01), 40041);
+	feed_port(pkt_at(C, ACK, 1001, 5001, 0, 0.02), 40041);
+	f = feed_port(pkt_at(C, FIN | ACK, 1001, 5001, 0, 0.03), 40041);
+	ck_assert(flow_is_closing(f) && !flow_has_closed(f));
+	ck_assert_uint_eq(flowtab_packs(tab), 0);       /* half closed */
+	closed_connection(40042, 0);
+	ck_assert_uint_eq(flowtab_packs(tab), 1);
+	ck_assert_int_eq(flowtab_count(tab), 3);
+	/* The server's FIN again: the ACK of it was lost, LAST-ACK again. */
+	f = feed_port(pkt_at(S, FIN | ACK, 5001, 1102, 0, 0.9), 40042);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->v.ep[TM_SERVER].state, TM_LAST_ACK);
+	ck_assert_uint_eq(flowtab_packs(tab), 1);
+	ck_assert_ptr_null(feed_port(pkt_at(C, ACK, 1102, 5002, 0, 0.91), 40042));
+	ck_assert_uint_eq(flowtab_packs(tab), 2);
+	f = flow_on(40042);
+	ck_assert_uint_eq(f->packets, 10);
+	ck_assert_int_eq(f->v.ep[TM_CLIENT].state, TM_TIME_WAIT);
+	ck_assert_int_eq(f->v.ep[TM_SERVER].state, TM_CLOSED);
+	ck_assert_int_eq(out_count, 0);
 }
 END_TEST
 
@@ -615,6 +667,7 @@ main(void)
 	tcase_add_test(tc, packed_flows_leave_on_time_and_whole);
 	tcase_add_test(tc, packed_flows_move_on_unread_until_their_timer);
 	tcase_add_test(tc, packed_flows_past_their_quiet_time_are_asked);
+	tcase_add_test(tc, a_flow_is_packed_at_the_packet_that_closes_it);
 	tcase_add_test(tc, open_flows_are_packed_later_than_closing_ones);
 	tcase_add_test(tc, the_budget_of_whole_flows_packs_the_stalest_early);
 	tcase_add_test(tc, foreach_visits_packed_flows_in_place);
