@@ -779,12 +779,16 @@ START_TEST(first_capture_into_empty_file_skips_the_wal)
 	uint64_t base;
 	int64_t cap;
 
+	ck_assert_int_eq(sql_int(store_db(s), "PRAGMA cache_size"), -8192);
 	ci.bulk = 1;
 	cap = begin(s, &ci, &base);
 	ck_assert_str_eq(journal_mode(s), "delete");
+	/* Rows appended, indices built at the end: a small cache meanwhile. */
+	ck_assert_int_eq(sql_int(store_db(s), "PRAGMA cache_size"), -2048);
 	write_many(s, cap, base, 3000);
 	ci.status = "complete";
 	end(s, cap, &ci);
+	ck_assert_int_eq(sql_int(store_db(s), "PRAGMA cache_size"), -8192);
 	ck_assert_str_eq(journal_mode(s), "wal");
 	ck_assert(!journal_left());
 	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), 3000);
@@ -1075,7 +1079,8 @@ START_TEST(copy_into_a_smaller_database_builds_every_index_again)
 END_TEST
 
 /* A scratch store is for one capture, never read by anyone else: no index
- * on flows, no journal on disk, and never an existing file. */
+ * on flows, no journal on disk, a small cache (rows only appended), and
+ * never an existing file. */
 START_TEST(scratch_store_has_no_flow_index_and_refuses_an_existing_file)
 {
 	char part[160], err[512] = "";
@@ -1095,6 +1100,7 @@ START_TEST(scratch_store_has_no_flow_index_and_refuses_an_existing_file)
 	p = store_open_scratch(part, err, sizeof(err));
 	ck_assert_msg(p != NULL, "%s", err);
 	ck_assert_str_eq(sql_text(store_db(p), "PRAGMA journal_mode"), "memory");
+	ck_assert_int_eq(sql_int(store_db(p), "PRAGMA cache_size"), -2048);
 	store_close(p);
 }
 END_TEST
