@@ -32,7 +32,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPILL_SEGMENT (4u << 20)
+/* The segment being filled is all the file costs in memory: 1 MiB wrote
+ * c10k as fast as 4 MiB, in 3 MiB less. */
+#define SPILL_SEGMENT (1u << 20)
 /* Larger records are refused: the caller keeps them. */
 #define SPILL_MAX_RECORD (SPILL_SEGMENT / 8)
 
