@@ -75,21 +75,22 @@ struct flow_events {
 /* A connection's place in the flow table (flowtab.c).  A flow that has
  * gone quiet may be packed (flowpack.h): the node is then all that is left
  * of it in plain form, with what the table needs to find, order and
- * expire it without unpacking. */
+ * expire it without unpacking.  A busy capture holds a hundred thousand
+ * such nodes (connections in TIME-WAIT), so the node is kept to a cache
+ * line: of the 4-tuple it keeps only the 64-bit hash, and the table
+ * checks the tuple itself once the flow is unpacked. */
 struct flow_node {
 	struct flow_node *hnext;
 	struct flow_node *lprev, *lnext;
-	struct flow_node *eprev, *enext; /* the embryonic list, when on it */
 	tm_time_t last_ts;      /* the flow's v.last_ts, as of its last touch */
 	tm_time_t quiet_until;  /* packed: flowtab_quiet_until_fn's answer */
 	uint64_t id;            /* the flow's v.id */
-	uint32_t hash;
+	uint64_t hash;          /* of the 4-tuple, either direction */
 	uint8_t list;
 	uint8_t embryonic;      /* on the embryonic list */
 	uint8_t packed;         /* a packed flow (flowpack.h), not a struct flow */
 	uint8_t stored;         /* packed: the flow's stored */
-	uint16_t port[2];       /* the 4-tuple, as v.port and v.addr */
-	struct tm_addr addr[2];
+	uint32_t packed_len;    /* packed: the length of its bytes (flowpack.c) */
 };
 
 struct flow {
@@ -131,6 +132,7 @@ struct flow {
 	uint64_t packets, bytes;
 	void **slots;           /* one per detector, owned by the detector host */
 	struct flow_node node;  /* its place in the flow table */
+	struct flow_node *eprev, *enext; /* the table's embryonic list, when on it */
 	uint8_t aggregated;     /* left under the embryonic cap: counted, not stored */
 	uint8_t stored;         /* written at least once (live checkpoints) */
 };

@@ -9,7 +9,7 @@
  * timer needs it again:
  *
  *   struct flow (live) ──quiet──> struct flow_packed ──packet/timer──> struct flow
- *        node: key, links              node + bytes                    the same bytes
+ *        node: hash, links             node + bytes                    the same bytes
  *
  * Unpacking gives back the same flow, byte for byte where it matters (the
  * unit tests compare; tests/e2e/jobs.sh compares whole databases with
@@ -49,10 +49,10 @@ struct flowpack {
 };
 
 /* F packed (F is freed, its slots' blocks too where packed).  The node
- * keeps F's key, id, last activity and table state; its links are
- * cleared for the table to set.  A closing flow's bytes go to PK's spill
- * file when it has one (and takes them): the node is then all F costs in
- * memory, about 130 bytes. */
+ * keeps the hash of F's 4-tuple, its id, last activity and table state;
+ * its links are cleared for the table to set.  A closing flow's bytes go
+ * to PK's spill file when it has one (and takes them): the node is then
+ * all F costs in memory, 72 bytes. */
 struct flow_node *flowpack_pack(struct flow *f, struct flowpack *pk);
 
 /* The flow packed in N (N is freed), with a fresh node.  A spill file

@@ -61,12 +61,18 @@ endpoint_hash(const struct tm_addr *a, uint16_t port)
 	return mix64(w[0] ^ mix64(w[1] ^ ((uint64_t)port << 8 | a->family)));
 }
 
-static uint32_t
+/* A build for the tests (test-flowtab-collide) keeps a few bits only, so
+ * that every chain is full of flows whose hashes are equal. */
+#ifndef TUPLE_HASH_MASK
+#define TUPLE_HASH_MASK UINT64_MAX
+#endif
+
+static uint64_t
 tuple_hash(const struct tm_addr *a, uint16_t pa, const struct tm_addr *b, uint16_t pb)
 {
 	uint64_t x = endpoint_hash(a, pa), y = endpoint_hash(b, pb);
 
-	return (uint32_t)mix64((x < y ? x : y) * 31 + (x < y ? y : x));
+	return mix64((x < y ? x : y) * 31 + (x < y ? y : x)) & TUPLE_HASH_MASK;
 }
 
 /* --- lists -------------------------------------------------------------- */
@@ -97,21 +103,41 @@ list_append(struct list *l, struct flow_node *n)
 	l->tail = n;
 }
 
-/* The embryonic list links through eprev/enext. */
+/* Insert N into L after AFTER (NULL: at the head). */
+static void
+list_insert_after(struct list *l, struct flow_node *after, struct flow_node *n)
+{
+	n->lprev = after;
+	n->lnext = after != NULL ? after->lnext : l->head;
+	if (n->lnext)
+		n->lnext->lprev = n;
+	else
+		l->tail = n;
+	if (after)
+		after->lnext = n;
+	else
+		l->head = n;
+}
+
+/* The embryonic list links flows through their eprev/enext (embryonic
+ * flows are never packed). */
 static void
 embryo_unlink(struct flowtab *t, struct flow_node *n)
 {
+	struct flow *f;
+
 	if (!n->embryonic)
 		return;
-	if (n->eprev)
-		n->eprev->enext = n->enext;
+	f = flow_of(n);
+	if (f->eprev)
+		flow_of(f->eprev)->enext = f->enext;
 	else
-		t->embryo.head = n->enext;
-	if (n->enext)
-		n->enext->eprev = n->eprev;
+		t->embryo.head = f->enext;
+	if (f->enext)
+		flow_of(f->enext)->eprev = f->eprev;
 	else
-		t->embryo.tail = n->eprev;
-	n->eprev = n->enext = NULL;
+		t->embryo.tail = f->eprev;
+	f->eprev = f->enext = NULL;
 	n->embryonic = 0;
 	t->nembryo--;
 }
@@ -119,10 +145,12 @@ embryo_unlink(struct flowtab *t, struct flow_node *n)
 static void
 embryo_append(struct flowtab *t, struct flow_node *n)
 {
-	n->enext = NULL;
-	n->eprev = t->embryo.tail;
+	struct flow *f = flow_of(n);
+
+	f->enext = NULL;
+	f->eprev = t->embryo.tail;
 	if (t->embryo.tail)
-		t->embryo.tail->enext = n;
+		flow_of(t->embryo.tail)->enext = n;
 	else
 		t->embryo.head = n;
 	t->embryo.tail = n;
@@ -268,13 +296,13 @@ addr_same(const struct tm_addr *a, const struct tm_addr *b)
 	    memcmp(a->bytes, b->bytes, a->family == 6 ? 16 : 4) == 0;
 }
 
-/* Whether P is of N's 4-tuple, in either direction. */
+/* Whether P is of F's 4-tuple, in either direction. */
 static int
-node_matches(const struct flow_node *n, const struct packet *p)
+flow_matches(const struct flow *f, const struct packet *p)
 {
 	for (int s = 0; s < 2; s++)
-		if (p->sport == n->port[s] && p->dport == n->port[!s] &&
-		    addr_same(&p->src, &n->addr[s]) && addr_same(&p->dst, &n->addr[!s]))
+		if (p->sport == f->v.port[s] && p->dport == f->v.port[!s] &&
+		    addr_same(&p->src, &f->v.addr[s]) && addr_same(&p->dst, &f->v.addr[!s]))
 			return 1;
 	return 0;
 }
@@ -300,14 +328,14 @@ attach(struct flowtab *t, struct flow_node *n, int stage)
 		t->peak = t->count;
 }
 
-uint32_t
+uint64_t
 flowtab_hash(const struct packet *p)
 {
 	return tuple_hash(&p->src, p->sport, &p->dst, p->dport);
 }
 
 void
-flowtab_prefetch_bucket(const struct flowtab *t, uint32_t hash)
+flowtab_prefetch_bucket(const struct flowtab *t, uint64_t hash)
 {
 	PREFETCH(&t->buckets[hash & (t->nbuckets - 1)]);
 }
@@ -321,7 +349,7 @@ flowtab_prefetch_bucket(const struct flowtab *t, uint32_t hash)
 #define PREFETCH_FLOW_LINES 4
 
 void
-flowtab_prefetch_flow(const struct flowtab *t, uint32_t hash)
+flowtab_prefetch_flow(const struct flowtab *t, uint64_t hash)
 {
 	const struct flow_node *n = t->buckets[hash & (t->nbuckets - 1)];
 
@@ -343,19 +371,47 @@ flowtab_lookup(struct flowtab *t, const struct packet *p)
 	return flowtab_lookup_hashed(t, p, flowtab_hash(p));
 }
 
+/* N, packed and taken out of the table, unpacked into F but not P's flow
+ * after all (their hashes were equal): F packed again, in N's place. */
+static void
+put_back(struct flowtab *t, struct flow *f, int stage, struct flow_node *after)
+{
+	struct flow_node *n = quiet_node(t, f);
+
+	hash_link(t, n);
+	n->list = (uint8_t)stage;
+	list_insert_after(&t->stage[stage], after, n);
+	t->count++;
+}
+
 struct flow *
-flowtab_lookup_hashed(struct flowtab *t, const struct packet *p, uint32_t h)
+flowtab_lookup_hashed(struct flowtab *t, const struct packet *p, uint64_t h)
 {
 	struct flow *f;
 
-	for (struct flow_node *n = t->buckets[h & (t->nbuckets - 1)]; n != NULL; n = n->hnext) {
-		if (n->hash != h || !node_matches(n, p))
+	for (struct flow_node *n = t->buckets[h & (t->nbuckets - 1)], *next; n != NULL; n = next) {
+		struct flow_node *after;
+		int stage;
+
+		next = n->hnext;
+		if (n->hash != h)
 			continue;
-		if (!n->packed)
-			return flow_of(n);
-		/* Back to life: the caller touches or removes it next. */
+		if (!n->packed) {
+			if (flow_matches(flow_of(n), p))
+				return flow_of(n);
+			continue;
+		}
+		/* The hash is all a packed node has of its 4-tuple.  Back to
+		 * life if it is P's: the caller touches or removes it next. */
+		after = n->lprev;
+		stage = n->list;
 		detach(t, n);
 		f = unpacked(t, n);
+		if (!flow_matches(f, p)) {
+			put_back(t, f, stage, after);
+			t->packs--;     /* the same bytes again: no new pack */
+			continue;
+		}
 		attach(t, &f->node, RECENT);
 		return f;
 	}
@@ -383,10 +439,6 @@ flowtab_insert(struct flowtab *t, struct flow *f)
 {
 	struct flow_node *n = &f->node;
 
-	for (int s = 0; s < 2; s++) {
-		n->addr[s] = f->v.addr[s];
-		n->port[s] = f->v.port[s];
-	}
 	n->id = f->v.id;
 	n->last_ts = f->v.last_ts;
 	n->hash = tuple_hash(&f->v.addr[0], f->v.port[0], &f->v.addr[1], f->v.port[1]);
@@ -413,17 +465,17 @@ flowtab_remove(struct flowtab *t, struct flow *f)
 static void
 prefetch_victims(const struct flowtab *t)
 {
-	const struct flow_node *v1 = t->embryo.head, *v2, *v3;
+	struct flow_node *v1 = t->embryo.head, *v2, *v3;
 
 	if (v1 == NULL)
 		return;
 	PREFETCH(&t->buckets[v1->hash & (t->nbuckets - 1)]);
 	if (t->pk != NULL)
-		flow_prefetch_slots(flow_of((struct flow_node *)v1), t->pk->nslots);
-	if ((v2 = v1->enext) == NULL)
+		flow_prefetch_slots(flow_of(v1), t->pk->nslots);
+	if ((v2 = flow_of(v1)->enext) == NULL)
 		return;
-	flow_prefetch(flow_of((struct flow_node *)v2));
-	if ((v3 = v2->enext) != NULL)
+	flow_prefetch(flow_of(v2));
+	if ((v3 = flow_of(v2)->enext) != NULL)
 		PREFETCH(v3);
 }
 
@@ -538,22 +590,6 @@ flowtab_drain(struct flowtab *t, enum tm_end_reason why, tm_time_t now)
 	free(all);
 }
 
-/* Insert N into L after AFTER (NULL: at the head). */
-static void
-list_insert_after(struct list *l, struct flow_node *after, struct flow_node *n)
-{
-	n->lprev = after;
-	n->lnext = after != NULL ? after->lnext : l->head;
-	if (n->lnext)
-		n->lnext->lprev = n;
-	else
-		l->tail = n;
-	if (after)
-		after->lnext = n;
-	else
-		l->head = n;
-}
-
 /* FN on the flow packed in N, which keeps its place in its list. */
 static void
 visit_packed(struct flowtab *t, struct flow_node *n, void (*fn)(void *ctx, struct flow *f),
@@ -566,11 +602,7 @@ visit_packed(struct flowtab *t, struct flow_node *n, void (*fn)(void *ctx, struc
 	detach(t, n);
 	f = unpacked(t, n);
 	fn(ctx, f);
-	n = quiet_node(t, f);
-	hash_link(t, n);
-	n->list = (uint8_t)stage;
-	list_insert_after(&t->stage[stage], after, n);
-	t->count++;
+	put_back(t, f, stage, after);
 }
 
 void

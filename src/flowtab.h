@@ -90,10 +90,10 @@ struct flow *flowtab_lookup(struct flowtab *t, const struct packet *p);
  * flowtab_hash) a few packets ahead, its flow (flowtab_prefetch_flow) one
  * or two ahead, then flowtab_lookup_hashed() finds both in the cache.
  * Hints only: nothing changes. */
-uint32_t flowtab_hash(const struct packet *p);
-void flowtab_prefetch_bucket(const struct flowtab *t, uint32_t hash);
-void flowtab_prefetch_flow(const struct flowtab *t, uint32_t hash);
-struct flow *flowtab_lookup_hashed(struct flowtab *t, const struct packet *p, uint32_t hash);
+uint64_t flowtab_hash(const struct packet *p);
+void flowtab_prefetch_bucket(const struct flowtab *t, uint64_t hash);
+void flowtab_prefetch_flow(const struct flowtab *t, uint64_t hash);
+struct flow *flowtab_lookup_hashed(struct flowtab *t, const struct packet *p, uint64_t hash);
 
 /* Insert a new flow (made by flow_new). */
 void flowtab_insert(struct flowtab *t, struct flow *f);

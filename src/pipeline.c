@@ -43,7 +43,7 @@ struct pipeline {
 	int lookahead;                  /* hold packets back (pipeline_options) */
 	struct waiting_packet {
 		struct packet p;
-		uint32_t hash;
+		uint64_t hash;
 	} ahead[LOOKAHEAD];             /* a ring: the oldest at next_out */
 	unsigned next_out, nahead;
 };
@@ -128,7 +128,7 @@ flow_create(struct pipeline *pl, const struct packet *p)
 }
 
 static void
-process(struct pipeline *pl, const struct packet *p, uint32_t hash)
+process(struct pipeline *pl, const struct packet *p, uint64_t hash)
 {
 	struct flow *f = flowtab_lookup_hashed(pl->tab, p, hash);
 
@@ -186,7 +186,7 @@ clock_advance(struct pipeline *pl, tm_time_t ts)
 }
 
 static void
-handle(struct pipeline *pl, const struct packet *p, uint32_t hash)
+handle(struct pipeline *pl, const struct packet *p, uint64_t hash)
 {
 	clock_advance(pl, p->ts);
 	process(pl, p, hash);
@@ -207,7 +207,7 @@ void
 pipeline_packet(struct pipeline *pl, const struct packet *p)
 {
 	struct waiting_packet *w;
-	uint32_t hash = flowtab_hash(p);
+	uint64_t hash = flowtab_hash(p);
 
 	if (!pl->lookahead) {
 		handle(pl, p, hash);

@@ -608,6 +608,47 @@ START_TEST(the_budget_of_whole_flows_packs_the_stalest_early)
 }
 END_TEST
 
+/* Packed flows keep only the hash of their 4-tuple; flows whose hashes
+ * are equal (every few, in test-flowtab-collide, which keeps two bits of
+ * it) are told apart once unpacked, and a lookup finds its own. */
+START_TEST(packed_flows_with_equal_hashes_are_told_apart)
+{
+	for (int i = 0; i < 12; i++)
+		closed_connection(40100 + i, i * 0.01);
+	ck_assert_uint_eq(flowtab_packs(tab), 12);
+	for (int i = 0; i < 12; i += 3) {
+		struct flow *f = flow_on(40100 + i);
+
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(f->v.port[TM_CLIENT], 40100 + i);
+		ck_assert_uint_eq(f->nladder, 8);
+		ck_assert_int_eq(((uint8_t *)f->slots[0])[1], (uint8_t)(7 + 40100 + i));
+	}
+	ck_assert_int_eq(flowtab_count(tab), 12);
+	ck_assert_uint_eq(flowtab_packs(tab), 12);
+}
+END_TEST
+
+/* A lookup that finds no flow puts every flow it unpacked on the way
+ * back, packed, in its place: they still leave in the order they went
+ * quiet, and whole. */
+START_TEST(a_lookup_that_finds_none_puts_them_back_in_place)
+{
+	for (int i = 0; i < 12; i++)
+		closed_connection(40100 + i, i * 0.01);
+	ck_assert_ptr_null(flow_on(40099));
+	ck_assert_ptr_null(flow_on(40200));
+	ck_assert_int_eq(flowtab_count(tab), 12);
+	ck_assert_uint_eq(flowtab_packs(tab), 12);
+	flowtab_expire(tab, SEC(130));
+	ck_assert_int_eq(out_count, 12);
+	for (int i = 0; i < 12; i++)
+		ck_assert_uint_eq(out_ladder[i], 8);
+	for (int i = 1; i < 12; i++)
+		ck_assert_uint_lt(out_ids[i - 1], out_ids[i]);
+}
+END_TEST
+
 static int visits, visited_whole;
 
 static void
@@ -671,6 +712,8 @@ main(void)
 	tcase_add_test(tc, open_flows_are_packed_later_than_closing_ones);
 	tcase_add_test(tc, the_budget_of_whole_flows_packs_the_stalest_early);
 	tcase_add_test(tc, foreach_visits_packed_flows_in_place);
+	tcase_add_test(tc, packed_flows_with_equal_hashes_are_told_apart);
+	tcase_add_test(tc, a_lookup_that_finds_none_puts_them_back_in_place);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
