@@ -41,7 +41,7 @@ struct reader_options {
 	                         * as delivered, so a file read through a filter
 	                         * is not numbered as Wireshark numbers it. */
 	const char *write_path; /* live: also write raw packets here; may be NULL */
-	size_t stdio_buffer;    /* offline: stdio buffer size (0 = 1 MiB) */
+	size_t stdio_buffer;    /* offline: stdio buffer size (0 = 256 KiB) */
 };
 
 /* Open a capture file (PATH "-" = standard input).  Returns NULL and

@@ -784,7 +784,7 @@ START_TEST(first_capture_into_empty_file_skips_the_wal)
 	cap = begin(s, &ci, &base);
 	ck_assert_str_eq(journal_mode(s), "delete");
 	/* Rows appended, indices built at the end: a small cache meanwhile. */
-	ck_assert_int_eq(sql_int(store_db(s), "PRAGMA cache_size"), -2048);
+	ck_assert_int_eq(sql_int(store_db(s), "PRAGMA cache_size"), -1024);
 	write_many(s, cap, base, 3000);
 	ci.status = "complete";
 	end(s, cap, &ci);
@@ -1100,7 +1100,7 @@ START_TEST(scratch_store_has_no_flow_index_and_refuses_an_existing_file)
 	p = store_open_scratch(part, err, sizeof(err));
 	ck_assert_msg(p != NULL, "%s", err);
 	ck_assert_str_eq(sql_text(store_db(p), "PRAGMA journal_mode"), "memory");
-	ck_assert_int_eq(sql_int(store_db(p), "PRAGMA cache_size"), -2048);
+	ck_assert_int_eq(sql_int(store_db(p), "PRAGMA cache_size"), -1024);
 	store_close(p);
 }
 END_TEST
