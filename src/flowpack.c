@@ -32,6 +32,8 @@ struct flow_packed {
 	uint64_t where;         /* PACKED_SPILLED: in the spill file */
 	uint8_t bytes[];        /* PACKED_HERE */
 };
+_Static_assert(sizeof(struct flow_node) <= 64, "a flow node outgrew its cache line");
+_Static_assert(sizeof(struct flow_packed) <= 72, "a spilled flow outgrew malloc's 80 bytes");
 
 enum {                          /* the first number of the bytes */
 	HAD_PREVIOUS = 1, REF_FLOW = 2, REF_LADDER = 4, REF_TRANSITION = 8
