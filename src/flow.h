@@ -133,6 +133,8 @@ struct flow {
 	void **slots;           /* one per detector, owned by the detector host */
 	struct flow_node node;  /* its place in the flow table */
 	struct flow_node *eprev, *enext; /* the table's embryonic list, when on it */
+	struct flow *cprev, *cnext; /* the table's list of closed flows, when on it */
+	uint8_t on_closed;      /* on that list */
 	uint8_t aggregated;     /* left under the embryonic cap: counted, not stored */
 	uint8_t stored;         /* written at least once (live checkpoints) */
 };

@@ -284,6 +284,8 @@ flowpack_unpack(struct flow_node *n, struct flowpack *pk)
 	f->node = *n;
 	f->node.hnext = f->node.lprev = f->node.lnext = NULL;
 	f->eprev = f->enext = NULL;
+	f->cprev = f->cnext = NULL;
+	f->on_closed = 0;
 	f->node.embryonic = 0;
 	f->node.packed = 0;
 	f->node.packed_len = 0;

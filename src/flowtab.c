@@ -26,6 +26,8 @@ struct flowtab {
 	struct list stage[STAGES];
 	struct list embryo;     /* embryonic flows, least recently active first */
 	size_t nembryo, max_embryonic;
+	struct flow *closed_head, *closed_tail; /* closed, whole: least recently active first */
+	tm_time_t pack_closed_after;
 	tm_time_t timeout[STAGES];
 	size_t max_flows;
 	flowtab_out_fn out;
@@ -158,6 +160,38 @@ embryo_append(struct flowtab *t, struct flow_node *n)
 	t->nembryo++;
 }
 
+/* The closed list links whole flows through their cprev/cnext, for
+ * flowtab_pack_closed. */
+static void
+closed_unlink(struct flowtab *t, struct flow *f)
+{
+	if (!f->on_closed)
+		return;
+	if (f->cprev)
+		f->cprev->cnext = f->cnext;
+	else
+		t->closed_head = f->cnext;
+	if (f->cnext)
+		f->cnext->cprev = f->cprev;
+	else
+		t->closed_tail = f->cprev;
+	f->cprev = f->cnext = NULL;
+	f->on_closed = 0;
+}
+
+static void
+closed_append(struct flowtab *t, struct flow *f)
+{
+	f->cnext = NULL;
+	f->cprev = t->closed_tail;
+	if (t->closed_tail)
+		t->closed_tail->cnext = f;
+	else
+		t->closed_head = f;
+	t->closed_tail = f;
+	f->on_closed = 1;
+}
+
 /* --- the hash ------------------------------------------------------------ */
 
 static void
@@ -206,6 +240,8 @@ flowtab_new(const struct flowtab_limits *lim, flowtab_out_fn out, void *ctx)
 	t->timeout[RECENT] = ts_from_seconds(lim->pack_after > 0 && lim->pack_after < lim->grace ?
 	    lim->pack_after : lim->grace);
 	t->timeout[SETTLING] = ts_from_seconds(lim->grace);
+	t->pack_closed_after = lim->pack_closed_after < lim->pack_after ?
+	    ts_from_seconds(lim->pack_closed_after) : t->timeout[RECENT];
 	t->timeout[WAITING] = ts_from_seconds(lim->horizon);
 	t->timeout[IDLE] = ts_from_seconds(lim->idle_timeout > lim->horizon ?
 	    lim->idle_timeout : lim->horizon);
@@ -314,6 +350,8 @@ detach(struct flowtab *t, struct flow_node *n)
 	hash_unlink(t, n);
 	list_unlink(&t->stage[n->list], n);
 	embryo_unlink(t, n);
+	if (!n->packed)
+		closed_unlink(t, flow_of(n));
 	t->count--;
 }
 
@@ -371,8 +409,8 @@ flowtab_lookup(struct flowtab *t, const struct packet *p)
 	return flowtab_lookup_hashed(t, p, flowtab_hash(p));
 }
 
-/* N, packed and taken out of the table, unpacked into F but not P's flow
- * after all (their hashes were equal): F packed again, in N's place. */
+/* F, just taken out of the table from after AFTER on STAGE's list: packed,
+ * back in that place. */
 static void
 put_back(struct flowtab *t, struct flow *f, int stage, struct flow_node *after)
 {
@@ -407,7 +445,7 @@ flowtab_lookup_hashed(struct flowtab *t, const struct packet *p, uint64_t h)
 		stage = n->list;
 		detach(t, n);
 		f = unpacked(t, n);
-		if (!flow_matches(f, p)) {
+		if (!flow_matches(f, p)) {     /* equal hashes: not P's after all */
 			put_back(t, f, stage, after);
 			t->packs--;     /* the same bytes again: no new pack */
 			continue;
@@ -526,12 +564,28 @@ flowtab_touch(struct flowtab *t, struct flow *f)
 				aggregate_one(t, f->v.last_ts);
 		}
 	}
-	if (t->pk != NULL && !n->embryonic && flow_has_closed(f)) {
-		detach(t, n);   /* packed in its place, the tail of the list */
-		attach(t, quiet_node(t, f), RECENT);
-		return;
-	}
+	closed_unlink(t, f);
+	if (t->pk != NULL && !n->embryonic && flow_has_closed(f))
+		closed_append(t, f);
 	relieve(t, f);
+}
+
+/* A closed connection rarely hears more than a straggler, but its 4-tuple
+ * may be used again at once (a client reusing its port in TIME-WAIT): a
+ * short wait spares that one a pack and an unpack, and costs the memory of
+ * a fraction of a second of closes. */
+void
+flowtab_pack_closed(struct flowtab *t, tm_time_t now)
+{
+	struct flow *f;
+
+	while ((f = t->closed_head) != NULL && f->node.last_ts + t->pack_closed_after <= now) {
+		struct flow_node *after = f->node.lprev;
+		int stage = f->node.list;
+
+		detach(t, &f->node);
+		put_back(t, f, stage, after);
+	}
 }
 
 void

@@ -26,9 +26,10 @@
  * under a flood then stays bounded by the cap, not by the flood.
  *
  * With packing on (flowtab_set_packing), a flow that has closed
- * (flow_has_closed) is packed (flowpack.h) at its last packet, in its
- * place on the recent list; a closing one (flow_is_closing) when it
- * leaves the recent list, an open one when
+ * (flow_has_closed) is packed (flowpack.h) in its place on the recent
+ * list once it has been quiet for pack_closed_after (flowtab_pack_closed);
+ * a closing one (flow_is_closing) when it leaves the recent list, an open
+ * one when
  * it leaves the settling list: the waiting and idle lists hold packed
  * flows, most of a busy capture's, at a fifth of the memory.  With more
  * whole flows than max_whole, the least recently active of the recent
@@ -56,6 +57,7 @@ typedef int (*flowtab_out_fn)(void *ctx, struct flow *f, enum tm_end_reason why,
 
 struct flowtab_limits {
 	double pack_after;      /* seconds of quiet before a flow is packed (0, or over grace: grace) */
+	double pack_closed_after; /* the same for a flow that has closed (at most pack_after) */
 	double grace;           /* seconds a done flow waits for stray segments */
 	double horizon;         /* seconds: longest timer (profile_horizon) */
 	double idle_timeout;    /* seconds of silence before an open flow is written out */
@@ -102,10 +104,14 @@ void flowtab_insert(struct flowtab *t, struct flow *f);
 void flowtab_remove(struct flowtab *t, struct flow *f);
 
 /* F just saw a packet at its v.last_ts: move it to the active tail (and,
- * while it is embryonic, to the embryonic list's).  With packing on, a
- * flow that has closed (flow_has_closed) is packed there at once: F is
- * then gone, and the caller must not use it after this call. */
+ * while it is embryonic, to the embryonic list's; once it has closed, to
+ * the closed list's). */
 void flowtab_touch(struct flowtab *t, struct flow *f);
+
+/* Pack, in their places, the flows that have closed and been quiet for
+ * pack_closed_after at capture time NOW.  Cheap when none is due: called
+ * as the clock moves, between packets. */
+void flowtab_pack_closed(struct flowtab *t, tm_time_t now);
 
 /* Hand out every flow whose time has come at capture time NOW. */
 void flowtab_expire(struct flowtab *t, tm_time_t now);

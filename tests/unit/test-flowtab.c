@@ -61,22 +61,19 @@ teardown(void)
 	flowtab_free(tab);
 }
 
-/* Feed P to its flow, making the flow if it is new; the flow, or NULL
- * if the table packed it (a closed one, when packing: flowtab_touch). */
+/* Feed P to its flow, making the flow if it is new. */
 static struct flow *
 feed(struct packet p)
 {
 	struct flow *f = flowtab_lookup(tab, &p);
-	int packed;
 
 	if (f == NULL) {
 		f = flow_new(&p, pkt_frame, nslots);
 		flowtab_insert(tab, f);
 	}
 	flow_segment(f, &p, &prof, NULL);
-	packed = nslots > 0 && !flow_is_embryonic(f) && flow_has_closed(f);
 	flowtab_touch(tab, f);
-	return packed ? NULL : f;
+	return f;
 }
 
 START_TEST(both_directions_find_the_same_flow)
@@ -280,8 +277,8 @@ static struct flowpack pack = { .nslots = 2, .slot_size = slot_size };
 static void
 setup_packing(void)
 {
-	struct flowtab_limits lim = { .pack_after = 1, .grace = 5, .horizon = 128,
-	    .idle_timeout = 300 };
+	struct flowtab_limits lim = { .pack_after = 1, .pack_closed_after = 0.1, .grace = 5,
+	    .horizon = 128, .idle_timeout = 300 };
 
 	setup();
 	flowtab_free(tab);
@@ -299,7 +296,8 @@ teardown_packing(void)
 }
 
 /* A connection on client port PORT from T, closed with FINs, its slots
- * set before its last ACK, which has the table pack it. */
+ * set before its last ACK; packed a tenth of a second after it (the
+ * setup's pack_closed_after). */
 static void
 closed_connection(int port, double t)
 {
@@ -317,6 +315,7 @@ closed_connection(int port, double t)
 		((uint8_t *)f->slots[0])[i] = (uint8_t)(i * 7 + port);
 	f->slots[1] = (void *)(uintptr_t)0x51;  /* a marker, as synflood's */
 	feed_port(pkt_at(C, ACK, 1102, 5002, 0, t + 0.52), port);
+	flowtab_pack_closed(tab, SEC(t + 0.62));
 }
 
 /* The flow on client port PORT, looked up (unpacked, if it was packed). */
@@ -363,7 +362,7 @@ START_TEST(a_packed_flow_comes_back_whole)
 	struct flow *f;
 
 	closed_connection(40001, 0);
-	ck_assert_uint_eq(flowtab_packs(tab), 1);       /* at its last packet */
+	ck_assert_uint_eq(flowtab_packs(tab), 1);       /* once closed and quiet */
 	f = flow_on(40001);
 	ck_assert_ptr_nonnull(f);
 	take_image(&before, f);
@@ -529,35 +528,49 @@ START_TEST(packed_flows_past_their_quiet_time_are_asked)
 }
 END_TEST
 
-/* A connection is packed at the packet that closes it (nothing but a
- * straggler is still to come); one closing is not, nor one reset while
- * it is embryonic (its own cap bounds it).  A straggler brings the
- * closed one back, and it is packed again at once. */
-START_TEST(a_flow_is_packed_at_the_packet_that_closes_it)
+/* A connection that has closed is packed once quiet for a moment
+ * (nothing but a straggler, or its 4-tuple used again, is still to
+ * come); one half closed is not, nor one refused while embryonic (its own
+ * cap bounds it).  A packet within the moment keeps it whole; a FIN sent
+ * again brings it back, whole, until it has closed and been quiet again. */
+START_TEST(a_closed_flow_is_packed_once_quiet_a_moment)
 {
 	struct flow *f;
 
 	feed_port(pkt_at(C, SYN, 1000, 0, 0, 0), 40040);
 	feed_port(pkt_at(S, RST | ACK, 0, 1001, 0, 0.01), 40040);
-	ck_assert_uint_eq(flowtab_packs(tab), 0);       /* refused, embryonic */
 	feed_port(pkt_at(C, SYN, 1000, 0, 0, 0), 40041);
 	feed_port(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.01), 40041);
 	feed_port(pkt_at(C, ACK, 1001, 5001, 0, 0.02), 40041);
 	f = feed_port(pkt_at(C, FIN | ACK, 1001, 5001, 0, 0.03), 40041);
 	ck_assert(flow_is_closing(f) && !flow_has_closed(f));
-	ck_assert_uint_eq(flowtab_packs(tab), 0);       /* half closed */
-	closed_connection(40042, 0);
+	flowtab_pack_closed(tab, SEC(0.5));
+	ck_assert_uint_eq(flowtab_packs(tab), 0);       /* refused; half closed */
+	feed_port(pkt_at(C, SYN, 1000, 0, 0, 0), 40042);
+	feed_port(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.01), 40042);
+	feed_port(pkt_at(C, ACK, 1001, 5001, 0, 0.02), 40042);
+	feed_port(pkt_at(C, FIN | ACK, 1001, 5001, 0, 0.5), 40042);
+	feed_port(pkt_at(S, FIN | ACK, 5001, 1002, 0, 0.51), 40042);
+	f = feed_port(pkt_at(C, ACK, 1002, 5002, 0, 0.52), 40042);
+	ck_assert(flow_has_closed(f));
+	flowtab_pack_closed(tab, SEC(0.6));
+	ck_assert_uint_eq(flowtab_packs(tab), 0);       /* not quiet long enough */
+	feed_port(pkt_at(C, ACK, 1002, 5002, 0, 0.6), 40042);  /* the ACK again */
+	flowtab_pack_closed(tab, SEC(0.65));
+	ck_assert_uint_eq(flowtab_packs(tab), 0);       /* quiet again from 0.6 */
+	flowtab_pack_closed(tab, SEC(0.7));
 	ck_assert_uint_eq(flowtab_packs(tab), 1);
 	ck_assert_int_eq(flowtab_count(tab), 3);
 	/* The server's FIN again: the ACK of it was lost, LAST-ACK again. */
-	f = feed_port(pkt_at(S, FIN | ACK, 5001, 1102, 0, 0.9), 40042);
-	ck_assert_ptr_nonnull(f);
+	f = feed_port(pkt_at(S, FIN | ACK, 5001, 1002, 0, 0.9), 40042);
 	ck_assert_int_eq(f->v.ep[TM_SERVER].state, TM_LAST_ACK);
-	ck_assert_uint_eq(flowtab_packs(tab), 1);
-	ck_assert_ptr_null(feed_port(pkt_at(C, ACK, 1102, 5002, 0, 0.91), 40042));
+	flowtab_pack_closed(tab, SEC(1.5));
+	ck_assert_uint_eq(flowtab_packs(tab), 1);       /* not closed: whole */
+	feed_port(pkt_at(C, ACK, 1002, 5002, 0, 1.6), 40042);
+	flowtab_pack_closed(tab, SEC(1.7));
 	ck_assert_uint_eq(flowtab_packs(tab), 2);
 	f = flow_on(40042);
-	ck_assert_uint_eq(f->packets, 10);
+	ck_assert_uint_eq(f->packets, 9);
 	ck_assert_int_eq(f->v.ep[TM_CLIENT].state, TM_TIME_WAIT);
 	ck_assert_int_eq(f->v.ep[TM_SERVER].state, TM_CLOSED);
 	ck_assert_int_eq(out_count, 0);
@@ -708,7 +721,7 @@ main(void)
 	tcase_add_test(tc, packed_flows_leave_on_time_and_whole);
 	tcase_add_test(tc, packed_flows_move_on_unread_until_their_timer);
 	tcase_add_test(tc, packed_flows_past_their_quiet_time_are_asked);
-	tcase_add_test(tc, a_flow_is_packed_at_the_packet_that_closes_it);
+	tcase_add_test(tc, a_closed_flow_is_packed_once_quiet_a_moment);
 	tcase_add_test(tc, open_flows_are_packed_later_than_closing_ones);
 	tcase_add_test(tc, the_budget_of_whole_flows_packs_the_stalest_early);
 	tcase_add_test(tc, foreach_visits_packed_flows_in_place);
