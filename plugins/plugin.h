@@ -134,7 +134,7 @@ plugin_hash_addr(const struct tm_addr *a, uint16_t port)
 static inline int
 plugin_addr_eq(const struct tm_addr *a, const struct tm_addr *b)
 {
-	return a->family == b->family && memcmp(a->bytes, b->bytes, a->family == 6 ? 16 : 4) == 0;
+	return tm_addr_eq(a, b);
 }
 
 #endif

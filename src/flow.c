@@ -28,12 +28,6 @@
 
 #define DEFAULT_WINDOW 65535u
 
-static int
-addr_eq(const struct tm_addr *a, const struct tm_addr *b)
-{
-	return a->family == b->family &&
-	    memcmp(a->bytes, b->bytes, a->family == 6 ? 16 : 4) == 0;
-}
 
 /* Which side of a new flow sent P: the sender of a SYN is the client, the
  * sender of a SYN-ACK the server, otherwise the higher port is the client. */
@@ -233,10 +227,10 @@ enum tm_side
 flow_side_of(const struct flow *f, const struct packet *p)
 {
 	if (p->sport == f->v.port[TM_CLIENT] && p->dport == f->v.port[TM_SERVER] &&
-	    addr_eq(&p->src, &f->v.addr[TM_CLIENT]) && addr_eq(&p->dst, &f->v.addr[TM_SERVER]))
+	    tm_addr_eq(&p->src, &f->v.addr[TM_CLIENT]) && tm_addr_eq(&p->dst, &f->v.addr[TM_SERVER]))
 		return TM_CLIENT;
 	if (p->sport == f->v.port[TM_SERVER] && p->dport == f->v.port[TM_CLIENT] &&
-	    addr_eq(&p->src, &f->v.addr[TM_SERVER]) && addr_eq(&p->dst, &f->v.addr[TM_CLIENT]))
+	    tm_addr_eq(&p->src, &f->v.addr[TM_SERVER]) && tm_addr_eq(&p->dst, &f->v.addr[TM_CLIENT]))
 		return TM_SERVER;
 	return TM_NO_SIDE;
 }
@@ -937,7 +931,7 @@ static enum tm_side
 old_side(const struct flow *old, const struct flow *newf, enum tm_side s)
 {
 	return (newf->v.port[s] == old->v.port[TM_CLIENT] &&
-	    addr_eq(&newf->v.addr[s], &old->v.addr[TM_CLIENT])) ? TM_CLIENT : TM_SERVER;
+	    tm_addr_eq(&newf->v.addr[s], &old->v.addr[TM_CLIENT])) ? TM_CLIENT : TM_SERVER;
 }
 
 static tm_time_t

@@ -325,20 +325,13 @@ settling_node(struct flowtab *t, struct flow *f)
 	return flow_is_closing(f) || over_budget(t) ? quiet_node(t, f) : &f->node;
 }
 
-static int
-addr_same(const struct tm_addr *a, const struct tm_addr *b)
-{
-	return a->family == b->family &&
-	    memcmp(a->bytes, b->bytes, a->family == 6 ? 16 : 4) == 0;
-}
-
 /* Whether P is of F's 4-tuple, in either direction. */
 static int
 flow_matches(const struct flow *f, const struct packet *p)
 {
 	for (int s = 0; s < 2; s++)
 		if (p->sport == f->v.port[s] && p->dport == f->v.port[!s] &&
-		    addr_same(&p->src, &f->v.addr[s]) && addr_same(&p->dst, &f->v.addr[!s]))
+		    tm_addr_eq(&p->src, &f->v.addr[s]) && tm_addr_eq(&p->dst, &f->v.addr[!s]))
 			return 1;
 	return 0;
 }

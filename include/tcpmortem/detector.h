@@ -42,6 +42,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -307,6 +308,27 @@ static inline int tm_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 
 static inline int tm_seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
 static inline int tm_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 static inline int tm_seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+/* Whether A and B are the same address (of an IPv4 one, its four bytes).
+ * Fixed-size loads, not memcmp(3) of a variable length: detectors compare
+ * addresses in their tables on every packet of a flood. */
+static inline int
+tm_addr_eq(const struct tm_addr *a, const struct tm_addr *b)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (a->family != b->family)
+		return 0;
+	if (a->family == 6) {
+		memcpy(x, a->bytes, sizeof(x));
+		memcpy(y, b->bytes, sizeof(y));
+		return x[0] == y[0] && x[1] == y[1];
+	}
+	memcpy(&u, a->bytes, sizeof(u));
+	memcpy(&v, b->bytes, sizeof(v));
+	return u == v;
+}
 
 #ifdef __cplusplus
 }

@@ -361,6 +361,30 @@ START_TEST(finding_after_kernel_drops_says_evidence_may_be_missing)
 }
 END_TEST
 
+/* tm_addr_eq, the header's helper for detectors' tables: the family and
+ * the address's own bytes, nothing past an IPv4 address's four. */
+START_TEST(addresses_compare_by_family_and_their_own_bytes)
+{
+	struct tm_addr a = { .family = 4, .bytes = { 10, 0, 0, 1 } }, b = a, c;
+
+	ck_assert(tm_addr_eq(&a, &b));
+	b.bytes[9] = 7;                         /* past the four: not compared */
+	ck_assert(tm_addr_eq(&a, &b));
+	b.bytes[3] = 2;
+	ck_assert(!tm_addr_eq(&a, &b));
+	c = a;
+	c.family = 6;                           /* the same bytes, another family */
+	ck_assert(!tm_addr_eq(&a, &c));
+	a.family = 6;
+	ck_assert(tm_addr_eq(&a, &c));
+	c.bytes[15] = 1;                        /* an IPv6 address's last byte */
+	ck_assert(!tm_addr_eq(&a, &c));
+	c.bytes[15] = 0;
+	c.bytes[8] = 1;
+	ck_assert(!tm_addr_eq(&a, &c));
+}
+END_TEST
+
 START_TEST(report_of_a_kind_not_the_detectors_own_is_refused)
 {
 	const char *dirs[] = { play_plugin_dir(), fixture_dir("liar"), NULL };
@@ -390,6 +414,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, build_tree_plugins_load_with_every_catalogue_kind);
+	tcase_add_test(tc, addresses_compare_by_family_and_their_own_bytes);
 	tcase_add_test(tc, wrong_abi_plugin_is_refused_naming_the_file);
 	tcase_add_test(tc, short_struct_plugin_is_refused);
 	tcase_add_test(tc, v1_struct_plugin_loads_without_packed_slots);
