@@ -18,9 +18,9 @@
  * that long pause for longer) and short against TIME-WAIT. */
 #define PACK_AFTER_SECONDS 1.0
 /* A closed connection, sooner: only a straggler, or its 4-tuple used again
- * (reuse: within 0.16 s), is still to come.  A quarter of a second of
- * closes held whole is 2 MiB of c10k; packing at the last packet cost
- * reuse a tenth of its time in packs and unpacks. */
+ * (bench's reuse: within 0.16 s), is still to come.  A quarter of a second
+ * of closes held whole is 3 MiB of c10k; packing at the last packet cost
+ * reuse a sixth of its time in packs and unpacks. */
 #define PACK_CLOSED_AFTER_SECONDS 0.25
 /* Whole flows beyond which the least recently active are packed at once:
  * about 60 MiB of them.  With a million connections all busy (bench's
