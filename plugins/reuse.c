@@ -45,6 +45,9 @@ struct reuse_state {
 	struct plugin_base b;
 	struct isn_host *hosts; /* MAX_HOSTS, allocated once */
 	size_t nhosts;
+	/* Per slot: 0 if unused, else bits of its address's hash.  A miss
+	 * (a flood's spoofed sources) reads these, not the hosts. */
+	uint32_t host_fp[MAX_HOSTS];
 };
 
 static void
@@ -128,14 +131,19 @@ check_isn_above_previous(struct reuse_state *st, const struct tm_flow *fl,
 static struct isn_host *
 host_get(struct reuse_state *st, const struct tm_addr *a)
 {
-	size_t i = (size_t)(plugin_hash_addr(a, 0) % MAX_HOSTS);
+	uint64_t hash = plugin_hash_addr(a, 0);
+	size_t i = (size_t)(hash % MAX_HOSTS);
+	uint32_t fp = (uint32_t)(hash >> 32) | 1;
 
 	for (size_t n = 0; n < 16; n++, i = (i + 1) % MAX_HOSTS) {
 		struct isn_host *h = &st->hosts[i];
 
-		if (!h->used) {
+		if (st->host_fp[i] != 0 && st->host_fp[i] != fp)
+			continue;
+		if (st->host_fp[i] == 0) {
 			if (st->nhosts >= MAX_HOSTS * 3 / 4)
 				return NULL;
+			st->host_fp[i] = fp;
 			h->used = 1;
 			h->addr = *a;
 			st->nhosts++;
