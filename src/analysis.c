@@ -1,10 +1,11 @@
 /*
  * analysis.c: one capture, from packets to the database (see analysis.h).
  *
- * The reader's frames are decoded and handed to the pipeline (pipeline.h:
- * flows, state machines, detectors, in capture time); the flows and
- * findings it lets out go to the writer, so memory follows the connections
- * open at once, not the length of the file.  The wall clock drives the
+ * The reader's frames are decoded (on a thread of their own when a file
+ * is read with a core to spare: readahead.h) and handed to the pipeline
+ * (pipeline.h: flows, state machines, detectors, in capture time); the
+ * flows and findings it lets out go to the writer, so memory follows the
+ * connections open at once, not the length of the file.  The wall clock drives the
  * progress line and live checkpoints.  Everything of one capture is one
  * store transaction: a failure rolls it all back.
  */
@@ -24,6 +25,7 @@
 #include "output.h"
 #include "pipeline.h"
 #include "profile.h"
+#include "readahead.h"
 #include "util.h"
 #include "writer.h"
 
@@ -111,26 +113,33 @@ wall_seconds(void)
 	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* The path is escaped: a file name is anyone's bytes (output.h). */
+/* The path is escaped: a file name is anyone's bytes (output.h).  FRAMES
+ * and BYTES: how far the reader is. */
 static void
-show_progress(struct analysis *a, struct reader *r, int final)
+show_progress(struct analysis *a, uint64_t frames, uint64_t bytes)
 {
-	int64_t size = reader_file_size(r);
-	char *path;
+	const struct capture_info *ci = &a->res->info;
+	char *path = output_escape(ci->path);
 
-	if (final) {
-		fputs("\r\033[K", stderr);
-		return;
-	}
-	path = output_escape(reader_path(r));
-	if (size > 0)
+	if (ci->size > 0)
 		fprintf(stderr, "\r%s: %3.0f%%  %llu packets  %zu open connections\033[K",
-		    path, 100.0 * (double)reader_bytes(r) / (double)size,
-		    (unsigned long long)reader_frames(r), flowtab_count(pipeline_flows(a->pl)));
+		    path, 100.0 * (double)bytes / (double)ci->size,
+		    (unsigned long long)frames, flowtab_count(pipeline_flows(a->pl)));
 	else
 		fprintf(stderr, "\r%s: %llu packets  %zu open connections\033[K", path,
-		    (unsigned long long)reader_frames(r), flowtab_count(pipeline_flows(a->pl)));
+		    (unsigned long long)frames, flowtab_count(pipeline_flows(a->pl)));
 	free(path);
+}
+
+static void
+progress(struct analysis *a, uint64_t frames, uint64_t bytes)
+{
+	double now;
+
+	if (!a->o->progress || (now = wall_seconds()) < a->next_progress)
+		return;
+	show_progress(a, frames, bytes);
+	a->next_progress = now + 0.5;
 }
 
 static void
@@ -178,10 +187,7 @@ periodic(struct analysis *a, struct reader *r)
 		checkpoint(a, r);
 		a->next_checkpoint = now + a->o->checkpoint_interval;
 	}
-	if (a->o->progress && now >= a->next_progress) {
-		show_progress(a, r, 0);
-		a->next_progress = now + 0.5;
-	}
+	progress(a, reader_frames(r), reader_bytes(r));
 	if (a->o->status != NULL)
 		a->o->status(a->o->status_ctx, a->res, flowtab_count(pipeline_flows(a->pl)));
 }
@@ -211,6 +217,28 @@ note_bad_frame(struct analysis *a, const struct frame *fr, const char *why)
 		    (unsigned long long)fr->number, why);
 }
 
+/* Count frame FR and decode it into *P; whether *P is a TCP packet for the
+ * pipeline.  With a readahead, on its thread: the counts and the first bad
+ * frame are the thread's until it ends. */
+static int
+take_frame(void *ctx, const struct frame *fr, struct packet *p)
+{
+	struct analysis *a = ctx;
+	char why[256];
+	enum decode_verdict v = decode_frame(fr->dlt, fr->data, fr->caplen, fr->wirelen,
+	    p, why, sizeof(why));
+
+	count_frame(a, fr, v);
+	if (v == DECODE_MALFORMED || v == DECODE_UNSUPPORTED)
+		note_bad_frame(a, fr, why);
+	if (v != DECODE_TCP)
+		return 0;
+	a->res->info.tcp_packets++;
+	p->frame = fr->number;
+	p->ts = fr->ts;
+	return 1;
+}
+
 /* Read until the end, damage, a stop request or a database failure. */
 static void
 read_loop(struct analysis *a, struct reader *r)
@@ -218,7 +246,6 @@ read_loop(struct analysis *a, struct reader *r)
 	struct frame fr;
 	struct packet p;
 	enum reader_status st;
-	char why[256];
 
 	for (;;) {
 		if (a->o->stop != NULL && atomic_load_explicit(a->o->stop, memory_order_relaxed))
@@ -232,20 +259,8 @@ read_loop(struct analysis *a, struct reader *r)
 			a->res->damaged = 1;
 			break;
 		}
-		if (st == READER_OK) {
-			enum decode_verdict v = decode_frame(fr.dlt, fr.data, fr.caplen,
-			    fr.wirelen, &p, why, sizeof(why));
-
-			count_frame(a, &fr, v);
-			if (v == DECODE_MALFORMED || v == DECODE_UNSUPPORTED)
-				note_bad_frame(a, &fr, why);
-			if (v == DECODE_TCP) {
-				a->res->info.tcp_packets++;
-				p.frame = fr.number;
-				p.ts = fr.ts;
-				pipeline_packet(a->pl, &p);
-			}
-		}
+		if (st == READER_OK && take_frame(a, &fr, &p))
+			pipeline_packet(a->pl, &p);
 		if (a->failed || writer_failed(a->writer))
 			break;
 		/* Live traffic may never be idle long enough for a timeout:
@@ -253,6 +268,48 @@ read_loop(struct analysis *a, struct reader *r)
 		if ((fr.number & 0xfff) == 0 || st == READER_TIMEOUT || a->o->checkpoint_interval > 0)
 			periodic(a, r);
 	}
+}
+
+/* Whether R is read on a thread of its own: a file, with a core to spare
+ * (the writer's threads), and nothing on this thread that needs the counts
+ * while it reads (checkpoints, the live status line, a frame limit). */
+static int
+reads_ahead(const struct analysis *a, struct reader *r)
+{
+	return a->o->read_ahead && a->o->threads > 1 && reader_fileno(r) < 0 &&
+	    a->o->checkpoint_interval <= 0 && a->o->status == NULL && a->o->max_packets == 0;
+}
+
+/* read_loop, with the reading and decoding on a thread of their own.
+ * Returns -1 if that thread cannot be started (nothing was read). */
+static int
+read_ahead_loop(struct analysis *a, struct reader *r)
+{
+	struct readahead_options o = { .stop = a->o->stop, .take = take_frame, .ctx = a };
+	struct readahead *ra = readahead_start(r, &o);
+	const struct packet *p;
+	uint64_t frames, bytes;
+	size_t n;
+
+	if (ra == NULL)
+		return -1;
+	while ((n = readahead_next(ra, &p)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			pipeline_packet(a->pl, &p[i]);
+		if (a->failed || writer_failed(a->writer))
+			break;
+		readahead_position(ra, &frames, &bytes);
+		progress(a, frames, bytes);
+	}
+	switch (readahead_finish(ra, a->res->damage, sizeof(a->res->damage))) {
+	case READER_DAMAGED:
+	case READER_ERROR:
+		a->res->damaged = 1;
+		break;
+	default:
+		break;
+	}
+	return 0;
 }
 
 static void
@@ -400,9 +457,10 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
 	a.pl = pipeline_new(detect, &po);
 	a.next_checkpoint = wall_seconds() + o->checkpoint_interval;
 	a.next_progress = wall_seconds() + 1.0;
-	read_loop(&a, reader);
+	if (!reads_ahead(&a, reader) || read_ahead_loop(&a, reader) != 0)
+		read_loop(&a, reader);
 	if (o->progress)
-		show_progress(&a, reader, 1);
+		fputs("\r\033[K", stderr);    /* the progress line, cleared */
 	st = finish(&a, reader, err, errlen);
 	pipeline_free(a.pl);
 	return st;

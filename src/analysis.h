@@ -31,7 +31,9 @@ struct analysis_options {
 	double checkpoint_interval;     /* live: seconds between commits; 0 = none */
 	int progress;                   /* a progress line on standard error */
 	int force;                      /* analyse even if already stored */
-	int threads;                    /* 2 or more: the store's writes on a thread of their own */
+	int threads;                    /* 2 or more: the store's writes on a thread of their
+	                                 * own, and a file's reading (readahead.h) */
+	int read_ahead;                 /* with threads: read a file on a thread of its own */
 	int pack_quiet;                 /* pack flows quiet past the grace period (flowpack.h) */
 	const char *spill_dir;          /* where closed ones packed go (spill.h); NULL: memory */
 	atomic_int *stop;               /* set by a signal handler or another thread */

@@ -30,6 +30,9 @@ runopts_init(struct runopts *ro)
 	 * that (tests/e2e/jobs.sh) and for measuring what it saves. */
 	ro->analysis.pack_quiet = getenv("TCPMORTEM_NO_PACK") == NULL ||
 	    *getenv("TCPMORTEM_NO_PACK") == '\0';
+	/* Nor does reading ahead (tests/e2e/jobs.sh compares). */
+	ro->analysis.read_ahead = getenv("TCPMORTEM_NO_READAHEAD") == NULL ||
+	    *getenv("TCPMORTEM_NO_READAHEAD") == '\0';
 }
 
 static int
@@ -165,7 +168,8 @@ runopts_help(FILE *out)
 	    "      --force            analyse a capture even if it is already stored\n"
 	    "  -j, --jobs N           threads (2 on 2 or more processors): several files\n"
 	    "                         are read N at a time, stored in order; one file\n"
-	    "                         has the database written on a thread of its own\n"
+	    "                         is read, and the database written, on threads\n"
+	    "                         of their own\n"
 	    "  -n                     accepted as in tcpdump: addresses are always numeric\n"
 	    "  -q, --quiet            no summary, no progress line\n"
 	    "      --no-progress      no progress line\n", out);

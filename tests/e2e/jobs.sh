@@ -97,6 +97,36 @@ for args in "-n 60000 -c 1500 --rate 1000" "-n 40000 -c 10 --reuse --rate 400" \
 	echo "ok: gen $args: $secs s, $peak flows at once, $(sqlite3 "$tmp/packed.db" "SELECT count(*) FROM flows") flows, spilled, packed and whole the same"
 done
 
+# A file read ahead on a thread of its own (readahead.h, -j 2) or on the
+# analysis thread (-j 1, TCPMORTEM_NO_READAHEAD=1): the same rows, the
+# same words and exit status, a file cut in the middle of a record
+# included (damage after a few hundred batches of packets).
+"$GEN" -q -n 300000 -c 2000 --rate 20000 -s 7 -o "$tmp/ra.pcap" || exit 99
+size=$(wc -c <"$tmp/ra.pcap")
+head -c $((size / 2 + 7)) "$tmp/ra.pcap" >"$tmp/ra-cut.pcap"
+for f in "$tmp/ra.pcap" "$tmp/ra-cut.pcap" "$top_srcdir/tests/data/cut-record.pcap"; do
+	for m in j1 j2 j2-direct; do
+		rm -f "$tmp/$m.db"
+		j=2
+		[ $m = j1 ] && j=1
+		[ $m = j2-direct ] && export TCPMORTEM_NO_READAHEAD=1
+		"$TCPMORTEM" analyze -j $j -d "$tmp/$m.db" "$f" >"$tmp/$m.out" 2>&1
+		echo "exit $?" >>"$tmp/$m.out"
+		unset TCPMORTEM_NO_READAHEAD
+		sed -i "s|$tmp/$m.db|DB|" "$tmp/$m.out"
+	done
+	for m in j2 j2-direct; do
+		cmp -s "$tmp/j1.out" "$tmp/$m.out" ||
+			fail "$(basename "$f"): -j 1 and $m say different things: $(diff "$tmp/j1.out" "$tmp/$m.out")"
+		[ "$(dump "$tmp/j1.db")" = "$(dump "$tmp/$m.db")" ] || fail "$(basename "$f"): -j 1 and $m differ"
+	done
+	case $f in
+	*cut*) grep -qx "exit 1" "$tmp/j1.out" || fail "$(basename "$f"): not damaged: $(cat "$tmp/j1.out")" ;;
+	*) grep -qx "exit 0" "$tmp/j1.out" || fail "$(basename "$f"): $(cat "$tmp/j1.out")" ;;
+	esac
+	echo "ok: $(basename "$f"): read ahead or not, the same: $(head -n 1 "$tmp/j1.out")"
+done
+
 # A full disk under the writer thread: one line, exit 3, nothing stored.
 if [ "$(id -u)" = 0 ] && mkdir "$tmp/full" && mount -t tmpfs -o size=1m tmpfs "$tmp/full" 2>/dev/null; then
 	python3 "$top_srcdir/tests/tools/gen-pcap.py" "$tmp/big.pcap" 20000 200 || exit 99
