@@ -172,7 +172,7 @@ tool_cmd() {
 	loop) CMD=("$LOOP" "$file") ;;
 	loop-stdio) CMD=("$LOOP" --stdio "$file") ;;
 	tcpmortem) CMD=("$TCPMORTEM" analyze -q --no-progress -d "$db" "$file") ;;
-	tcpmortem-1core) CMD=(taskset -c 0 "$TCPMORTEM" analyze -q --no-progress -d "$db" "$file") ;;
+	tcpmortem-1core) CMD=(taskset -c 0 "$TCPMORTEM" analyze -q --no-progress -j 1 -d "$db" "$file") ;;
 	tshark) limited tshark -n -q -z "conv,tcp" -r "$file" ;;
 	tcptrace) limited tcptrace -n "$file" ;;
 	argus) limited argus -r "$file" -w /dev/null ;;

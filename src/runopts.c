@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,18 @@
 #define DEFAULT_MAX_FLOWS 2000000
 #define DEFAULT_MAX_EMBRYONIC 20000 /* about 30 MiB; Linux's SYN backlog is far less */
 
+/* The processors this process may run on, as nproc(1) counts them: under
+ * taskset(1) or a container's CPU set, fewer than the machine has. */
+static long
+usable_processors(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set);
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 void
 runopts_init(struct runopts *ro)
 {
@@ -25,7 +38,7 @@ runopts_init(struct runopts *ro)
 	ro->analysis.max_flows = DEFAULT_MAX_FLOWS;
 	ro->analysis.max_embryonic = DEFAULT_MAX_EMBRYONIC;
 	ro->analysis.progress = 1;
-	ro->analysis.threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+	ro->analysis.threads = usable_processors() > 1 ? 2 : 1;
 	/* Packing never changes a result; switching it off is for proving
 	 * that (tests/e2e/jobs.sh) and for measuring what it saves. */
 	ro->analysis.pack_quiet = getenv("TCPMORTEM_NO_PACK") == NULL ||
@@ -166,7 +179,7 @@ runopts_help(FILE *out)
 	    "      --max-embryonic N  cap on connections that never came to life (SYN\n"
 	    "                         floods, scans), counted beyond it (20000)\n"
 	    "      --force            analyse a capture even if it is already stored\n"
-	    "  -j, --jobs N           threads (2 on 2 or more processors): several files\n"
+	    "  -j, --jobs N           threads (2 when it may use 2 processors): several files\n"
 	    "                         are read N at a time, stored in order; one file\n"
 	    "                         is read, and the database written, on threads\n"
 	    "                         of their own\n"
