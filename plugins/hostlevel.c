@@ -12,7 +12,10 @@
  *   t ──▶  [t1+60][t2+60][t3+60] ... ◀── push at each TIME-WAIT entry
  *            ▲ pop while <= now             count = length = concurrent
  *
- * Tables are fixed-size (MAX_KEYS each); addresses beyond are not watched.
+ * Tables are fixed-size (MAX_KEYS each).  When one is full, an address
+ * that ended one connection and never held a TIME-WAIT gives its place to
+ * the next (a SYN flood's spoofed sources would otherwise fill it for
+ * good); an address beyond a table full of others is not watched.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +45,12 @@ struct tw_key {
 	int used;
 	struct tm_addr addr, peer;
 	uint16_t peer_port;
+	uint64_t flows, closes, initiated; /* in the first cache line, with the
+	                                    * names: all a flow's end touches */
 	tm_time_t *fifo;
 	size_t head, len, cap;
 	size_t peak;
 	tm_time_t peak_ts;
-	uint64_t flows, closes, initiated;
 	uint64_t recent[TM_MAX_EVIDENCE]; /* last frames that entered TIME-WAIT */
 	unsigned nrecent;
 	uint64_t peak_frames[TM_MAX_EVIDENCE];
@@ -56,39 +60,60 @@ struct hl_state {
 	struct plugin_base b;
 	double storm_count, storm_share, storm_min, fraction;
 	struct tw_key *addrs, *pairs;   /* MAX_KEYS each */
-	/* Per slot of each: 0 if unused, else bits of its key's hash.  A miss
-	 * in a full table (a flood's spoofed addresses) reads these 32 in two
-	 * cache lines instead of 32 keys of 376 bytes. */
+	/* Per slot of each: its fingerprint (key_get).  A miss in a full
+	 * table (a flood's spoofed addresses) reads these 32 in two cache
+	 * lines instead of 32 keys of 376 bytes, and so does finding a key
+	 * that may give its place. */
 	uint32_t addrs_fp[MAX_KEYS], pairs_fp[MAX_KEYS];
 };
 
+/* The fingerprint of a slot: 0 if unused, else bit 0 set, bit 1 set while
+ * the key may give its place to another, bits 2-31 from the key's hash. */
+#define FP_MAY_GO 2u
+
+/* The key of A (with PEER and PEER_PORT for a pair), made if new: then
+ * MAY_GO says whether it may give its place to another key until it is
+ * looked up again (a flow's end: one connection seen, no TIME-WAIT; a
+ * flood's spoofed sources, each seen once, take each other's places, and
+ * an address seen twice keeps its own).  When the neighbourhood is full,
+ * A takes the place of the first key there that may go; NULL if none may:
+ * A is not watched. */
 static struct tw_key *
 key_get(struct tw_key *tab, uint32_t *fps, const struct tm_addr *a, const struct tm_addr *peer,
-    uint16_t peer_port)
+    uint16_t peer_port, int may_go)
 {
 	uint64_t h = plugin_hash_addr(a, 0) ^ (peer ? plugin_mix(plugin_hash_addr(peer, peer_port)) : 0);
-	size_t i = (size_t)(h % MAX_KEYS);
-	uint32_t fp = (uint32_t)(h >> 32) | 1;
+	size_t home = (size_t)(h % MAX_KEYS), i = home, n;
+	uint32_t fp = ((uint32_t)(h >> 32) & ~FP_MAY_GO) | 1;
+	struct tw_key *k;
 
-	for (size_t n = 0; n < 32; n++, i = (i + 1) % MAX_KEYS) {
-		struct tw_key *k = &tab[i];
-
-		if (fps[i] != 0 && fps[i] != fp)
-			continue;
-		if (fps[i] == 0) {
-			fps[i] = fp;
-			k->used = 1;
-			k->addr = *a;
-			if (peer != NULL)
-				k->peer = *peer;
-			k->peer_port = peer_port;
+	for (n = 0; n < 32; n++, i = (i + 1) % MAX_KEYS) {
+		k = &tab[i];
+		if (fps[i] == 0)
+			break;
+		if ((fps[i] & ~FP_MAY_GO) == fp && plugin_addr_eq(&k->addr, a) &&
+		    k->peer_port == peer_port && (peer == NULL || plugin_addr_eq(&k->peer, peer))) {
+			fps[i] &= ~FP_MAY_GO;   /* seen again: it stays */
 			return k;
 		}
-		if (plugin_addr_eq(&k->addr, a) && k->peer_port == peer_port &&
-		    (peer == NULL || plugin_addr_eq(&k->peer, peer)))
-			return k;
 	}
-	return NULL;
+	if (n == 32) {                  /* not there, and no free slot */
+		for (n = 0, i = home; n < 32 && !(fps[i] & FP_MAY_GO); n++)
+			i = (i + 1) % MAX_KEYS;
+		if (n == 32)
+			return NULL;
+	}
+	/* A new key, or one that may go: it never held a TIME-WAIT (its
+	 * FIFO, peak and evidence are empty), so only its counts and names
+	 * are reset. */
+	k = &tab[i];
+	fps[i] = fp | (may_go ? FP_MAY_GO : 0);
+	k->used = 1;
+	k->addr = *a;
+	k->peer = peer != NULL ? *peer : (struct tm_addr){ 0 };
+	k->peer_port = peer_port;
+	k->flows = k->closes = k->initiated = 0;
+	return k;
 }
 
 static void
@@ -143,11 +168,11 @@ hl_transition(void *state, const struct tm_flow *fl, const struct tm_transition 
 
 	if (t->to != TM_TIME_WAIT || t->from == TM_TIME_WAIT)
 		return;
-	if ((k = key_get(st->addrs, st->addrs_fp, &fl->addr[t->side], NULL, 0)) != NULL)
+	if ((k = key_get(st->addrs, st->addrs_fp, &fl->addr[t->side], NULL, 0, 0)) != NULL)
 		key_enter(st, k, t->ts, t->frame);
 	if (t->side == TM_CLIENT &&
 	    (k = key_get(st->pairs, st->pairs_fp, &fl->addr[TM_CLIENT], &fl->addr[TM_SERVER],
-	    fl->port[TM_SERVER])) != NULL)
+	    fl->port[TM_SERVER], 0)) != NULL)
 		key_enter(st, k, t->ts, t->frame);
 }
 
@@ -159,7 +184,7 @@ hl_flow_end(void *state, const struct tm_flow *fl, void **slot)
 
 	for (int s = 0; s < 2; s++) {
 		const struct tm_endpoint *me = &fl->ep[s], *peer = &fl->ep[!s];
-		struct tw_key *k = key_get(st->addrs, st->addrs_fp, &fl->addr[s], NULL, 0);
+		struct tw_key *k = key_get(st->addrs, st->addrs_fp, &fl->addr[s], NULL, 0, 1);
 
 		if (k == NULL)
 			continue;

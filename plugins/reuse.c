@@ -10,8 +10,10 @@
  *
  * The host hands the previous incarnation's facts in tm_flow.previous.
  * For isn-reuse (b) the detector remembers, per host, its last few ISNs in
- * a fixed-size table (MAX_HOSTS hosts of HISTORY entries: bounded memory);
- * a host beyond the table is not watched.
+ * a fixed-size table (MAX_HOSTS hosts of HISTORY entries: bounded memory).
+ * When the table is full, a host seen once gives its place to the next
+ * one (a SYN flood's spoofed sources would otherwise fill it for good); a
+ * host beyond a table full of hosts seen more than once is not watched.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +47,9 @@ struct reuse_state {
 	struct plugin_base b;
 	struct isn_host *hosts; /* MAX_HOSTS, allocated once */
 	size_t nhosts;
-	/* Per slot: 0 if unused, else bits of its address's hash.  A miss
-	 * (a flood's spoofed sources) reads these, not the hosts. */
+	/* Per slot: its fingerprint (host_get).  A miss (a flood's spoofed
+	 * sources) reads these, not the hosts, and so does finding a host
+	 * that may give its place. */
 	uint32_t host_fp[MAX_HOSTS];
 };
 
@@ -128,31 +131,52 @@ check_isn_above_previous(struct reuse_state *st, const struct tm_flow *fl,
 
 /* --- isn-reuse (b): per host ----------------------------------------------- */
 
+/* The fingerprint of a slot: 0 if unused, else bit 0 set, bit 1 set while
+ * the host may give its place to another, bits 2-31 from its address's
+ * hash. */
+#define FP_MAY_GO 2u
+
+/* The entry of A, made if new.  A new host may give its place to another
+ * until it is looked up again (it sent one SYN: a flood's spoofed
+ * sources, each seen once, take each other's places, and a host seen
+ * twice keeps its own).  When A's neighbourhood is full, or the table
+ * three quarters full, A takes the place of the first host there that
+ * may go; NULL if none may: A is not watched. */
 static struct isn_host *
 host_get(struct reuse_state *st, const struct tm_addr *a)
 {
 	uint64_t hash = plugin_hash_addr(a, 0);
-	size_t i = (size_t)(hash % MAX_HOSTS);
-	uint32_t fp = (uint32_t)(hash >> 32) | 1;
+	size_t home = (size_t)(hash % MAX_HOSTS), i = home, n, probed;
+	uint32_t fp = ((uint32_t)(hash >> 32) & ~FP_MAY_GO) | 1;
+	struct isn_host *h;
 
-	for (size_t n = 0; n < 16; n++, i = (i + 1) % MAX_HOSTS) {
-		struct isn_host *h = &st->hosts[i];
-
-		if (st->host_fp[i] != 0 && st->host_fp[i] != fp)
-			continue;
-		if (st->host_fp[i] == 0) {
-			if (st->nhosts >= MAX_HOSTS * 3 / 4)
-				return NULL;
-			st->host_fp[i] = fp;
-			h->used = 1;
-			h->addr = *a;
-			st->nhosts++;
+	for (n = 0; n < 16; n++, i = (i + 1) % MAX_HOSTS) {
+		h = &st->hosts[i];
+		if (st->host_fp[i] == 0)
+			break;
+		if ((st->host_fp[i] & ~FP_MAY_GO) == fp && plugin_addr_eq(&h->addr, a)) {
+			st->host_fp[i] &= ~FP_MAY_GO;   /* seen again: it stays */
 			return h;
 		}
-		if (plugin_addr_eq(&h->addr, a))
-			return h;
 	}
-	return NULL;
+	if (n < 16 && st->nhosts < MAX_HOSTS * 3 / 4) {
+		st->nhosts++;           /* slot I is free */
+	} else {
+		/* A is not in the table (probing stopped at a free slot or at
+		 * the window's end); an occupied slot before that may go. */
+		for (probed = n, n = 0, i = home; n < probed && !(st->host_fp[i] & FP_MAY_GO); n++)
+			i = (i + 1) % MAX_HOSTS;
+		if (n == probed)
+			return NULL;
+	}
+	/* A free slot, or a host that sent one SYN (its one ISN forgotten). */
+	h = &st->hosts[i];
+	st->host_fp[i] = fp | FP_MAY_GO;
+	h->used = 1;
+	h->reported = 0;
+	h->n = 0;
+	h->addr = *a;
+	return h;
 }
 
 static uint64_t

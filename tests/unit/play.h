@@ -174,6 +174,24 @@ play_pkt(int client, uint16_t port, int from_client, uint8_t flags, uint32_t seq
 	return p;
 }
 
+/* One SYN from spoofed source 172.16.I/256.I%256 (port 1024 + I) to
+ * 10.9.9.9:80, its connection ended at once, as a flood's under the cap
+ * on embryonic connections: the detectors see the segment and the end. */
+static inline void
+play_spoofed_syn(uint32_t i, double t)
+{
+	struct packet p = pkt_at(C, SYN, 7777 * i, 0, 0, t);
+	struct flow *f;
+
+	p.src.bytes[0] = 172, p.src.bytes[1] = 16;
+	p.src.bytes[2] = (uint8_t)(i >> 8), p.src.bytes[3] = (uint8_t)i;
+	p.dst.bytes[1] = 9, p.dst.bytes[2] = 9, p.dst.bytes[3] = 9;
+	p.sport = (uint16_t)(1024 + i);
+	f = flow_new(&p, play_next_id++, detect_slots(play_det));
+	flow_segment(f, &p, &play_prof, &play_events);
+	play_flow_out(f, TM_END_EVICTED, p.ts);
+}
+
 /* End the capture at T: flows still open leave with capture-end. */
 static inline void
 play_end(double t)

@@ -6,14 +6,14 @@
 
 #include "play.h"
 
-/* N connections from 10.0.0.1 to 10.0.0.2:80, one every 0.1 s; the server
- * closes first (SERVER_CLOSES) or the client does. */
+/* N connections from 10.0.0.1 to 10.0.0.2:80, one every 0.1 s from T0;
+ * the server closes first (SERVER_CLOSES) or the client does. */
 static void
-connections(int n, int server_closes)
+connections_from(double t0, int n, int server_closes)
 {
 	for (int i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(41000 + i);
-		double t = 0.1 * i;
+		double t = t0 + 0.1 * i;
 		int a = server_closes ? S : C, b = !a;
 		uint32_t sa = a == C ? 1001 : 5001, sb = a == C ? 5001 : 1001;
 
@@ -25,6 +25,20 @@ connections(int n, int server_closes)
 		play(play_pkt(1, port, b, FIN | ACK, sb, sa + 1, 0, t + 0.012));
 		play(play_pkt(1, port, a, ACK, sa + 1, sb + 1, 0, t + 0.013));
 	}
+}
+
+static void
+connections(int n, int server_closes)
+{
+	connections_from(0, n, server_closes);
+}
+
+/* N spoofed SYNs to 10.9.9.9:80 from T0, 20,000 a second. */
+static void
+flood_from(double t0, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		play_spoofed_syn(i, t0 + i / 20000.0);
 }
 
 START_TEST(time_wait_storm_on_a_server_that_closes)
@@ -110,6 +124,73 @@ START_TEST(time_waits_that_expired_do_not_add_up)
 }
 END_TEST
 
+/* 20,000 spoofed sources, each ending one connection, are more than the
+ * table holds: they must not keep out an address first seen after them. */
+START_TEST(a_flood_leaves_room_for_addresses_seen_after_it)
+{
+	const char *set[] = { "time-wait-storm.min-count=20", NULL };
+	const struct found *f;
+
+	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
+	flood_from(0, 20000);
+	connections_from(2, 30, 1);
+	play_end(100);
+	ck_assert_ptr_nonnull(f = found("time-wait-storm"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "10.0.0.2 held 30 connections in TIME-WAIT "
+	    "at once (of 30 connections)"));
+	ck_assert_int_eq(found_count("time-wait-storm"), 1);
+}
+END_TEST
+
+/* Nor take the place of an address seen before it. */
+START_TEST(a_flood_leaves_addresses_seen_before_it_in_place)
+{
+	const char *set[] = { "time-wait-storm.min-count=20", NULL };
+	const struct found *f;
+
+	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
+	connections_from(0, 30, 1);
+	flood_from(4, 20000);
+	play_end(100);
+	ck_assert_ptr_nonnull(f = found("time-wait-storm"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "10.0.0.2 held 30 connections in TIME-WAIT "
+	    "at once (of 30 connections); it began 100% of its 30 closes"));
+}
+END_TEST
+
+/* A connection from 10.0.0.1:PORT to 10.0.0.2:80 refused at T, and
+ * ended there (its end, not a TIME-WAIT, makes the addresses' keys). */
+static void
+refused_now(uint16_t port, double t)
+{
+	struct packet syn = play_pkt(1, port, C, SYN, 1000, 0, 0, t);
+	struct packet rst = play_pkt(1, port, S, RST | ACK, 0, 1001, 0, t + 0.001);
+	struct flow *f = flow_new(&syn, play_next_id++, detect_slots(play_det));
+
+	flow_segment(f, &syn, &play_prof, &play_events);
+	flow_segment(f, &rst, &play_prof, &play_events);
+	play_flow_out(f, TM_END_CLOSED, rst.ts);
+}
+
+/* An address whose first two connections ended without a TIME-WAIT keeps
+ * its place and its count through a flood. */
+START_TEST(a_flood_leaves_addresses_seen_twice_in_place)
+{
+	const char *set[] = { "time-wait-storm.min-count=20", NULL };
+	const struct found *f;
+
+	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
+	refused_now(40990, 0);
+	refused_now(40991, 0.01);
+	flood_from(1, 20000);
+	connections_from(3, 30, 1);
+	play_end(100);
+	ck_assert_ptr_nonnull(f = found("time-wait-storm"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "10.0.0.2 held 30 connections in TIME-WAIT "
+	    "at once (of 32 connections)"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -123,6 +204,9 @@ main(void)
 	tcase_add_test(tc, port_exhaustion_risk_when_time_waits_fill_the_range);
 	tcase_add_test(tc, no_port_exhaustion_with_the_default_range);
 	tcase_add_test(tc, time_waits_that_expired_do_not_add_up);
+	tcase_add_test(tc, a_flood_leaves_room_for_addresses_seen_after_it);
+	tcase_add_test(tc, a_flood_leaves_addresses_seen_before_it_in_place);
+	tcase_add_test(tc, a_flood_leaves_addresses_seen_twice_in_place);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -147,6 +147,41 @@ START_TEST(random_isns_are_not_reported)
 }
 END_TEST
 
+/* 20,000 spoofed sources, one SYN each, are more than the table holds:
+ * they must not keep out a host first seen after them... */
+START_TEST(a_flood_leaves_room_for_hosts_seen_after_it)
+{
+	const struct found *f;
+
+	play_start();
+	for (uint32_t i = 0; i < 20000; i++)
+		play_spoofed_syn(i, i / 20000.0);
+	connect_with_isn(41000, 123456, 2);
+	connect_with_isn(41001, 123456, 3);
+	play_end(5);
+	ck_assert_ptr_nonnull(f = found("isn-reuse"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "(b) 10.0.0.1:41001 used ISN 123456 again"));
+	ck_assert_int_eq(found_count("isn-reuse"), 1);
+}
+END_TEST
+
+/* ...nor take the place of one seen twice before them. */
+START_TEST(a_flood_leaves_hosts_seen_twice_in_place)
+{
+	const struct found *f;
+
+	play_start();
+	connect_with_isn(41000, 123456, 0);
+	connect_with_isn(41001, 3141592653u, 0.5);
+	for (uint32_t i = 0; i < 20000; i++)
+		play_spoofed_syn(i, 1 + i / 20000.0);
+	connect_with_isn(41002, 123456, 3);
+	play_end(5);
+	ck_assert_ptr_nonnull(f = found("isn-reuse"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "(b) 10.0.0.1:41002 used ISN 123456 again"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -162,6 +197,8 @@ main(void)
 	tcase_add_test(tc, isn_reused_by_one_host_for_another_connection);
 	tcase_add_test(tc, isns_stepping_by_a_constant_are_predictable);
 	tcase_add_test(tc, random_isns_are_not_reported);
+	tcase_add_test(tc, a_flood_leaves_room_for_hosts_seen_after_it);
+	tcase_add_test(tc, a_flood_leaves_hosts_seen_twice_in_place);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
