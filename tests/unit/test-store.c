@@ -500,7 +500,7 @@ START_TEST(flow_id_of_another_capture_refused_untouched)
 
 	write_sample(s);
 	cap = begin(s, &ci, &base);
-	f->stored = 1;
+	f->stored = _i;         /* written before (an upsert), or new (an INSERT) */
 	f->v.port[TM_CLIENT] = 1234;
 	ck_assert_int_eq(store_write_flow(s, cap, f, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: flow id 1 already belongs to another capture", dbpath);
@@ -1477,7 +1477,7 @@ store_suite(void)
 	tcase_add_test(tc, findings_round_trip_flow_and_host_level);
 	tcase_add_test(tc, flow_ids_continue_after_previous_capture);
 	tcase_add_test(tc, deleting_capture_cascades_to_its_rows);
-	tcase_add_test(tc, flow_id_of_another_capture_refused_untouched);
+	tcase_add_loop_test(tc, flow_id_of_another_capture_refused_untouched, 0, 2);
 	tcase_add_test(tc, write_outside_capture_refused);
 	tcase_add_test(tc, long_timeline_and_ladder_numbered_without_gaps);
 	tcase_add_test(tc, new_database_is_versioned_wal_with_application_row);
