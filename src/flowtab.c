@@ -468,11 +468,18 @@ evict_one(struct flowtab *t, tm_time_t now)
 void
 flowtab_insert(struct flowtab *t, struct flow *f)
 {
+	flowtab_insert_hashed(t, f, tuple_hash(&f->v.addr[0], f->v.port[0], &f->v.addr[1],
+	    f->v.port[1]));
+}
+
+void
+flowtab_insert_hashed(struct flowtab *t, struct flow *f, uint64_t hash)
+{
 	struct flow_node *n = &f->node;
 
 	n->id = f->v.id;
 	n->last_ts = f->v.last_ts;
-	n->hash = tuple_hash(&f->v.addr[0], f->v.port[0], &f->v.addr[1], f->v.port[1]);
+	n->hash = hash;
 	if (t->count + 1 > t->nbuckets)
 		rehash(t);
 	attach(t, n, RECENT);

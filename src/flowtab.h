@@ -99,6 +99,8 @@ struct flow *flowtab_lookup_hashed(struct flowtab *t, const struct packet *p, ui
 
 /* Insert a new flow (made by flow_new). */
 void flowtab_insert(struct flowtab *t, struct flow *f);
+/* The same, HASH being flowtab_hash() of one of F's packets. */
+void flowtab_insert_hashed(struct flowtab *t, struct flow *f, uint64_t hash);
 
 /* Remove F from the table without output (the caller takes it). */
 void flowtab_remove(struct flowtab *t, struct flow *f);

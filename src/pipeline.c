@@ -145,10 +145,10 @@ process(struct pipeline *pl, const struct packet *p, uint64_t hash)
 		f = flow_create(pl, p);
 		flow_link_previous(f, old);
 		flow_out(pl, old, TM_END_REPLACED, p->ts);
-		flowtab_insert(pl->tab, f);
+		flowtab_insert_hashed(pl->tab, f, hash);
 	} else if (f == NULL) {
 		f = flow_create(pl, p);
-		flowtab_insert(pl->tab, f);
+		flowtab_insert_hashed(pl->tab, f, hash);
 	}
 	flow_segment(f, p, pl->profile, &pl->ev);
 	flowtab_touch(pl->tab, f);
