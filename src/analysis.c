@@ -5,9 +5,9 @@
  * is read with a core to spare: readahead.h) and handed to the pipeline
  * (pipeline.h: flows, state machines, detectors, in capture time); the
  * flows and findings it lets out go to the writer, so memory follows the
- * connections open at once, not the length of the file.  The wall clock drives the
- * progress line and live checkpoints.  Everything of one capture is one
- * store transaction: a failure rolls it all back.
+ * connections open at once, not the length of the file.  The wall clock
+ * drives the progress line and live checkpoints.  Everything of one
+ * capture is one store transaction: a failure rolls it all back.
  */
 #include "config.h"
 
