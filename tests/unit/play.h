@@ -192,6 +192,14 @@ play_spoofed_syn(uint32_t i, double t)
 	play_flow_out(f, TM_END_EVICTED, p.ts);
 }
 
+/* N spoofed SYNs (play_spoofed_syn) from T0, 20,000 a second. */
+static inline void
+play_flood(double t0, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		play_spoofed_syn(i, t0 + i / 20000.0);
+}
+
 /* End the capture at T: flows still open leave with capture-end. */
 static inline void
 play_end(double t)

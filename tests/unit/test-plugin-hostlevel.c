@@ -33,14 +33,6 @@ connections(int n, int server_closes)
 	connections_from(0, n, server_closes);
 }
 
-/* N spoofed SYNs to 10.9.9.9:80 from T0, 20,000 a second. */
-static void
-flood_from(double t0, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		play_spoofed_syn(i, t0 + i / 20000.0);
-}
-
 START_TEST(time_wait_storm_on_a_server_that_closes)
 {
 	const char *set[] = { "time-wait-storm.min-count=20", NULL };
@@ -132,7 +124,7 @@ START_TEST(a_flood_leaves_room_for_addresses_seen_after_it)
 	const struct found *f;
 
 	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
-	flood_from(0, 20000);
+	play_flood(0, 20000);
 	connections_from(2, 30, 1);
 	play_end(100);
 	ck_assert_ptr_nonnull(f = found("time-wait-storm"));
@@ -150,7 +142,7 @@ START_TEST(a_flood_leaves_addresses_seen_before_it_in_place)
 
 	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
 	connections_from(0, 30, 1);
-	flood_from(4, 20000);
+	play_flood(4, 20000);
 	play_end(100);
 	ck_assert_ptr_nonnull(f = found("time-wait-storm"));
 	ck_assert_ptr_nonnull(strstr(f->detail, "10.0.0.2 held 30 connections in TIME-WAIT "
@@ -182,7 +174,7 @@ START_TEST(a_flood_leaves_addresses_seen_twice_in_place)
 	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
 	refused_now(40990, 0);
 	refused_now(40991, 0.01);
-	flood_from(1, 20000);
+	play_flood(1, 20000);
 	connections_from(3, 30, 1);
 	play_end(100);
 	ck_assert_ptr_nonnull(f = found("time-wait-storm"));

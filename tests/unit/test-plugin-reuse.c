@@ -154,8 +154,7 @@ START_TEST(a_flood_leaves_room_for_hosts_seen_after_it)
 	const struct found *f;
 
 	play_start();
-	for (uint32_t i = 0; i < 20000; i++)
-		play_spoofed_syn(i, i / 20000.0);
+	play_flood(0, 20000);
 	connect_with_isn(41000, 123456, 2);
 	connect_with_isn(41001, 123456, 3);
 	play_end(5);
@@ -173,8 +172,7 @@ START_TEST(a_flood_leaves_hosts_seen_twice_in_place)
 	play_start();
 	connect_with_isn(41000, 123456, 0);
 	connect_with_isn(41001, 3141592653u, 0.5);
-	for (uint32_t i = 0; i < 20000; i++)
-		play_spoofed_syn(i, 1 + i / 20000.0);
+	play_flood(1, 20000);
 	connect_with_isn(41002, 123456, 3);
 	play_end(5);
 	ck_assert_ptr_nonnull(f = found("isn-reuse"));
