@@ -70,6 +70,7 @@ struct detect {
 	detect_sink_fn sink;
 	void *sink_ctx;
 	struct tm_host host;
+	struct flow *current;   /* the flow being handed to the detectors */
 };
 
 /* --- loading ------------------------------------------------------------- */
@@ -356,6 +357,8 @@ host_report(struct tm_context *ctx, const struct tm_finding *f)
 		return -1;
 	if (kind_disabled(d, f->kind) || d->sink == NULL)
 		return 0;
+	if (d->current != NULL && f->flow_id == d->current->v.id)
+		d->current->named = 1;
 	if (d->drops > 0 && f->detail != NULL) {
 		/* Live: the packets that would contradict it may be among those lost. */
 		struct tm_finding g = *f;
@@ -483,27 +486,33 @@ detect_begin(struct detect *d, const struct tm_profile *profile,
 void
 detect_segment(struct detect *d, struct flow *f, const struct tm_segment *s)
 {
+	d->current = f;
 	for (size_t i = 0; i < d->ndet; i++)
 		if (RUNS(d, i, on_segment) && f->slots != NULL)
 			d->det[i].td->on_segment(d->det[i].state, &f->v, s, &f->slots[i]);
+	d->current = NULL;
 }
 
 void
 detect_transition(struct detect *d, struct flow *f, const struct tm_transition *t)
 {
+	d->current = f;
 	for (size_t i = 0; i < d->ndet; i++)
 		if (RUNS(d, i, on_transition) && f->slots != NULL)
 			d->det[i].td->on_transition(d->det[i].state, &f->v, t, &f->slots[i]);
+	d->current = NULL;
 }
 
 void
 detect_flow_end(struct detect *d, struct flow *f)
 {
+	d->current = f;
 	for (size_t i = 0; i < d->ndet && f->slots != NULL; i++) {
 		if (RUNS(d, i, on_flow_end))
 			d->det[i].td->on_flow_end(d->det[i].state, &f->v, &f->slots[i]);
 		f->slots[i] = NULL;     /* the contract says freed; never reuse it */
 	}
+	d->current = NULL;
 }
 
 void

@@ -117,6 +117,10 @@ flow_out(void *ctx, struct flow *f, enum tm_end_reason why, tm_time_t now)
 		why = TM_END_CLOSED;
 	}
 	flow_finish(f, now, pl->profile, &pl->ev);
+	/* Pushed out under the embryonic cap after it had ended (refused,
+	 * reset): it closed. */
+	if (why == TM_END_EVICTED && f->aggregated && flow_is_done(f))
+		why = TM_END_CLOSED;
 	f->v.end_reason = why;
 	f->v.end_ts = now;
 	detect_flow_end(pl->detect, f);

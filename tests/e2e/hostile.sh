@@ -21,6 +21,8 @@
 #   - where a cap is exceeded, flows were given up: the captures row counts
 #     them (flows_evicted, flows_aggregated), `tcpmortem summary` says so
 #     with those numbers, and no more than MAX_FLOWS + 1 were ever held;
+#   - every finding that names a connection names one that was stored
+#     (one left under the embryonic cap is stored if a finding names it);
 #   - time per packet is flat: CPU time (user + system) of the whole over
 #     that of the half, each less the CPU time of analysing 20 packets
 #     (start-up and the end: plugins, the database), stays under RATIO_LIMIT
@@ -152,6 +154,9 @@ for name in syn-flood one-packet port-scan rst-storm bad-retx reuse reuse-retx; 
 	below "$ratio" "$RATIO_LIMIT" ||
 		bad "$name: the whole took $ratio times the CPU of the half (limit $RATIO_LIMIT): not linear"
 	[ "$peak" -le $((MAX_FLOWS + 1)) ] || bad "$name: $peak flows held at once, over --max-flows $MAX_FLOWS"
+	dangling=$(sqlite3 "$db" 'SELECT count(*) FROM findings
+		WHERE flow IS NOT NULL AND flow NOT IN (SELECT id FROM flows)' 2>/dev/null)
+	[ "${dangling:-x}" = 0 ] || bad "$name: ${dangling:-?} findings name a connection that was not stored"
 	if evicts "$name" && [ $((evicted + aggregated)) -eq 0 ]; then
 		bad "$name: nothing given up, though more than the caps were open"
 	fi
