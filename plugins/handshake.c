@@ -206,6 +206,34 @@ check_syn_data(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 
 /* --- connection-refused, old-duplicate-syn, handshake-ack-lost ------------ */
 
+/* The flow put the client back in SYN-SENT (flow.c, synack_reset): it
+ * answered the SYN-ACK with the RST of a host with no socket for it, so
+ * it had given up before the SYN-ACK came, or never sent the SYN.  Folded
+ * per server with the other timeouts: a flood's backscatter or a scan
+ * repeats it once per SYN. */
+static void
+report_reset_synack(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
+    const struct tm_segment *seg)
+{
+	char detail[512], ep[80];
+	struct tm_finding f;
+	const struct sends *syn = &h->syn[TM_CLIENT], *synack = &h->syn[TM_SERVER];
+	tm_time_t sent = syn->n > 0 ? syn->ts[0] : fl->first_ts;
+
+	snprintf(detail, sizeof(detail), "the client answered the SYN-ACK from %s, %.6g s "
+	    "after its SYN, with RST instead of ACK: nothing waited for it any more, so "
+	    "connect() had timed out or been closed before the answer (the application's "
+	    "connect timeout, tcp_syn_retries), or the SYN was not the client's (a spoofed "
+	    "source: SYN-flood backscatter; a half-open port scan)",
+	    plugin_endpoint(&st->b, &fl->addr[TM_SERVER], fl->port[TM_SERVER], ep, sizeof(ep)),
+	    plugin_seconds(synack->ts[0] - sent));
+	plugin_flow_finding(&f, kinds[K_TIMEOUT], fl, TM_CLIENT, seg->ts, detail);
+	evidence_sends(&f, syn);
+	plugin_evidence(&f, synack->frame[0]);
+	plugin_evidence(&f, seg->frame);
+	report(st, fl, h, K_TIMEOUT, &f);
+}
+
 static void
 check_rst(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
     const struct tm_segment *seg)
@@ -232,6 +260,9 @@ check_rst(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 		plugin_evidence(&f, h->bad_synack);
 		plugin_evidence(&f, seg->frame);
 		report(st, fl, h, K_OLD_DUP, &f);
+	} else if (s == TM_CLIENT && !(seg->flags & TM_TH_ACK) &&
+	    fl->ep[TM_CLIENT].state == TM_SYN_SENT && h->syn[TM_SERVER].n > 0) {
+		report_reset_synack(st, fl, h, seg);
 	}
 }
 

@@ -135,6 +135,7 @@ state-syn-sent|capture ends mid-handshake (SYN-SENT / SYN-RECEIVED)|Router nftab
 state-fin-wait-1|capture ends with the closer's FIN unacknowledged (FIN-WAIT-1 / CLOSE-WAIT)|Client shutdown(SHUT_WR); router nftables drops every bare ACK from the server, so the client keeps retransmitting its FIN; ss 1.5 s later.
 state-last-ack|capture ends with the passive closer's FIN unacknowledged (TIME-WAIT / LAST-ACK)|Client closes first; router nftables drops every bare ACK from the client after wave 2, so the server keeps retransmitting its FIN; ss 1.5 s later.
 state-closing|capture ends inside a simultaneous close (CLOSING / CLOSING)|50 ms user-space delay line in the router; once both close() calls are made it passes only the first FIN each way and loses every later segment (ACKs and the FIN retransmissions that would carry them); ss 1.5 s later.
+late-synack|handshake-timeout: the client gives up before the SYN-ACK and resets it (not abortive-close)|300 ms user-space delay line in the router each way; the client's connect() times out after 0.2 s and the socket is closed; the SYN-ACK arrives 0.6 s after the SYN and the client's kernel, with no socket for it, answers RST (no ACK, seq = the SYN-ACK's ack).
 END
 
 describe() {	# describe NAME: the one-line how-it-was-made

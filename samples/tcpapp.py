@@ -660,6 +660,28 @@ def sc_handshake_timeout(ctx):
     finish(ctx)
 
 
+def sc_late_synack(ctx):
+    """connect() gives up before the SYN-ACK comes; the client's kernel,
+    with no socket for it any more, answers the late SYN-ACK with RST."""
+    lst = listener(ctx)
+    r = relay(ctx, 0.3)
+    capture_start(ctx)
+    c = client_sock(sport=40120)
+    ctx.conns.append((C4, 40120, S4, PORT))
+    c.settimeout(0.2)
+    try:
+        c.connect((S4, PORT))
+    except OSError:
+        pass                # timed out: 0.2 s, the round trip is 0.6 s
+    c.close()
+    ctx.notes.append("client connect() timeout 0.2 s, closed at once; the SYN-ACK arrives 0.6 s "
+                     "after the SYN and meets no socket")
+    settle(1.5)
+    wait_state("server", (S4, PORT), (C4, 40120), "CLOSED", 10)
+    finish(ctx)
+    r.stop = True
+
+
 def wait_state(role, local, peer, state, limit):
     """Poll ss (at most LIMIT seconds) until ROLE's socket LOCAL-PEER is in STATE."""
     deadline = time.time() + limit
@@ -1156,6 +1178,7 @@ SCENARIOS = {
     "state-fin-wait-1": sc_state_fin_wait_1,
     "state-last-ack": sc_state_last_ack,
     "state-closing": sc_state_closing,
+    "late-synack": sc_late_synack,
 }
 
 

@@ -307,6 +307,24 @@ synack_never_arrived(const struct flow *f, enum tm_side s)
 	    (f->last[s].flags & (TM_TH_SYN | TM_TH_ACK)) == TM_TH_SYN;
 }
 
+/* A RST without ACK carrying the sequence number the SYN-ACK acknowledged,
+ * from a client that has sent nothing but SYNs since: what a host sends
+ * when a SYN-ACK reaches no socket (RFC 9293 3.10.7.1).  A client in
+ * SYN-SENT would have acknowledged it, one in ESTABLISHED would reset with
+ * ACK: its connect() had been given up or closed before the answer, or
+ * the SYN was never its own (a spoofed source, a half-open port scan).
+ * It never entered ESTABLISHED, and its reset aborts no connection. */
+static int
+synack_reset(const struct flow *f, enum tm_side s, const struct packet *p)
+{
+	const struct tm_endpoint *ep = &f->v.ep[s];
+	const struct timeline *tl = &f->tl[s];
+
+	return s == TM_CLIENT && (p->flags & (TM_TH_RST | TM_TH_ACK)) == TM_TH_RST &&
+	    ep->state == TM_ESTABLISHED && tl->n > 0 && tl->items[tl->n - 1].from == TM_SYN_SENT &&
+	    ep->packets == ep->syn_count && ep->isn_known && p->seq == ep->isn + 1;
+}
+
 /* --- timers -------------------------------------------------------------- */
 
 struct timer_rule {
@@ -887,6 +905,8 @@ flow_segment(struct flow *f, const struct packet *p, const struct tm_profile *pr
 	flow_advance(f, p->ts, prof, ev);
 	if (f->v.midstream && !(p->flags & TM_TH_SYN))
 		infer_midstream(f, p, ev);
+	if (synack_reset(f, s, p))
+		undo_to(f, s, TM_SYN_SENT);
 	fill_segment(f, s, p, &g);
 	judge_segment(f, s, p, &g);
 	if (ev != NULL && ev->segment != NULL)

@@ -63,5 +63,6 @@ state-syn-sent                handshake-timeout,syn-retransmit,synack-retransmit
 state-last-ack                fin-ack-lost
 state-fin-wait-1              close-wait-stuck,fin-ack-lost
 state-closing                 fin-ack-lost,fin-lost,simultaneous-close
+late-synack                   handshake-timeout
 EXPECTED
 exit $status

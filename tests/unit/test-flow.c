@@ -263,6 +263,47 @@ START_TEST(abortive_close_resets_both_from_established)
 }
 END_TEST
 
+/* The RST of a host with no socket for the SYN-ACK (no ACK flag, sequence
+ * number = what the SYN-ACK acknowledged): the client never entered
+ * ESTABLISHED.  With ACK, or after its own ACK, it did. */
+START_TEST(rst_answering_the_syn_ack_means_no_socket_waited)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.3));
+	ck_assert_int_eq(CSTATE, TM_ESTABLISHED);   /* assumed delivered */
+	feed(pkt_at(C, RST, 1001, 0, 0, 0.6));
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+	ck_assert_int_eq(SSTATE, TM_CLOSED);
+	ck_assert_int_eq(f->tl[TM_CLIENT].n, 2);    /* CLOSED, SYN-SENT, CLOSED */
+	ck_assert_int_eq(f->tl[TM_CLIENT].items[1].from, TM_SYN_SENT);
+	ck_assert_int_eq(f->tl[TM_CLIENT].items[1].to, TM_CLOSED);
+	finish_at(1);
+	ck_assert_int_eq(f->handshake, HS_INCOMPLETE);
+	ck_assert_int_eq(f->close, CLOSE_RST);
+	ck_assert_int_eq(f->closer, CLOSER_CLIENT);
+}
+END_TEST
+
+START_TEST(rst_with_ack_after_the_syn_ack_leaves_established)
+{
+	feed(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	feed(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.3));
+	feed(pkt_at(C, RST | ACK, 1001, 5001, 0, 0.6));
+	ck_assert_int_eq(f->tl[TM_CLIENT].n, 3);
+	ck_assert_int_eq(f->tl[TM_CLIENT].items[1].to, TM_ESTABLISHED);
+	ck_assert_int_eq(f->tl[TM_CLIENT].items[2].from, TM_ESTABLISHED);
+}
+END_TEST
+
+START_TEST(rst_after_the_third_ack_leaves_established)
+{
+	handshake();
+	feed(pkt_at(C, RST, 1001, 0, 0, 0.6));
+	ck_assert_int_eq(f->tl[TM_CLIENT].n, 3);
+	ck_assert_int_eq(f->tl[TM_CLIENT].items[2].from, TM_ESTABLISHED);
+}
+END_TEST
+
 START_TEST(rst_of_half_closed_connection_is_rst_close)
 {
 	handshake();
@@ -613,6 +654,9 @@ main(void)
 	tcase_add_test(tc, orphaned_fin_wait_2_times_out);
 	tcase_add_test(tc, refused_connection_never_had_a_server_socket);
 	tcase_add_test(tc, abortive_close_resets_both_from_established);
+	tcase_add_test(tc, rst_answering_the_syn_ack_means_no_socket_waited);
+	tcase_add_test(tc, rst_with_ack_after_the_syn_ack_leaves_established);
+	tcase_add_test(tc, rst_after_the_third_ack_leaves_established);
 	tcase_add_test(tc, rst_of_half_closed_connection_is_rst_close);
 	tcase_add_test(tc, out_of_window_rst_moves_neither_side);
 	tcase_add_test(tc, syn_resent_while_the_syn_ack_is_in_flight_is_no_loss);

@@ -185,6 +185,64 @@ START_TEST(old_duplicate_syn_reset_by_client)
 }
 END_TEST
 
+/* A RST without ACK answering the SYN-ACK: no socket waited for it (the
+ * client gave up, or never sent the SYN).  Not an abortive close. */
+START_TEST(client_reset_of_the_synack_is_a_timeout_not_an_abort)
+{
+	const struct found *f;
+
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));                   /* 1 */
+	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 0.3));        /* 2 */
+	play(pkt_at(C, RST, 1001, 0, 0, 0.6));                 /* 3 */
+	play_end(1);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("handshake-timeout"));
+	ck_assert_int_eq(f->side, TM_CLIENT);
+	ck_assert(has_frame(f, 1) && has_frame(f, 2) && has_frame(f, 3));
+	ck_assert_ptr_nonnull(strstr(f->detail, "with RST instead of ACK"));
+	ck_assert_ptr_null(found("abortive-close"));
+	ck_assert_uint_eq(nfindings, 1);
+}
+END_TEST
+
+START_TEST(client_abort_after_its_ack_is_no_handshake_timeout)
+{
+	play_start();
+	play_open(0);
+	play(pkt_at(C, RST | ACK, 1001, 5001, 0, 0.5));
+	play_end(1);
+	dump_findings();
+	ck_assert_ptr_null(found("handshake-timeout"));
+	ck_assert_ptr_nonnull(found("abortive-close"));
+}
+END_TEST
+
+/* A flood's backscatter: 25 spoofed sources answer the server's SYN-ACKs
+ * with RST.  20 listed, the rest summed up; no abortive-close. */
+START_TEST(backscatter_resets_are_folded_per_server)
+{
+	int listed = 0, summary = 0;
+
+	play_start();
+	for (int i = 0; i < 25; i++) {
+		uint16_t port = (uint16_t)(42000 + i);
+		double t = 0.01 * i;
+
+		play(play_pkt(1, port, C, SYN, 1000u + 13u * (uint32_t)i, 0, 0, t));
+		play(play_pkt(1, port, S, SYN | ACK, 5000, 1001u + 13u * (uint32_t)i, 0, t + 0.001));
+		play(play_pkt(1, port, C, RST, 1001u + 13u * (uint32_t)i, 0, 0, t + 0.002));
+	}
+	play_end(2);
+	for (size_t i = 0; i < nfindings; i++)
+		if (strcmp(findings[i].kind, "handshake-timeout") == 0)
+			findings[i].side == TM_NO_SIDE ? summary++ : listed++;
+	ck_assert_int_eq(listed, 20);
+	ck_assert_int_eq(summary, 1);
+	ck_assert_ptr_null(found("abortive-close"));
+}
+END_TEST
+
 START_TEST(timeouts_beyond_the_per_host_limit_are_summed_up)
 {
 	int listed = 0, summary = 0;
@@ -240,6 +298,9 @@ main(void)
 	tcase_add_test(tc, syn_with_data_without_tfo_says_not_tfo);
 	tcase_add_test(tc, simultaneous_open_when_both_send_syn);
 	tcase_add_test(tc, old_duplicate_syn_reset_by_client);
+	tcase_add_test(tc, client_reset_of_the_synack_is_a_timeout_not_an_abort);
+	tcase_add_test(tc, client_abort_after_its_ack_is_no_handshake_timeout);
+	tcase_add_test(tc, backscatter_resets_are_folded_per_server);
 	tcase_add_test(tc, timeouts_beyond_the_per_host_limit_are_summed_up);
 	tcase_add_test(tc, one_way_capture_missing_the_synack_is_no_timeout);
 	suite_add_tcase(s, tc);
