@@ -14,11 +14,14 @@
  * carries the whole series: count, gaps, evidence frames.  Everything is
  * per flow, in the slot; the detector keeps no global state.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plugin.h"
 
+/* Transmissions of a SYN or SYN-ACK kept as evidence: Linux sends at most
+ * 7 SYNs (tcp_syn_retries 6), macOS 11. */
 #define MAX_SENDS 12
 
 enum hs_kind { K_SYN_RETX, K_SYNACK_RETX, K_ACK_LOST, K_TIMEOUT, K_REFUSED, K_SYN_DATA,
@@ -32,24 +35,35 @@ static const char *const kinds[] = {
 	[K_COUNT] = NULL,
 };
 
-/* The transmissions of one opening segment (SYN or SYN-ACK). */
-struct sends {
-	unsigned n;
-	uint64_t frame[MAX_SENDS];
-	tm_time_t ts[MAX_SENDS];
-};
-
+/* Per side (the client's SYN, the server's SYN-ACK) the transmissions of
+ * the opening segment.  Everything a handshake touches is in the first 64
+ * bytes, and retransmissions in three more lines: a flood writes one of
+ * these per SYN-ACK and reads it back when the connection is pushed out,
+ * in memory long gone from the cache, and each line cost a miss (the
+ * bench's flood took 4.36 s with the 448 bytes of the first layout, 4.13
+ * with 240).  The times of the third transmission on, which only make the
+ * gaps (printed to the hundredth), are kept to the microsecond. */
 struct hs_flow {
-	struct sends syn[2];    /* SYN (client) / SYN-ACK (server), per side */
+	uint16_t n[2];          /* transmissions seen (saturating) */
+	uint8_t kept[2];        /* of which recorded: at most MAX_SENDS */
+	uint8_t done;           /* bit k: kind k reported already */
+	uint8_t marks;          /* RETX_REPORTED(side), SIM_OPEN(side) */
+	uint64_t first_frame[2];
+	tm_time_t first_ts[2];
 	uint64_t third_ack;     /* the client's ACK of the SYN-ACK */
 	uint64_t bad_synack;    /* a SYN-ACK acknowledging a seq never sent */
-	uint32_t bad_ack;
-	uint64_t refused_rst;
-	uint8_t sim_open[2];    /* side went SYN-SENT -> SYN-RECEIVED */
 	uint64_t server_syn;    /* the server's own SYN (simultaneous open) */
-	uint8_t done[K_COUNT];  /* reported already */
-	uint8_t retx_reported[2];
+	/* -- 64 bytes -- */
+	uint32_t bad_ack;
+	uint32_t later_frame[2][MAX_SENDS - 1]; /* 2nd..: frames after the first's */
+	tm_time_t second_ts[2];
+	uint32_t later_us[2][MAX_SENDS - 2];    /* 3rd..: microseconds after the first */
 };
+_Static_assert(offsetof(struct hs_flow, bad_ack) == 64, "a handshake's fields fill one line");
+_Static_assert(sizeof(struct hs_flow) == 256, "a connection's record fills four lines");
+
+#define RETX_REPORTED(side) (1u << (side))      /* its retransmissions reported */
+#define SIM_OPEN(side) (4u << (side))           /* went SYN-SENT -> SYN-RECEIVED */
 
 /* A build may shrink the table (the fuzzing build does, to reach its full
  * table often): -DMAX_SERVERS=N. */
@@ -97,9 +111,9 @@ lone_syn(const struct tm_flow *fl, struct hs_flow *tmp)
 	memset(tmp, 0, sizeof(*tmp));
 	if (fl->ep[TM_CLIENT].syn_count == 0)
 		return NULL;
-	tmp->syn[TM_CLIENT].n = 1;
-	tmp->syn[TM_CLIENT].frame[0] = fl->first_frame;
-	tmp->syn[TM_CLIENT].ts[0] = fl->first_ts;
+	tmp->n[TM_CLIENT] = tmp->kept[TM_CLIENT] = 1;
+	tmp->first_frame[TM_CLIENT] = fl->first_frame;
+	tmp->first_ts[TM_CLIENT] = fl->first_ts;
 	return tmp;
 }
 
@@ -131,28 +145,63 @@ static void
 report(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h, enum hs_kind k,
     struct tm_finding *f)
 {
-	if (h->done[k])
+	if (h->done & (1u << k))
 		return;
-	h->done[k] = 1;
+	h->done |= (uint8_t)(1u << k);
 	if (!foldable[k] || listed(st, fl, k, f))
 		st->b.host->report(st->b.ctx, f);
 }
 
-static void
-evidence_sends(struct tm_finding *f, const struct sends *s)
+static uint64_t
+send_frame(const struct hs_flow *h, enum tm_side s, unsigned i)
 {
-	for (unsigned i = 0; i < s->n && i < MAX_SENDS; i++)
-		plugin_evidence(f, s->frame[i]);
+	return i == 0 ? h->first_frame[s] : h->first_frame[s] + h->later_frame[s][i - 1];
+}
+
+static tm_time_t
+send_ts(const struct hs_flow *h, enum tm_side s, unsigned i)
+{
+	if (i < 2)
+		return i == 0 ? h->first_ts[s] : h->second_ts[s];
+	return h->first_ts[s] + (tm_time_t)h->later_us[s][i - 2] * 1000;
+}
+
+/* Whether the K-th transmission (K > 0), at FRAME and TS, can be recorded. */
+static int
+recordable(const struct hs_flow *h, enum tm_side s, unsigned k, uint64_t frame, tm_time_t ts)
+{
+	return k < MAX_SENDS && frame - h->first_frame[s] <= UINT32_MAX &&
+	    (k < 2 || (ts >= h->first_ts[s] && (ts - h->first_ts[s]) / 1000 <= UINT32_MAX));
 }
 
 static void
-note_send(struct sends *s, const struct tm_segment *seg)
+evidence_sends(struct tm_finding *f, const struct hs_flow *h, enum tm_side s)
 {
-	if (s->n < MAX_SENDS) {
-		s->frame[s->n] = seg->frame;
-		s->ts[s->n] = seg->ts;
+	for (unsigned i = 0; i < h->kept[s]; i++)
+		plugin_evidence(f, send_frame(h, s, i));
+}
+
+/* A transmission by side S; one too far from the first to be recorded
+ * (four billion frames, or 71 minutes) is counted only. */
+static void
+note_send(struct hs_flow *h, enum tm_side s, const struct tm_segment *seg)
+{
+	unsigned k = h->kept[s];
+
+	if (k == 0) {
+		h->first_frame[s] = seg->frame;
+		h->first_ts[s] = seg->ts;
+		h->kept[s] = 1;
+	} else if (k == h->n[s] && recordable(h, s, k, seg->frame, seg->ts)) {
+		h->later_frame[s][k - 1] = (uint32_t)(seg->frame - h->first_frame[s]);
+		if (k == 1)
+			h->second_ts[s] = seg->ts;
+		else
+			h->later_us[s][k - 2] = (uint32_t)((seg->ts - h->first_ts[s]) / 1000);
+		h->kept[s]++;
 	}
-	s->n++;
+	if (h->n[s] < UINT16_MAX)
+		h->n[s]++;
 }
 
 /* --- syn-retransmit, synack-retransmit ----------------------------------- */
@@ -160,22 +209,24 @@ note_send(struct sends *s, const struct tm_segment *seg)
 static void
 report_retx(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h, enum tm_side s)
 {
-	const struct sends *sn = &h->syn[s];
 	char detail[256], gaps[160], times[16];
+	tm_time_t ts[MAX_SENDS];
 	struct tm_finding f;
 
-	if (sn->n < 2 || h->retx_reported[s])
+	if (h->n[s] < 2 || h->kept[s] < 2 || (h->marks & RETX_REPORTED(s)))
 		return;
-	h->retx_reported[s] = 1;
-	plugin_gaps(sn->ts, sn->n < MAX_SENDS ? sn->n : MAX_SENDS, gaps, sizeof(gaps));
+	h->marks |= (uint8_t)RETX_REPORTED(s);
+	for (unsigned i = 0; i < h->kept[s]; i++)
+		ts[i] = send_ts(h, s, i);
+	plugin_gaps(ts, h->kept[s], gaps, sizeof(gaps));
 	snprintf(detail, sizeof(detail), s == TM_CLIENT ?
 	    "SYN retransmitted %s (gaps %s): the SYN or its SYN-ACK was lost, or the server's "
 	    "accept queue was full (tcp_syn_retries, tcp_max_syn_backlog)" :
 	    "SYN-ACK retransmitted %s (gaps %s): the SYN-ACK or the client's ACK was lost "
-	    "(tcp_synack_retries)", plugin_times(sn->n - 1, times, sizeof(times)), gaps);
+	    "(tcp_synack_retries)", plugin_times(h->n[s] - 1u, times, sizeof(times)), gaps);
 	plugin_flow_finding(&f, kinds[s == TM_CLIENT ? K_SYN_RETX : K_SYNACK_RETX], fl, s,
-	    sn->ts[1], detail);
-	evidence_sends(&f, sn);
+	    ts[1], detail);
+	evidence_sends(&f, h, s);
 	report(st, fl, h, s == TM_CLIENT ? K_SYN_RETX : K_SYNACK_RETX, &f);
 }
 
@@ -217,8 +268,7 @@ report_reset_synack(struct hs_state *st, const struct tm_flow *fl, struct hs_flo
 {
 	char detail[512], ep[80];
 	struct tm_finding f;
-	const struct sends *syn = &h->syn[TM_CLIENT], *synack = &h->syn[TM_SERVER];
-	tm_time_t sent = syn->n > 0 ? syn->ts[0] : fl->first_ts;
+	tm_time_t sent = h->kept[TM_CLIENT] > 0 ? h->first_ts[TM_CLIENT] : fl->first_ts;
 
 	snprintf(detail, sizeof(detail), "the client answered the SYN-ACK from %s, %.6g s "
 	    "after its SYN, with RST instead of ACK: nothing waited for it any more, so "
@@ -226,10 +276,10 @@ report_reset_synack(struct hs_state *st, const struct tm_flow *fl, struct hs_flo
 	    "connect timeout, tcp_syn_retries), or the SYN was not the client's (a spoofed "
 	    "source: SYN-flood backscatter; a half-open port scan)",
 	    plugin_endpoint(&st->b, &fl->addr[TM_SERVER], fl->port[TM_SERVER], ep, sizeof(ep)),
-	    plugin_seconds(synack->ts[0] - sent));
+	    plugin_seconds(h->first_ts[TM_SERVER] - sent));
 	plugin_flow_finding(&f, kinds[K_TIMEOUT], fl, TM_CLIENT, seg->ts, detail);
-	evidence_sends(&f, syn);
-	plugin_evidence(&f, synack->frame[0]);
+	evidence_sends(&f, h, TM_CLIENT);
+	plugin_evidence(&f, h->first_frame[TM_SERVER]);
 	plugin_evidence(&f, seg->frame);
 	report(st, fl, h, K_TIMEOUT, &f);
 }
@@ -248,7 +298,7 @@ check_rst(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 		    "to SYN): nothing listens on the port, or a firewall rejects with tcp-reset",
 		    plugin_endpoint(&st->b, &fl->addr[TM_SERVER], fl->port[TM_SERVER], ep, sizeof(ep)));
 		plugin_flow_finding(&f, kinds[K_REFUSED], fl, TM_SERVER, seg->ts, detail);
-		evidence_sends(&f, &h->syn[TM_CLIENT]);
+		evidence_sends(&f, h, TM_CLIENT);
 		plugin_evidence(&f, seg->frame);
 		report(st, fl, h, K_REFUSED, &f);
 	} else if (s == TM_CLIENT && h->bad_synack != 0 && seg->seq == h->bad_ack) {
@@ -256,12 +306,12 @@ check_rst(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 		    "client never sent (an old duplicate SYN reached the server); the client "
 		    "reset it as the third handshake step is meant to (RFC 9293 3.5)", h->bad_ack);
 		plugin_flow_finding(&f, kinds[K_OLD_DUP], fl, TM_CLIENT, seg->ts, detail);
-		evidence_sends(&f, &h->syn[TM_CLIENT]);
+		evidence_sends(&f, h, TM_CLIENT);
 		plugin_evidence(&f, h->bad_synack);
 		plugin_evidence(&f, seg->frame);
 		report(st, fl, h, K_OLD_DUP, &f);
 	} else if (s == TM_CLIENT && !(seg->flags & TM_TH_ACK) &&
-	    fl->ep[TM_CLIENT].state == TM_SYN_SENT && h->syn[TM_SERVER].n > 0) {
+	    fl->ep[TM_CLIENT].state == TM_SYN_SENT && h->kept[TM_SERVER] > 0) {
 		report_reset_synack(st, fl, h, seg);
 	}
 }
@@ -279,7 +329,7 @@ report_ack_lost(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h
 	    v == TM_VANTAGE_SERVER ? "; seen next to the server, so it was lost before the tap" : "");
 	plugin_flow_finding(&f, kinds[K_ACK_LOST], fl, TM_CLIENT, seg->ts, detail);
 	f.vantage = v;
-	plugin_evidence(&f, h->syn[TM_SERVER].frame[0]);
+	plugin_evidence(&f, h->first_frame[TM_SERVER]);
 	plugin_evidence(&f, h->third_ack);
 	plugin_evidence(&f, seg->frame);
 	report(st, fl, h, K_ACK_LOST, &f);
@@ -291,7 +341,7 @@ on_synack(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 {
 	const struct tm_endpoint *c = &fl->ep[TM_CLIENT];
 
-	note_send(&h->syn[TM_SERVER], seg);
+	note_send(h, TM_SERVER, seg);
 	if (h->third_ack != 0)
 		report_ack_lost(st, fl, h, seg, "the server repeated its SYN-ACK after the ACK");
 	if (c->isn_known && c->syn_count > 0 && seg->ack != c->isn + 1 && h->bad_synack == 0) {
@@ -311,7 +361,7 @@ on_client_ack(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 	if (c->state == TM_ESTABLISHED && h->third_ack == 0 && seg->len == 0)
 		h->third_ack = seg->frame;
 	/* Data while the server still waits, after it had to repeat its SYN-ACK. */
-	if (seg->len > 0 && s->state == TM_SYN_RECEIVED && h->syn[TM_SERVER].n >= 2)
+	if (seg->len > 0 && s->state == TM_SYN_RECEIVED && h->n[TM_SERVER] >= 2)
 		report_ack_lost(st, fl, h, seg, "the client's first data arrived while the server, "
 		    "having repeated its SYN-ACK, was still in SYN-RECEIVED");
 }
@@ -338,7 +388,7 @@ hs_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 		/* In a simultaneous open each side's SYN-ACK repeats its own SYN:
 		 * part of the protocol, not a retransmission. */
 		if (seg->from == TM_CLIENT && !(seg->flags & TM_TH_ACK))
-			note_send(&h->syn[TM_CLIENT], seg);
+			note_send(h, TM_CLIENT, seg);
 		else if (seg->from == TM_SERVER && (seg->flags & TM_TH_ACK))
 			on_synack(st, fl, h, seg);
 		else if (seg->from == TM_SERVER && h->server_syn == 0)
@@ -433,9 +483,9 @@ report_timeout(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 {
 	char detail[320], ep[80];
 	struct tm_finding f;
-	const struct sends *sn = &h->syn[s];
+	unsigned n = h->n[s];
 
-	if (h->done[K_TIMEOUT])
+	if (h->done & (1u << K_TIMEOUT))
 		return;
 	/* A client that went on sending more than SYNs had its SYN-ACK: the
 	 * capture missed it (a one-way tap), the handshake did not fail. */
@@ -446,17 +496,17 @@ report_timeout(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h,
 	if (s == TM_CLIENT && unfinished)
 		snprintf(detail, sizeof(detail), "no SYN-ACK from %s by the end of the capture "
 		    "after %u SYN(s): unfinished (server down, filtered, or its backlog full)",
-		    ep, sn->n);
+		    ep, n);
 	else if (s == TM_CLIENT)
 		snprintf(detail, sizeof(detail), "client gave up after %u SYN(s) without a "
 		    "SYN-ACK from %s: server down, filtered, or its backlog full "
-		    "(tcp_syn_retries)", sn->n, ep);
+		    "(tcp_syn_retries)", n, ep);
 	else
 		snprintf(detail, sizeof(detail), "%s sent %u SYN-ACK(s) and %s the handshake "
-		    "ACK: a spoofed SYN, or the ACK was lost (tcp_synack_retries)", ep, sn->n,
+		    "ACK: a spoofed SYN, or the ACK was lost (tcp_synack_retries)", ep, n,
 		    unfinished ? "had not got, by the end of the capture," : "gave up without");
 	plugin_flow_finding(&f, kinds[K_TIMEOUT], fl, s, ts, detail);
-	evidence_sends(&f, sn);
+	evidence_sends(&f, h, s);
 	report(st, fl, h, K_TIMEOUT, &f);
 }
 
@@ -468,9 +518,9 @@ report_sim_open(struct hs_state *st, const struct tm_flow *fl, struct hs_flow *h
 	plugin_flow_finding(&f, kinds[K_SIM_OPEN], fl, TM_NO_SIDE, ts,
 	    "both sides sent a SYN without ACK and both passed SYN-RECEIVED: simultaneous "
 	    "open (peer-to-peer NAT traversal, or a self-connect on one host)");
-	evidence_sends(&f, &h->syn[TM_CLIENT]);
+	evidence_sends(&f, h, TM_CLIENT);
 	plugin_evidence(&f, h->server_syn);
-	evidence_sends(&f, &h->syn[TM_SERVER]);
+	evidence_sends(&f, h, TM_SERVER);
 	report(st, fl, h, K_SIM_OPEN, &f);
 }
 
@@ -483,16 +533,16 @@ hs_transition(void *state, const struct tm_flow *fl, const struct tm_transition 
 	if (h == NULL)
 		return;
 	if (t->from == TM_SYN_SENT && t->to == TM_SYN_RECEIVED) {
-		h->sim_open[t->side] = 1;
-		if (h->sim_open[!t->side])
+		h->marks |= (uint8_t)SIM_OPEN(t->side);
+		if (h->marks & SIM_OPEN(!t->side))
 			report_sim_open(st, fl, h, t->ts);
 	}
 	if (t->from == TM_SYN_SENT || t->from == TM_SYN_RECEIVED)
 		report_retx(st, fl, h, t->side);
 	if (strcmp(t->cause, "timer SYN-SENT") == 0)
 		report_timeout(st, fl, h, TM_CLIENT, t->ts, 0);
-	else if (strcmp(t->cause, "timer SYN-RECEIVED") == 0 && h->syn[TM_SERVER].n > 0 &&
-	    h->syn[TM_CLIENT].n > 0)
+	else if (strcmp(t->cause, "timer SYN-RECEIVED") == 0 && h->n[TM_SERVER] > 0 &&
+	    h->n[TM_CLIENT] > 0)
 		report_timeout(st, fl, h, TM_SERVER, t->ts, 0);
 }
 
@@ -507,10 +557,10 @@ hs_flow_end(void *state, const struct tm_flow *fl, void **slot)
 	report_retx(st, fl, h, TM_CLIENT);
 	report_retx(st, fl, h, TM_SERVER);
 	if (fl->end_reason == TM_END_CAPTURE_END) {
-		if (fl->ep[TM_CLIENT].state == TM_SYN_SENT && h->syn[TM_CLIENT].n > 0)
+		if (fl->ep[TM_CLIENT].state == TM_SYN_SENT && h->n[TM_CLIENT] > 0)
 			report_timeout(st, fl, h, TM_CLIENT, fl->end_ts, 1);
-		else if (fl->ep[TM_SERVER].state == TM_SYN_RECEIVED && h->syn[TM_SERVER].n > 0 &&
-		    h->syn[TM_CLIENT].n > 0)     /* unsolicited SYN-ACKs are backscatter */
+		else if (fl->ep[TM_SERVER].state == TM_SYN_RECEIVED && h->n[TM_SERVER] > 0 &&
+		    h->n[TM_CLIENT] > 0)     /* unsolicited SYN-ACKs are backscatter */
 			report_timeout(st, fl, h, TM_SERVER, fl->end_ts, 1);
 	}
 	free(*slot);

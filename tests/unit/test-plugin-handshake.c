@@ -38,6 +38,28 @@ START_TEST(syn_retransmitted_twice_with_doubling_gaps)
 }
 END_TEST
 
+/* macOS's series (five 1 s gaps, then doubling) and three SYNs more: the
+ * first 12 are kept as evidence and make the gaps, all are counted. */
+START_TEST(long_syn_series_keeps_twelve_and_counts_all)
+{
+	static const double at[] = { 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67, 68.5, 70, 71.25 };
+	const struct found *f;
+
+	play_start();
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		play(pkt_at(C, SYN, 1000, 0, 0, at[i] + 0.000123));
+	play_end(80);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("syn-retransmit"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "13 times (gaps 1.00 s, 1.00 s, 1.00 s, 1.00 s, "
+	    "1.00 s, 2.00 s, 4.00 s, 8.00 s, 16.00 s, 32.00 s, 1.50 s)"));
+	ck_assert_uint_eq(f->nframes, 12);
+	ck_assert(has_frame(f, 1) && has_frame(f, 12) && !has_frame(f, 13));
+	ck_assert_ptr_nonnull(f = found("handshake-timeout"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "after 14 SYN(s)"));
+}
+END_TEST
+
 START_TEST(synack_retransmitted_before_the_ack)
 {
 	const struct found *f;
@@ -289,6 +311,7 @@ main(void)
 
 	tcase_add_test(tc, normal_open_reports_nothing);
 	tcase_add_test(tc, syn_retransmitted_twice_with_doubling_gaps);
+	tcase_add_test(tc, long_syn_series_keeps_twelve_and_counts_all);
 	tcase_add_test(tc, synack_retransmitted_before_the_ack);
 	tcase_add_test(tc, handshake_ack_lost_when_synack_repeats_after_it);
 	tcase_add_test(tc, handshake_timeout_when_client_gives_up);
