@@ -59,6 +59,12 @@ struct fin_series {
 	int wave;               /* 1 or 3 */
 	int acked_before_retx;  /* an ACK covering it was seen before the first repeat */
 	uint64_t ack_frame;
+	/* The peer's segment that first acknowledged it, when that segment
+	 * took sequence space (data or the peer's FIN): acknowledging it in
+	 * turn proves it, and the ACK it carried, delivered. */
+	uint32_t ack_seg_end;
+	uint8_t ack_seg_spans;
+	uint8_t ack_delivered;  /* the FIN's sender acknowledged that segment */
 	int gave_up;            /* the orphan timer closed the sender */
 	uint32_t ack;           /* the acknowledgement the last copy carried */
 };
@@ -164,6 +170,26 @@ note_fin(const struct tm_flow *fl, struct td_side *sd, const struct tm_segment *
 	fs->n++;
 }
 
+/* SEG, from the peer of a FIN's sender, acknowledges that FIN for the first
+ * time (the host applies SEG after the detectors see it); or SEG, from
+ * the FIN's sender, acknowledges the segment that did. */
+static void
+note_fin_ack(const struct tm_flow *fl, struct td_flow *t, const struct tm_segment *seg)
+{
+	const struct tm_endpoint *closer = &fl->ep[!seg->from];
+	struct fin_series *peer = &t->side[!seg->from].fin, *mine = &t->side[seg->from].fin;
+
+	if (!(seg->flags & TM_TH_ACK))
+		return;
+	if (closer->fin_sent && !closer->fin_acked && peer->ack_seg_end == 0 &&
+	    !peer->ack_seg_spans && tm_seq_gt(seg->ack, closer->fin_seq)) {
+		peer->ack_seg_spans = seg->len > 0 || (seg->flags & TM_TH_FIN);
+		peer->ack_seg_end = seg->seq + seg->len + ((seg->flags & TM_TH_FIN) ? 1u : 0u);
+	}
+	if (mine->ack_seg_spans && tm_seq_geq(seg->ack, mine->ack_seg_end))
+		mine->ack_delivered = 1;
+}
+
 static void
 report_fins(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, enum tm_side s)
 {
@@ -176,6 +202,10 @@ report_fins(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, en
 
 	if (fs->n < 2 || fl->ep[!s].packets == 0)
 		return;                 /* the receiver's direction is not in the capture */
+	/* The ACK reached the closer after all, only later than its repeat
+	 * (a retransmission timer shorter than that round trip): no loss. */
+	if (fs->acked_before_retx && fs->ack_delivered)
+		return;
 	plugin_gaps(fs->ts, fs->n < MAX_FINS ? fs->n : MAX_FINS, gaps, sizeof(gaps));
 	if (fs->acked_before_retx)
 		snprintf(detail, sizeof(detail), "wave %d FIN retransmitted %s (gaps %s) although "
@@ -298,6 +328,7 @@ td_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 		on_rst(st, fl, t, seg);
 	else {
 		after_rst(st, fl, t, seg);
+		note_fin_ack(fl, t, seg);
 		if (seg->flags & TM_TH_FIN)
 			note_fin(fl, &t->side[s], seg);
 		if (seg->len > 0 && t->side[s].in_cw)

@@ -673,6 +673,19 @@ acks_peer_syn(const struct flow *f, enum tm_side s, const struct packet *p)
 	    peer->isn_known && p->ack == peer->isn + 1 && f->saw_synack[!s];
 }
 
+/* An endpoint that has not (by the reconstruction) received the peer's
+ * FIN, acknowledging it: it did receive it, later than the tap saw it (a
+ * repeat of its own FIN had made the FIN and the ACK it carried look lost). */
+static int
+acks_peer_fin(const struct flow *f, enum tm_side s, const struct packet *p)
+{
+	const struct tm_endpoint *peer = &f->v.ep[!s];
+	enum tm_state st = f->v.ep[s].state;
+
+	return (p->flags & TM_TH_ACK) && peer->fin_sent && tm_seq_gt(p->ack, peer->fin_seq) &&
+	    (st == TM_ESTABLISHED || st == TM_FIN_WAIT_1 || st == TM_FIN_WAIT_2);
+}
+
 static void
 sender_events(struct flow *f, enum tm_side s, const struct packet *p,
     const struct tm_segment *g, const struct flow_events *ev)
@@ -697,6 +710,11 @@ sender_events(struct flow *f, enum tm_side s, const struct packet *p,
 		sender_syn(f, s, p, ev);
 	else if (acks_peer_syn(f, s, p))      /* it did get the SYN-ACK */
 		apply(f, s, EV_RECV_SYNACK, p->ts, p->frame, ev);
+	else if (acks_peer_fin(f, s, p)) {    /* it did get the peer's FIN */
+		if (f->finw[s].deferred)         /* and the ACK of its own held back */
+			ack_fin(f, s, f->finw[s].deferred_ts, f->finw[s].deferred_frame, ev);
+		apply(f, s, EV_RECV_FIN, p->ts, p->frame, ev);
+	}
 	if (p->flags & TM_TH_FIN)
 		sender_fin(f, s, p, ev);
 }

@@ -304,6 +304,31 @@ START_TEST(rst_after_the_third_ack_leaves_established)
 }
 END_TEST
 
+/* The client repeats its FIN twice after the server's FIN,ACK left the tap
+ * (the repeats acknowledge nothing new: it had not got it yet), then
+ * acknowledges that FIN: it got the FIN and the ACK of its own, late. */
+START_TEST(acking_the_peer_fin_proves_it_delivered_after_repeats)
+{
+	handshake();
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));
+	feed(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.0002));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.001));
+	feed(pkt_at(S, ACK, 5002, 1002, 0, 1.0011));
+	feed(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0014));
+	feed(pkt_at(S, ACK, 5002, 1002, 0, 1.0015));
+	feed(pkt_at(C, ACK, 1002, 5002, 0, 1.00151));
+	ck_assert_int_eq(CSTATE, TM_TIME_WAIT);
+	ck_assert_int_eq(SSTATE, TM_CLOSED);
+	for (size_t i = 1; i < f->tl[TM_CLIENT].n; i++)
+		ck_assert(f->tl[TM_CLIENT].items[i].ts >= f->tl[TM_CLIENT].items[i - 1].ts);
+	finish_at(30);
+	ck_assert_int_eq(CSTATE, TM_TIME_WAIT);
+	finish_at(62);
+	ck_assert_int_eq(CSTATE, TM_CLOSED);
+	ck_assert_int_eq(f->close, CLOSE_FIN);
+}
+END_TEST
+
 START_TEST(rst_of_half_closed_connection_is_rst_close)
 {
 	handshake();
@@ -657,6 +682,7 @@ main(void)
 	tcase_add_test(tc, rst_answering_the_syn_ack_means_no_socket_waited);
 	tcase_add_test(tc, rst_with_ack_after_the_syn_ack_leaves_established);
 	tcase_add_test(tc, rst_after_the_third_ack_leaves_established);
+	tcase_add_test(tc, acking_the_peer_fin_proves_it_delivered_after_repeats);
 	tcase_add_test(tc, rst_of_half_closed_connection_is_rst_close);
 	tcase_add_test(tc, out_of_window_rst_moves_neither_side);
 	tcase_add_test(tc, syn_resent_while_the_syn_ack_is_in_flight_is_no_loss);

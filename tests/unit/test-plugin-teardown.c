@@ -109,6 +109,49 @@ START_TEST(fin_ack_lost_wave4_after_the_tap)
 }
 END_TEST
 
+/* The same repeats, the server's FIN,ACK then acknowledged by the client:
+ * that ACK was delivered, late; not lost (zeek's ssh.pcap, port 8118). */
+START_TEST(fin_repeated_before_its_ack_arrived_is_no_ack_loss)
+{
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));        /* 4 */
+	play(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.0002));     /* 5 */
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.001));      /* 6 */
+	play(pkt_at(S, ACK, 5002, 1002, 0, 1.0011));           /* 7 */
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0014));     /* 8 */
+	play(pkt_at(S, ACK, 5002, 1002, 0, 1.0015));           /* 9 */
+	play(pkt_at(C, ACK, 1002, 5002, 0, 1.00151));          /* 10 */
+	play_end(100);
+	dump_findings();
+	ck_assert_ptr_null(found("fin-ack-lost"));
+	ck_assert_ptr_null(found("fin-lost"));
+	ck_assert_ptr_null(found("fin-wait-2-timeout"));
+	ck_assert_uint_eq(nfindings, 0);
+}
+END_TEST
+
+/* A pure ACK proves nothing by being acknowledged: the repeat after it
+ * still says it was lost. */
+START_TEST(fin_repeated_after_a_pure_ack_is_ack_loss)
+{
+	const struct found *f;
+
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));        /* 4 */
+	play(pkt_at(S, ACK, 5001, 1002, 0, 1.001));            /* 5 */
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.2));        /* 6 */
+	play(pkt_at(S, ACK, 5001, 1002, 0, 1.201));            /* 7 */
+	play(pkt_at(S, FIN | ACK, 5001, 1002, 0, 1.5));        /* 8 */
+	play(pkt_at(C, ACK, 1002, 5002, 0, 1.501));            /* 9 */
+	play_end(100);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("fin-ack-lost"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "wave 2"));
+}
+END_TEST
+
 START_TEST(close_wait_stuck_41_seconds)
 {
 	const struct found *f;
@@ -480,6 +523,8 @@ main(void)
 	tcase_add_test(tc, fin_lost_wave3_retransmitted_twice);
 	tcase_add_test(tc, fin_lost_next_to_receiver_says_ack_may_be_lost);
 	tcase_add_test(tc, fin_ack_lost_wave4_after_the_tap);
+	tcase_add_test(tc, fin_repeated_before_its_ack_arrived_is_no_ack_loss);
+	tcase_add_test(tc, fin_repeated_after_a_pure_ack_is_ack_loss);
 	tcase_add_test(tc, close_wait_stuck_41_seconds);
 	tcase_add_test(tc, close_wait_never_closed_by_capture_end);
 	tcase_add_test(tc, close_wait_threshold_is_settable);
