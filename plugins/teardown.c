@@ -267,6 +267,12 @@ on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
 	enum tm_state mine = fl->ep[s].state, peer = fl->ep[!s].state;
 	char detail[320];
 
+	/* An endpoint still opening answers an unacceptable ACK (one from an
+	 * old connection on the 4-tuple) with <SEQ=SEG.ACK><CTL=RST> and stays
+	 * where it is (RFC 9293 3.10.7.3, 3.10.7.4): its reset ends nothing of
+	 * its own, and what it sends next is no sign of an injected one. */
+	if ((mine == TM_SYN_SENT || mine == TM_SYN_RECEIVED) && answers_bad_ack(fl, seg))
+		return;
 	t->side[s].rst_frame = seg->frame;
 	if (t->side[s].fw2_expired != 0 && mine == TM_CLOSED && t->side[s].fw2_rst == 0)
 		t->side[s].fw2_rst = seg->frame;

@@ -403,6 +403,28 @@ START_TEST(reset_answering_an_unacceptable_ack_is_not_injection)
 }
 END_TEST
 
+/* ... and the client, still in SYN-SENT, connects with its next SYN and
+ * sends data: its reset ended nothing (suricata-verify tls-subjectaltname:
+ * a server's ACK from an old connection, a Windows client's RST, then its
+ * SYN again 3 s later). */
+START_TEST(data_after_the_reset_of_an_unacceptable_ack_is_not_injection)
+{
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0));                   /* 1 */
+	play(pkt_at(S, ACK, 777777, 3058576675u, 0, 0.01));    /* 2 */
+	play(pkt_at(C, RST, 3058576675u, 0, 0, 0.011));        /* 3 */
+	play(pkt_at(C, SYN, 1000, 0, 0, 3.0));                 /* 4 */
+	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 3.01));
+	play(pkt_at(C, ACK, 1001, 5001, 0, 3.02));
+	play(pkt_at(C, ACK | PSH, 1001, 5001, 100, 3.03));
+	play(pkt_at(S, ACK | PSH, 5001, 1101, 200, 3.05));
+	play_end(5);
+	dump_findings();
+	ck_assert_ptr_null(found("rst-injection-suspect"));
+	ck_assert_ptr_null(found("abortive-close"));
+}
+END_TEST
+
 START_TEST(lone_rst_of_an_unseen_connection_is_not_abortive_close)
 {
 	play_start();
@@ -539,6 +561,7 @@ main(void)
 	tcase_add_test(tc, reset_side_that_keeps_sending_is_injection_suspect);
 	tcase_add_test(tc, close_wait_stuck_aggregates_per_service);
 	tcase_add_test(tc, reset_answering_an_unacceptable_ack_is_not_injection);
+	tcase_add_test(tc, data_after_the_reset_of_an_unacceptable_ack_is_not_injection);
 	tcase_add_test(tc, lone_rst_of_an_unseen_connection_is_not_abortive_close);
 	tcase_add_test(tc, fin_seen_twice_within_a_millisecond_is_a_capture_duplicate);
 	tcase_add_test(tc, fin_lost_closer_gave_up_after_orphan_retries);
