@@ -259,6 +259,31 @@ fw2_gone(const struct tm_flow *fl, struct td_flow *t, const struct tm_segment *s
 	return 1;
 }
 
+/* Why side S, in state MINE, reset: after its own FIN the application has
+ * already closed, and a reset there answers data that kept coming (the
+ * kernel refuses data for a socket closed with close(), not shutdown()),
+ * or comes from a socket gone or aborted since. */
+static void
+abortive_detail(const struct td_state *st, const struct td_flow *t, enum tm_side s,
+    enum tm_state mine, char *buf, size_t len)
+{
+	const char *who = plugin_side(s), *state = st->b.host->state_name(mine);
+
+	if (mine != TM_FIN_WAIT_1 && mine != TM_FIN_WAIT_2 && mine != TM_CLOSING)
+		snprintf(buf, len, "the %s reset the connection in %s instead of closing it "
+		    "(SO_LINGER with l_linger 0, an application abort, or close() with unread "
+		    "data)", who, state);
+	else if (t->side[s].fw2_peer_data != 0)
+		snprintf(buf, len, "the %s reset the connection in %s, after its own FIN, when "
+		    "the peer's data kept arriving: its application had closed the socket with "
+		    "close(), not shutdown(SHUT_WR), and the kernel answers data for a closed "
+		    "socket with RST (the peer loses what it sent)", who, state);
+	else
+		snprintf(buf, len, "the %s reset the connection in %s, after its own FIN: its "
+		    "socket was gone (an orphan given up: tcp_fin_timeout, tcp_orphan_retries) "
+		    "or its application aborted it (SO_LINGER with l_linger 0)", who, state);
+}
+
 static void
 on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
     const struct tm_segment *seg)
@@ -291,10 +316,11 @@ on_rst(struct td_state *st, const struct tm_flow *fl, struct td_flow *t,
 		quick(st, fl, t, K_RST_INJECT, s, seg->ts, seg->frame, 0, detail);
 	} else if (synchronised(mine) && peer != TM_TIME_WAIT && mine != TM_TIME_WAIT &&
 	    fl->ep[0].packets + fl->ep[1].packets > 0) {    /* a lone RST is backscatter */
-		snprintf(detail, sizeof(detail), "the %s reset the connection in %s instead of "
-		    "closing it (SO_LINGER with l_linger 0, an application abort, or close() "
-		    "with unread data)", plugin_side(s), st->b.host->state_name(mine));
-		quick(st, fl, t, K_ABORTIVE, s, seg->ts, seg->frame, 0, detail);
+		uint64_t data = t->side[s].fw2_peer_data;
+
+		abortive_detail(st, t, s, mine, detail, sizeof(detail));
+		quick(st, fl, t, K_ABORTIVE, s, seg->ts, data ? data : seg->frame,
+		    data ? seg->frame : 0, detail);
 	}
 }
 

@@ -295,6 +295,38 @@ START_TEST(abortive_close_names_side_and_state)
 }
 END_TEST
 
+/* A reset after the side's own FIN: data kept coming to a closed socket
+ * (zeek's irc-starttls.pcap), or nothing new came (the socket was gone). */
+START_TEST(abortive_close_after_own_fin_says_why)
+{
+	const struct found *f;
+
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));        /* 4 */
+	play(pkt_at(S, ACK | PSH, 5001, 1002, 31, 1.3));       /* 5 */
+	play(pkt_at(C, RST, 1002, 0, 0, 1.30003));             /* 6 */
+	play_end(3);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("abortive-close"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "in FIN-WAIT-2, after its own FIN, when the "
+	    "peer's data kept arriving"));
+	ck_assert(has_frame(f, 5) && has_frame(f, 6));
+
+	play_start();
+	play_open(0);
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 1.0));        /* 4 */
+	play(pkt_at(S, ACK, 5001, 1002, 0, 1.001));            /* 5 */
+	play(pkt_at(S, ACK, 5001, 1002, 0, 20.0));             /* 6: a keep-alive */
+	play(pkt_at(C, RST, 1002, 0, 0, 20.01));               /* 7 */
+	play_end(30);
+	dump_findings();
+	ck_assert_ptr_nonnull(f = found("abortive-close"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "after its own FIN: its socket was gone"));
+	ck_assert(has_frame(f, 7) && !has_frame(f, 6));
+}
+END_TEST
+
 START_TEST(simultaneous_close_when_fins_cross)
 {
 	const struct found *f;
@@ -555,6 +587,7 @@ main(void)
 	tcase_add_test(tc, time_wait_assassination_by_rst);
 	tcase_add_test(tc, rst_after_time_wait_expired);
 	tcase_add_test(tc, abortive_close_names_side_and_state);
+	tcase_add_test(tc, abortive_close_after_own_fin_says_why);
 	tcase_add_test(tc, simultaneous_close_when_fins_cross);
 	tcase_add_test(tc, data_after_own_fin);
 	tcase_add_test(tc, rst_out_of_window_is_injection_suspect);
