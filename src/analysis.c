@@ -41,7 +41,7 @@ struct analysis {
 	uint64_t first_id;              /* of the capture's flows */
 	double next_checkpoint, next_progress;
 	tm_time_t checkpoint_ts;        /* capture time of the last checkpoint */
-	uint64_t named_kept;            /* left under the cap, but stored (flow_ended) */
+	uint64_t kept;                  /* left under the cap, but stored (flow_ended) */
 	int failed;
 	char err[512];
 };
@@ -78,19 +78,20 @@ write_open(struct analysis *a, struct flow *f)
 
 /* A flow that ended (pipeline.h): counted and written, unless it was left
  * under the embryonic cap (counted in flows_aggregated, not stored).  One
- * a finding names is stored all the same: the finding points at it. */
+ * a finding names is stored all the same (the finding points at it), and
+ * so is one a live checkpoint wrote already, or its row would stay open. */
 static void
 flow_ended(void *ctx, struct flow *f)
 {
 	struct analysis *a = ctx;
 
-	if (f->aggregated && !f->named) {       /* a flood's: its memory makes the next one */
+	if (f->aggregated && !f->named && !f->stored) {  /* its memory makes the next one */
 		pipeline_recycle(a->pl, f);
 		return;
 	}
 	if (f->aggregated) {
 		f->aggregated = 0;
-		a->named_kept++;
+		a->kept++;
 	}
 	a->res->info.flows++;
 	a->res->handshakes[f->handshake]++;
@@ -156,6 +157,10 @@ write_open_flow(void *ctx, struct flow *f)
 	/* Rewriting every open flow each time would cost O(open flows) a
 	 * second: a busy server keeps a minute of TIME-WAITs in the table. */
 	if (f->stored && f->v.last_ts < a->checkpoint_ts)
+		return;
+	/* One that has not come to life is stored or counted when it ends
+	 * (the embryonic cap decides): written now, a flood's would all be. */
+	if (f->node.embryonic)
 		return;
 	/* Not flow_finish(): its timers (reported to no detector) and its
 	 * verdict on a server yet to answer would change a flow that goes
@@ -345,7 +350,7 @@ info_end(struct analysis *a, struct reader *r)
 	ci->link_types = reader_link_types(r);
 	ci->drops = reader_kernel_drops(r);
 	ci->flows_evicted = flowtab_evicted(pipeline_flows(a->pl));
-	ci->flows_aggregated = flowtab_aggregated(pipeline_flows(a->pl)) - a->named_kept;
+	ci->flows_aggregated = flowtab_aggregated(pipeline_flows(a->pl)) - a->kept;
 	ci->peak_flows = flowtab_peak(pipeline_flows(a->pl));
 	ci->clock_leaps = pipeline_clock_leaps(a->pl);
 	ci->vantage = vantage_name(detect_vantage(a->detect));

@@ -1,0 +1,146 @@
+/*
+ * test-analysis.c: one capture through analysis_run(), as the commands do,
+ * under the cap on connections that never came to life.
+ *
+ * samples/anomaly-syn-flood.pcap holds 3,000 spoofed SYNs and 5 real
+ * connections.  With a cap of 50, almost all of the flood is counted
+ * instead of stored; whatever is stored must be whole: a row for every
+ * connection counted in captures.flows and no other, none left 'open',
+ * and every finding's connection among them.  Live checkpoints (here one
+ * every few frames) write connections that may later go under the cap.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "detect.h"
+#include "profile.h"
+#include "reader.h"
+#include "store.h"
+
+#define FLOOD_CONNECTIONS 3005  /* 3,000 spoofed SYNs, 5 real connections */
+
+static char dir[64], dbpath[128];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test-analysis-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Analyse the flood sample into the test database, every detector on,
+ * with CHECKPOINT seconds between live checkpoints (0: a file's run). */
+static void
+analyse_flood(double checkpoint)
+{
+	const char *top = getenv("top_srcdir"), *build = getenv("top_builddir");
+	char plugins[PATH_MAX], sample[PATH_MAX], err[512] = "";
+	const char *dirs[] = { plugins, NULL };
+	struct detect_options dopt = { .plugin_dirs = dirs, .no_default_path = 1 };
+	struct analysis_options ao = { .idle_timeout = 7200, .max_embryonic = 50,
+	    .checkpoint_interval = checkpoint, .threads = 1 };
+	struct reader_options ro = { 0 };
+	struct analysis_result res;
+	struct detect *d;
+	struct reader *r;
+	struct store *st;
+
+	snprintf(plugins, sizeof(plugins), "%s/plugins/.libs", build != NULL ? build : "..");
+	snprintf(sample, sizeof(sample), "%s/samples/anomaly-syn-flood.pcap",
+	    top != NULL ? top : "..");
+	ck_assert_int_eq(profile_get("linux", &ao.profile), 0);
+	ck_assert_msg((d = detect_load(&dopt, err, sizeof(err))) != NULL, "%s", err);
+	ck_assert_msg((r = reader_open_file(sample, &ro, err, sizeof(err))) != NULL, "%s", err);
+	ck_assert_msg((st = store_open(dbpath, STORE_WRITE, 1000, err, sizeof(err))) != NULL,
+	    "%s", err);
+	memset(&res, 0, sizeof(res));
+	ck_assert_msg(analysis_run(st, d, r, &ao, &res, err, sizeof(err)) == ANALYSIS_OK,
+	    "%s", err);
+	store_close(st);
+	reader_close(r);
+	detect_free(d);
+}
+
+static long long
+count(const char *sql)
+{
+	char cmd[512];
+	FILE *p;
+	long long v = -1;
+
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' \"%s\"", dbpath, sql);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	ck_assert_int_eq(fscanf(p, "%lld", &v), 1);
+	pclose(p);
+	return v;
+}
+
+static void
+assert_whole(void)
+{
+	long long rows = count("SELECT count(*) FROM flows");
+
+	ck_assert_int_eq(count("SELECT flows FROM captures"), rows);
+	/* At least: a SYN-ACK repeated after its connection went under the cap
+	 * makes a flow of its own, counted too (tcpmortem-analyze(1)). */
+	ck_assert_int_ge(count("SELECT flows + flows_aggregated FROM captures"), FLOOD_CONNECTIONS);
+	ck_assert_int_gt(count("SELECT flows_aggregated FROM captures"), 2000);
+	ck_assert_int_eq(count("SELECT count(*) FROM flows WHERE end_reason = 'open'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM findings WHERE flow IS NOT NULL "
+	    "AND flow NOT IN (SELECT id FROM flows)"), 0);
+	ck_assert_int_ge(count("SELECT count(*) FROM findings WHERE kind = 'syn-flood'"), 1);
+}
+
+START_TEST(flood_under_the_cap_stores_whole_rows)
+{
+	analyse_flood(0);
+	assert_whole();
+}
+END_TEST
+
+/* A connection a checkpoint wrote keeps its row to the end: it is stored
+ * when it goes under the cap, not left 'open' and counted twice. */
+START_TEST(flood_under_the_cap_with_live_checkpoints_stores_whole_rows)
+{
+	analyse_flood(1e-6);
+	assert_whole();
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("analysis");
+	TCase *tc = tcase_create("cap");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, flood_under_the_cap_stores_whole_rows);
+	tcase_add_test(tc, flood_under_the_cap_with_live_checkpoints_stores_whole_rows);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
