@@ -23,27 +23,20 @@
 #include "profile.h"
 #include "reader.h"
 #include "store.h"
+#include "tmpdb.h"
 
 #define FLOOD_CONNECTIONS 3005  /* 3,000 spoofed SYNs, 5 real connections */
-
-static char dir[64], dbpath[128];
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/test-analysis-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
+	tmpdb_make("analysis", "t.db");
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	tmpdb_remove();
 }
 
 /* Analyse the flood sample into the test database, every detector on,
@@ -69,7 +62,7 @@ analyse_flood(double checkpoint)
 	ck_assert_int_eq(profile_get("linux", &ao.profile), 0);
 	ck_assert_msg((d = detect_load(&dopt, err, sizeof(err))) != NULL, "%s", err);
 	ck_assert_msg((r = reader_open_file(sample, &ro, err, sizeof(err))) != NULL, "%s", err);
-	ck_assert_msg((st = store_open(dbpath, STORE_WRITE, 1000, err, sizeof(err))) != NULL,
+	ck_assert_msg((st = store_open(tmpdb_path, STORE_WRITE, 1000, err, sizeof(err))) != NULL,
 	    "%s", err);
 	memset(&res, 0, sizeof(res));
 	ck_assert_msg(analysis_run(st, d, r, &ao, &res, err, sizeof(err)) == ANALYSIS_OK,
@@ -79,34 +72,20 @@ analyse_flood(double checkpoint)
 	detect_free(d);
 }
 
-static long long
-count(const char *sql)
-{
-	char cmd[512];
-	FILE *p;
-	long long v = -1;
-
-	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' \"%s\"", dbpath, sql);
-	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
-	ck_assert_int_eq(fscanf(p, "%lld", &v), 1);
-	pclose(p);
-	return v;
-}
-
 static void
 assert_whole(void)
 {
-	long long rows = count("SELECT count(*) FROM flows");
+	long long rows = tmpdb_count("SELECT count(*) FROM flows");
 
-	ck_assert_int_eq(count("SELECT flows FROM captures"), rows);
+	ck_assert_int_eq(tmpdb_count("SELECT flows FROM captures"), rows);
 	/* At least: a SYN-ACK repeated after its connection went under the cap
 	 * makes a flow of its own, counted too (tcpmortem-analyze(1)). */
-	ck_assert_int_ge(count("SELECT flows + flows_aggregated FROM captures"), FLOOD_CONNECTIONS);
-	ck_assert_int_gt(count("SELECT flows_aggregated FROM captures"), 2000);
-	ck_assert_int_eq(count("SELECT count(*) FROM flows WHERE end_reason = 'open'"), 0);
-	ck_assert_int_eq(count("SELECT count(*) FROM findings WHERE flow IS NOT NULL "
+	ck_assert_int_ge(tmpdb_count("SELECT flows + flows_aggregated FROM captures"), FLOOD_CONNECTIONS);
+	ck_assert_int_gt(tmpdb_count("SELECT flows_aggregated FROM captures"), 2000);
+	ck_assert_int_eq(tmpdb_count("SELECT count(*) FROM flows WHERE end_reason = 'open'"), 0);
+	ck_assert_int_eq(tmpdb_count("SELECT count(*) FROM findings WHERE flow IS NOT NULL "
 	    "AND flow NOT IN (SELECT id FROM flows)"), 0);
-	ck_assert_int_ge(count("SELECT count(*) FROM findings WHERE kind = 'syn-flood'"), 1);
+	ck_assert_int_ge(tmpdb_count("SELECT count(*) FROM findings WHERE kind = 'syn-flood'"), 1);
 }
 
 START_TEST(flood_under_the_cap_stores_whole_rows)

@@ -20,6 +20,7 @@
 
 #include "parallel.h"
 #include "profile.h"
+#include "tmpdb.h"
 
 #define MAX_FILES 8
 
@@ -32,7 +33,7 @@ struct seen {
 	char err[MAX_FILES][512];
 };
 
-static char dir[64], dbpath[128], sample[4][PATH_MAX];
+static char sample[4][PATH_MAX];
 
 static void
 done(void *ctx, const char *path, enum analysis_status st, const struct analysis_result *res,
@@ -57,9 +58,7 @@ setup(void)
 	static const char *const names[] = { "anomaly-time-wait-storm.pcap", "refused.pcap",
 		"client-closes.pcap", "anomaly-syn-flood.pcap" };
 
-	snprintf(dir, sizeof(dir), "/tmp/test-parallel-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
+	tmpdb_make("parallel", "t.db");
 	for (int i = 0; i < 4; i++)
 		snprintf(sample[i], sizeof(sample[i]), "%s/samples/%s", top != NULL ? top : "..",
 		    names[i]);
@@ -68,11 +67,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	tmpdb_remove();
 }
 
 /* Analyse FILES into the test database with JOBS, every built-in detector
@@ -86,9 +81,9 @@ analyse(char *const *files, size_t n, int jobs, struct seen *s)
 	struct detect_options dopt = { .plugin_dirs = dirs, .no_default_path = 1 };
 	struct analysis_options ao = { .idle_timeout = 7200, .max_flows = 100000,
 	    .max_embryonic = 20000, .pack_quiet = 1, .threads = 1 };
-	struct parallel_options po = { .jobs = jobs, .db_path = dbpath, .detect = &dopt,
+	struct parallel_options po = { .jobs = jobs, .db_path = tmpdb_path, .detect = &dopt,
 	    .analysis = &ao, .done = done, .ctx = s };
-	struct store *st = store_open(dbpath, STORE_WRITE, 1000, err, sizeof(err));
+	struct store *st = store_open(tmpdb_path, STORE_WRITE, 1000, err, sizeof(err));
 
 	snprintf(plugins, sizeof(plugins), "%s/plugins/.libs", top != NULL ? top : "..");
 	ck_assert_int_eq(profile_get("linux", &ao.profile), 0);
@@ -98,25 +93,11 @@ analyse(char *const *files, size_t n, int jobs, struct seen *s)
 	store_close(st);
 }
 
-static int64_t
-count(const char *sql)
-{
-	char cmd[512];
-	FILE *p;
-	long long v = -1;
-
-	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' \"%s\"", dbpath, sql);
-	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
-	ck_assert_int_eq(fscanf(p, "%lld", &v), 1);
-	pclose(p);
-	return v;
-}
-
 /* Files in the test directory other than the database's own. */
 static int
 strays(void)
 {
-	DIR *d = opendir(dir);
+	DIR *d = opendir(tmpdb_dir);
 	struct dirent *e;
 	int n = 0;
 
@@ -133,7 +114,7 @@ START_TEST(files_reported_and_numbered_in_the_order_given)
 	char *files[] = { sample[0], sample[1], missing, sample[2], sample[3] };
 	struct seen s;
 
-	snprintf(missing, sizeof(missing), "%s/missing.pcap", dir);
+	snprintf(missing, sizeof(missing), "%s/missing.pcap", tmpdb_dir);
 	analyse(files, 5, _i == 0 ? 2 : _i == 1 ? 3 : 1, &s);
 	ck_assert_uint_eq(s.n, 5);
 	for (size_t i = 0; i < 5; i++)
@@ -147,11 +128,11 @@ START_TEST(files_reported_and_numbered_in_the_order_given)
 	ck_assert_uint_gt(s.findings[0], 0);       /* time-wait-storm */
 	ck_assert_uint_gt(s.findings[4], 0);       /* syn-flood */
 	/* Flow ids follow the captures, without gaps between them. */
-	ck_assert_int_eq(count("SELECT count(*) FROM (SELECT capture, min(id) AS lo, "
+	ck_assert_int_eq(tmpdb_count("SELECT count(*) FROM (SELECT capture, min(id) AS lo, "
 	    "max(id) AS hi FROM flows GROUP BY capture) AS a JOIN (SELECT capture, min(id) AS "
 	    "lo FROM flows GROUP BY capture) AS b ON b.capture = a.capture + 1 "
 	    "WHERE b.lo <= a.hi"), 0);
-	ck_assert_int_eq(count("SELECT count(*) FROM findings WHERE flow IS NOT NULL AND "
+	ck_assert_int_eq(tmpdb_count("SELECT count(*) FROM findings WHERE flow IS NOT NULL AND "
 	    "(SELECT capture FROM flows WHERE id = flow) != findings.capture"), 0);
 	ck_assert_int_eq(strays(), 0);
 }
@@ -172,7 +153,7 @@ START_TEST(stored_file_skipped_and_file_given_twice_stored_once)
 	ck_assert_int_eq(s.capture[1], 2);
 	ck_assert_int_eq(s.capture[2], 0);
 	ck_assert_int_eq(s.duplicate_of[2], 2);
-	ck_assert_int_eq(count("SELECT count(*) FROM captures"), 2);
+	ck_assert_int_eq(tmpdb_count("SELECT count(*) FROM captures"), 2);
 	ck_assert_int_eq(strays(), 0);
 }
 END_TEST

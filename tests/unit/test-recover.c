@@ -18,33 +18,25 @@
 
 #include "recover.h"
 #include "store.h"
-
-static char dir[64];
-static char dbpath[128];
+#include "tmpdb.h"
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/test-recover-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(dbpath, sizeof(dbpath), "%s/tcpmortem.db", dir);
+	tmpdb_make("recover", "tcpmortem.db");
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	tmpdb_remove();
 }
 
 static struct store *
 open_write(void)
 {
 	char err[512] = "";
-	struct store *s = store_open(dbpath, STORE_WRITE, 2000, err, sizeof(err));
+	struct store *s = store_open(tmpdb_path, STORE_WRITE, 2000, err, sizeof(err));
 
 	ck_assert_msg(s != NULL, "store_open: %s", err);
 	return s;
@@ -83,14 +75,14 @@ writer_child(enum fate fate, int report, int release)
 	struct capture_info ci = { .path = "veth0", .size = -1, .source = "live",
 	    .interface = "veth0", .profile = "linux", .status = "running" };
 	char err[512], c;
-	struct store *s = store_open(dbpath, STORE_WRITE, 2000, err, sizeof(err));
+	struct store *s = store_open(tmpdb_path, STORE_WRITE, 2000, err, sizeof(err));
 	struct recover *r;
 	uint64_t base;
 	int64_t id = 0;
 
 	if (s == NULL)
 		_exit(10);
-	r = recover_open(dbpath);
+	r = recover_open(tmpdb_path);
 	if (recover_starting(r) != 0)
 		_exit(11);
 	if (fate != STARTS_ONLY) {
@@ -152,7 +144,7 @@ static int
 recover_now(struct store *s, int64_t *ids)
 {
 	char err[512] = "";
-	struct recover *r = recover_open(dbpath);
+	struct recover *r = recover_open(tmpdb_path);
 	int n = recover_orphans(r, store_db(s), ids, 8, err, sizeof(err));
 
 	ck_assert_msg(n >= 0, "recover_orphans: %s", err);
@@ -210,7 +202,7 @@ START_TEST(own_starting_lock_does_not_defer_recovery)
 {
 	struct writer w = writer_start(KILLED);
 	struct store *s = open_write();
-	struct recover *r = recover_open(dbpath);
+	struct recover *r = recover_open(tmpdb_path);
 	int64_t ids[8];
 	char err[512] = "";
 
