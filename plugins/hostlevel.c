@@ -181,7 +181,14 @@ static void
 hl_flow_end(void *state, const struct tm_flow *fl, void **slot)
 {
 	struct hl_state *st = state;
+	const struct tm_endpoint *c = &fl->ep[TM_CLIENT];
 
+	/* A client that sent only SYNs (and resets) never had a connection:
+	 * a flood's spoofed sources, a scan, a refused attempt.  Counted, they
+	 * would make a flooded server's TIME-WAITs a small share of its
+	 * "connections", and cost a cold lookup for each spoofed source. */
+	if (c->syn_count > 0 && c->packets == (uint64_t)c->syn_count + c->rst_count)
+		return;
 	for (int s = 0; s < 2; s++) {
 		const struct tm_endpoint *me = &fl->ep[s], *peer = &fl->ep[!s];
 		struct tw_key *k = key_get(st->addrs, st->addrs_fp, &fl->addr[s], NULL, 0, 1);

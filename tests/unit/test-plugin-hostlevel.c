@@ -150,19 +150,52 @@ START_TEST(a_flood_leaves_addresses_seen_before_it_in_place)
 }
 END_TEST
 
-/* A connection from 10.0.0.1:PORT to 10.0.0.2:80 refused at T, and
- * ended there (its end, not a TIME-WAIT, makes the addresses' keys). */
+/* A connection from 10.0.0.1:PORT to 10.0.0.2:80 opened at T and reset by
+ * the client, ended there (its end, not a TIME-WAIT, makes the addresses'
+ * keys; a refused one would not: it never came to life). */
 static void
-refused_now(uint16_t port, double t)
+reset_now(uint16_t port, double t)
 {
-	struct packet syn = play_pkt(1, port, C, SYN, 1000, 0, 0, t);
-	struct packet rst = play_pkt(1, port, S, RST | ACK, 0, 1001, 0, t + 0.001);
-	struct flow *f = flow_new(&syn, play_next_id++, detect_slots(play_det));
+	struct packet p[] = {
+		play_pkt(1, port, C, SYN, 1000, 0, 0, t),
+		play_pkt(1, port, S, SYN | ACK, 5000, 1001, 0, t + 0.001),
+		play_pkt(1, port, C, ACK, 1001, 5001, 0, t + 0.002),
+		play_pkt(1, port, C, RST | ACK, 1001, 5001, 0, t + 0.003),
+	};
+	struct flow *f = flow_new(&p[0], play_next_id++, detect_slots(play_det));
 
-	flow_segment(f, &syn, &play_prof, &play_events);
-	flow_segment(f, &rst, &play_prof, &play_events);
-	play_flow_out(f, TM_END_CLOSED, rst.ts);
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		flow_segment(f, &p[i], &play_prof, &play_events);
+	play_flow_out(f, TM_END_CLOSED, p[3].ts);
 }
+
+/* Refused attempts and a flood's SYNs are not connections of the share:
+ * 30 TIME-WAITs of 30 connections, not of 530. */
+START_TEST(attempts_that_never_came_to_life_are_not_counted)
+{
+	const char *set[] = { "time-wait-storm.min-count=20", NULL };
+	struct packet syn, rst;
+	const struct found *f;
+
+	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
+	for (uint16_t i = 0; i < 500; i++) {
+		struct flow *fl;
+
+		syn = play_pkt(1, (uint16_t)(30000 + i), C, SYN, 1000, 0, 0, 0.001 * i);
+		rst = play_pkt(1, (uint16_t)(30000 + i), S, RST | ACK, 0, 1001, 0, 0.001 * i + 0.0005);
+		fl = flow_new(&syn, play_next_id++, detect_slots(play_det));
+		flow_segment(fl, &syn, &play_prof, &play_events);
+		flow_segment(fl, &rst, &play_prof, &play_events);
+		play_flow_out(fl, TM_END_CLOSED, rst.ts);
+	}
+	play_flood(1, 2000);
+	connections_from(3, 30, 1);
+	play_end(100);
+	ck_assert_ptr_nonnull(f = found("time-wait-storm"));
+	ck_assert_ptr_nonnull(strstr(f->detail, "held 30 connections in TIME-WAIT at once "
+	    "(of 30 connections)"));
+}
+END_TEST
 
 /* An address whose first two connections ended without a TIME-WAIT keeps
  * its place and its count through a flood. */
@@ -172,8 +205,8 @@ START_TEST(a_flood_leaves_addresses_seen_twice_in_place)
 	const struct found *f;
 
 	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
-	refused_now(40990, 0);
-	refused_now(40991, 0.01);
+	reset_now(40990, 0);
+	reset_now(40991, 0.01);
 	play_flood(1, 20000);
 	connections_from(3, 30, 1);
 	play_end(100);
@@ -199,6 +232,7 @@ main(void)
 	tcase_add_test(tc, a_flood_leaves_room_for_addresses_seen_after_it);
 	tcase_add_test(tc, a_flood_leaves_addresses_seen_before_it_in_place);
 	tcase_add_test(tc, a_flood_leaves_addresses_seen_twice_in_place);
+	tcase_add_test(tc, attempts_that_never_came_to_life_are_not_counted);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
