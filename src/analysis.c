@@ -159,8 +159,10 @@ write_open_flow(void *ctx, struct flow *f)
 	if (f->stored && f->v.last_ts < a->checkpoint_ts)
 		return;
 	/* One that has not come to life is stored or counted when it ends
-	 * (the embryonic cap decides): written now, a flood's would all be. */
-	if (f->node.embryonic)
+	 * (the embryonic cap decides): written now, a flood's would all be.
+	 * Unless a finding names it: the finding is committed now, its
+	 * connection must be too. */
+	if (f->node.embryonic && !f->named)
 		return;
 	/* Not flow_finish(): its timers (reported to no detector) and its
 	 * verdict on a server yet to answer would change a flow that goes
