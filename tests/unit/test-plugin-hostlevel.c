@@ -150,23 +150,43 @@ START_TEST(a_flood_leaves_addresses_seen_before_it_in_place)
 }
 END_TEST
 
+/* The N packets at P, one connection's, ended at once after the last
+ * (its end, not a TIME-WAIT, makes the addresses' keys). */
+static void
+ended_at_once(const struct packet *p, size_t n)
+{
+	struct flow *f = flow_new(&p[0], play_next_id++, detect_slots(play_det));
+
+	for (size_t i = 0; i < n; i++)
+		flow_segment(f, &p[i], &play_prof, &play_events);
+	play_flow_out(f, TM_END_CLOSED, p[n - 1].ts);
+}
+
 /* A connection from 10.0.0.1:PORT to 10.0.0.2:80 opened at T and reset by
- * the client, ended there (its end, not a TIME-WAIT, makes the addresses'
- * keys; a refused one would not: it never came to life). */
+ * the client (a refused one would make no key: it never came to life). */
 static void
 reset_now(uint16_t port, double t)
 {
-	struct packet p[] = {
+	const struct packet p[] = {
 		play_pkt(1, port, C, SYN, 1000, 0, 0, t),
 		play_pkt(1, port, S, SYN | ACK, 5000, 1001, 0, t + 0.001),
 		play_pkt(1, port, C, ACK, 1001, 5001, 0, t + 0.002),
 		play_pkt(1, port, C, RST | ACK, 1001, 5001, 0, t + 0.003),
 	};
-	struct flow *f = flow_new(&p[0], play_next_id++, detect_slots(play_det));
 
-	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
-		flow_segment(f, &p[i], &play_prof, &play_events);
-	play_flow_out(f, TM_END_CLOSED, p[3].ts);
+	ended_at_once(p, sizeof(p) / sizeof(p[0]));
+}
+
+/* An attempt from 10.0.0.1:PORT refused by 10.0.0.2:80 at T. */
+static void
+refused_now(uint16_t port, double t)
+{
+	const struct packet p[] = {
+		play_pkt(1, port, C, SYN, 1000, 0, 0, t),
+		play_pkt(1, port, S, RST | ACK, 0, 1001, 0, t + 0.0005),
+	};
+
+	ended_at_once(p, sizeof(p) / sizeof(p[0]));
 }
 
 /* Refused attempts and a flood's SYNs are not connections of the share:
@@ -174,20 +194,11 @@ reset_now(uint16_t port, double t)
 START_TEST(attempts_that_never_came_to_life_are_not_counted)
 {
 	const char *set[] = { "time-wait-storm.min-count=20", NULL };
-	struct packet syn, rst;
 	const struct found *f;
 
 	play_start_with(set, NULL, TM_VANTAGE_UNKNOWN);
-	for (uint16_t i = 0; i < 500; i++) {
-		struct flow *fl;
-
-		syn = play_pkt(1, (uint16_t)(30000 + i), C, SYN, 1000, 0, 0, 0.001 * i);
-		rst = play_pkt(1, (uint16_t)(30000 + i), S, RST | ACK, 0, 1001, 0, 0.001 * i + 0.0005);
-		fl = flow_new(&syn, play_next_id++, detect_slots(play_det));
-		flow_segment(fl, &syn, &play_prof, &play_events);
-		flow_segment(fl, &rst, &play_prof, &play_events);
-		play_flow_out(fl, TM_END_CLOSED, rst.ts);
-	}
+	for (uint16_t i = 0; i < 500; i++)
+		refused_now((uint16_t)(30000 + i), 0.001 * i);
 	play_flood(1, 2000);
 	connections_from(3, 30, 1);
 	play_end(100);
