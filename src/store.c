@@ -111,6 +111,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 
+/* The meta key of indices dropped by a hold and not yet built again. */
+#define PENDING_KEY "pending_indices"
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -119,6 +122,8 @@ struct store {
 	sqlite3_stmt *st[ST_COUNT];
 	struct flowjson json[2]; /* a flow's timeline and ladder, being written */
 	char *deferred;         /* CREATE INDEX statements to run at the end */
+	char *pending;          /* those whose DROP is committed (store_hold_indices) */
+	int hold;               /* store_hold_indices: captures end without them */
 	int rollback_journal;   /* this capture's transaction is not in WAL mode */
 	int scratch;            /* store_open_scratch: no indices, no journal on disk */
 };
@@ -507,6 +512,26 @@ roll_back_interrupted(const char *path, int busy_ms)
 	sqlite3_close(db);
 }
 
+static int build_pending(struct store *s, char *err, size_t errlen);
+
+/* A run killed between the captures of a hold (store_hold_indices) left
+ * the SQL of the indices it dropped in meta: the first writer after it
+ * builds them, before writing anything else. */
+static int
+build_left_pending(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = '"
+	    PENDING_KEY "'", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		s->pending = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return store_error(s, rc, "reading meta", err, errlen);
+	return s->pending != NULL ? build_pending(s, err, errlen) : 0;
+}
+
 static struct store *
 open_store(const char *path, enum store_mode mode, int busy_ms, int scratch,
     char *err, size_t errlen)
@@ -544,7 +569,8 @@ open_store(const char *path, enum store_mode mode, int busy_ms, int scratch,
 		goto fail;
 	}
 	if (prepare_file(s, kind, version, err, errlen) != 0 ||
-	    (mode == STORE_WRITE && prepare_statements(s, err, errlen) != 0))
+	    (mode == STORE_WRITE && prepare_statements(s, err, errlen) != 0) ||
+	    (mode == STORE_WRITE && !scratch && build_left_pending(s, err, errlen) != 0))
 		goto fail;
 	return s;
 fail:
@@ -580,6 +606,7 @@ store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	free(s->deferred);
+	free(s->pending);
 	flowjson_free(&s->json[0]);
 	flowjson_free(&s->json[1]);
 	free(s->path);
@@ -672,12 +699,35 @@ capture_bind(struct binder *b, const struct capture_info *ci)
 	bind_text(b, PACKAGE_VERSION);
 }
 
+/* Indices held over several captures (store_hold_indices) are dropped in
+ * the first one's transaction and built after the last; between the two
+ * commits the file says so in meta (PENDING_KEY), so that a run killed in
+ * between leaves work for the next writer (build_left_pending) instead
+ * of a database without indices for good. */
+static int
+remember_pending(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta VALUES ('"
+	    PENDING_KEY "', ?)", -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, sql, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Into an empty database: drop the indices of the tables written most,
  * keeping their SQL to build them again in store_end_capture. */
 static int
 defer_indices(struct store *s)
 {
-	static const char sql[] = "SELECT group_concat(sql, ';'), group_concat('DROP INDEX main.'"
+	/* IF NOT EXISTS: indices held over several captures may have been
+	 * built meanwhile by another writer (build_pending). */
+	static const char sql[] = "SELECT group_concat(replace(sql, 'CREATE INDEX ',"
+	    " 'CREATE INDEX IF NOT EXISTS '), ';'), group_concat('DROP INDEX main.'"
 	    " || name, ';') FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
 	    " AND tbl_name IN ('flows', 'findings')";
 	sqlite3_stmt *st;
@@ -697,6 +747,8 @@ defer_indices(struct store *s)
 		rc = sqlite3_exec(s->db, drop, NULL, NULL, NULL);
 	if (rc == SQLITE_OK && drop != NULL)
 		rc = set_cache(s, APPEND_CACHE_KIB);
+	if (rc == SQLITE_OK && drop != NULL && s->hold)
+		rc = remember_pending(s, s->deferred);
 	free(drop);
 	return rc;
 }
@@ -765,8 +817,8 @@ leave_wal(struct store *s)
 {
 	char mode[16] = "";
 
-	if (s->scratch || store_holds_rows(s))
-		return;
+	if (s->scratch || s->rollback_journal || store_holds_rows(s))
+		return;             /* (already left, by a capture of a hold) */
 	if (query_one(s->db, "PRAGMA main.journal_mode = DELETE", NULL, mode, sizeof(mode)) ==
 	    SQLITE_OK && strcmp(mode, "delete") == 0)
 		s->rollback_journal = 1;
@@ -817,11 +869,12 @@ store_begin_capture(struct store *s, const struct capture_info *ci, int64_t *id,
 	b = bind_start(s->st[ST_INSERT_CAPTURE]);
 	capture_bind(&b, ci);
 	rc = bind_step(&b);
+	*id = sqlite3_last_insert_rowid(s->db);
 	if (rc == SQLITE_OK)
 		rc = query_one(s->db, "SELECT coalesce(max(id), 0) FROM flows", &base, NULL, 0);
 	if (rc == SQLITE_OK && ci->bulk && base == 0)
 		rc = query_one(s->db, "SELECT EXISTS (SELECT 1 FROM findings)", &findings, NULL, 0);
-	if (rc == SQLITE_OK && ci->bulk && (base == 0 ? findings == 0 :
+	if (rc == SQLITE_OK && ci->bulk && s->pending == NULL && (base == 0 ? findings == 0 :
 	    ci->expected_flows >= (uint64_t)base))
 		rc = defer_indices(s);
 	if (rc != SQLITE_OK) {
@@ -829,7 +882,6 @@ store_begin_capture(struct store *s, const struct capture_info *ci, int64_t *id,
 		store_abort_capture(s);
 		return -1;
 	}
-	*id = sqlite3_last_insert_rowid(s->db);
 	*flow_id_base = (uint64_t)base;
 	return 0;
 }
@@ -870,6 +922,78 @@ store_checkpoint(struct store *s, int64_t capture, const struct capture_info *ci
 	return 0;
 }
 
+/* The end of a capture while the indices are held: COMMIT without them,
+ * still in the rollback journal; the first capture's dropped ones are
+ * now pending, in the file too (remember_pending). */
+static int
+end_held_capture(struct store *s, int64_t capture, const struct capture_info *ci,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	if (capture_update(s, capture, ci, err, errlen) != 0)
+		return -1;
+	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+		return store_error(s, rc, "committing the capture", err, errlen);
+	if (s->deferred != NULL) {
+		s->pending = s->deferred;
+		s->deferred = NULL;
+	}
+	return 0;
+}
+
+/* Build the pending indices and the statistics, in a transaction of
+ * their own, and forget them in meta. */
+static int
+build_pending(struct store *s, char *err, size_t errlen)
+{
+	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_error(s, rc, "starting to build the indices", err, errlen);
+	if ((rc = set_cache(s, CACHE_KIB)) == SQLITE_OK)
+		rc = sqlite3_exec(s->db, s->pending, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "DELETE FROM meta WHERE key = '" PENDING_KEY "'",
+		    NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = refresh_statistics(s);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		store_error(s, rc, "building the indices", err, errlen);
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	free(s->pending);
+	s->pending = NULL;
+	return 0;
+}
+
+int
+store_hold_indices(struct store *s)
+{
+	if (s->scratch || s->mode != STORE_WRITE || s->hold || store_holds_rows(s))
+		return 0;
+	s->hold = 1;
+	return 1;
+}
+
+int
+store_release_indices(struct store *s, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (!s->hold)
+		return 0;
+	s->hold = 0;
+	if (s->pending != NULL)
+		rc = build_pending(s, err, errlen);
+	back_to_wal(s);
+	return rc;
+}
+
 int
 store_end_capture(struct store *s, int64_t capture, const struct capture_info *ci,
     char *err, size_t errlen)
@@ -880,6 +1004,8 @@ store_end_capture(struct store *s, int64_t capture, const struct capture_info *c
 		free(s->deferred);
 		s->deferred = NULL;
 	}
+	if (s->hold)
+		return end_held_capture(s, capture, ci, err, errlen);
 	if (capture_update(s, capture, ci, err, errlen) != 0 || build_indices(s, err, errlen) != 0)
 		return -1;
 	if (!s->scratch && (rc = refresh_statistics(s)) != SQLITE_OK)
@@ -896,9 +1022,9 @@ store_abort_capture(struct store *s)
 	/* SQLite may already have rolled back by itself (SQLITE_FULL, ...). */
 	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	if (s->db != NULL)
+	if (s->db != NULL && !s->hold)
 		back_to_wal(s);
-	if (s->db != NULL && s->deferred != NULL && !s->scratch)
+	if (s->db != NULL && s->deferred != NULL && !s->scratch && s->pending == NULL)
 		set_cache(s, CACHE_KIB);
 	free(s->deferred);      /* the rollback brought the indices back */
 	s->deferred = NULL;

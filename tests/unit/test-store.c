@@ -1133,6 +1133,146 @@ START_TEST(failed_copy_rolls_the_capture_back)
 }
 END_TEST
 
+/* --- indices held over several captures ------------------------------------ */
+
+#define FLOW_INDICES "SELECT count(*) FROM sqlite_master WHERE type = 'index' " \
+	"AND tbl_name IN ('flows', 'findings')"
+#define PENDING "SELECT count(*) FROM meta WHERE key = 'pending_indices'"
+
+/* One bulk capture of N flows under the hold, committed. */
+static void
+held_capture(struct store *s, const char *path, int n)
+{
+	struct capture_info ci = capture(path, n, n);
+	uint64_t base;
+	int64_t cap;
+
+	ci.bulk = 1;
+	cap = begin(s, &ci, &base);
+	write_many(s, cap, base, n);
+	ci.status = "complete";
+	end(s, cap, &ci);
+}
+
+/* Three captures into an empty file: the indices are dropped in the
+ * first one's transaction, stay away (and recorded as pending in meta,
+ * seen by another connection) while the captures are committed one by
+ * one in the rollback journal, and come back, with the statistics, at the
+ * release; then the file is in WAL mode again. */
+START_TEST(held_indices_built_once_after_the_last_capture)
+{
+	struct store *s = open_write();
+	int64_t indices = sql_int(store_db(s), FLOW_INDICES);
+	char err[512] = "";
+	sqlite3 *other;
+
+	ck_assert_int_gt(indices, 10);
+	ck_assert_int_eq(store_hold_indices(s), 1);
+	held_capture(s, "one.pcap", 6000);
+	ck_assert_int_eq(sqlite3_open(dbpath, &other), SQLITE_OK);
+	ck_assert_int_eq(sql_int(other, FLOW_INDICES), 0);
+	ck_assert_int_eq(sql_int(other, PENDING), 1);
+	ck_assert_int_eq(sql_int(other, "SELECT count(*) FROM flows"), 6000);
+	sqlite3_close(other);
+	ck_assert_str_eq(journal_mode(s), "delete");
+	held_capture(s, "two.pcap", 3000);
+	held_capture(s, "three.pcap", 2000);
+	ck_assert_int_eq(sql_int(store_db(s), FLOW_INDICES), 0);
+	ck_assert_int_eq(store_release_indices(s, err, sizeof(err)), 0);
+	ck_assert_int_eq(sql_int(store_db(s), FLOW_INDICES), indices);
+	ck_assert_int_eq(sql_int(store_db(s), PENDING), 0);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM sqlite_stat1 "
+	    "WHERE idx = 'flows_server'"), 1);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows INDEXED BY "
+	    "flows_client WHERE client = '10.0.0.1'"), 11000);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(DISTINCT capture) FROM flows"), 3);
+	ck_assert_str_eq(journal_mode(s), "wal");
+	ck_assert_str_eq(sql_text(store_db(s), "PRAGMA integrity_check"), "ok");
+	ck_assert_int_eq(store_release_indices(s, err, sizeof(err)), 0); /* once only */
+	store_close(s);
+}
+END_TEST
+
+/* A file that holds rows keeps its indices up to date capture by capture:
+ * no hold. */
+START_TEST(no_hold_on_a_database_that_holds_rows)
+{
+	struct store *s = open_write();
+	int64_t indices;
+
+	write_sample(s);
+	indices = sql_int(store_db(s), FLOW_INDICES);
+	ck_assert_int_eq(store_hold_indices(s), 0);
+	held_capture(s, "more.pcap", 10);
+	ck_assert_int_eq(sql_int(store_db(s), FLOW_INDICES), indices);
+	ck_assert_str_eq(journal_mode(s), "wal");
+	store_close(s);
+}
+END_TEST
+
+/* A capture that fails under the hold rolls back alone: the captures
+ * before it stay, the indices are still pending and built at the release. */
+START_TEST(aborted_capture_under_hold_keeps_the_others)
+{
+	struct store *s = open_write();
+	int64_t indices = sql_int(store_db(s), FLOW_INDICES);
+	struct capture_info ci = capture("failed.pcap", 9, 9);
+	char err[512] = "";
+	uint64_t base;
+	int64_t cap;
+
+	ck_assert_int_eq(store_hold_indices(s), 1);
+	held_capture(s, "one.pcap", 100);
+	ci.bulk = 1;
+	cap = begin(s, &ci, &base);
+	write_many(s, cap, base, 50);
+	store_abort_capture(s);
+	ck_assert_int_eq(sql_int(store_db(s), PENDING), 1);
+	held_capture(s, "two.pcap", 20);
+	ck_assert_int_eq(store_release_indices(s, err, sizeof(err)), 0);
+	ck_assert_int_eq(sql_int(store_db(s), FLOW_INDICES), indices);
+	ck_assert_str_eq(sql_text(store_db(s), "SELECT group_concat(path || ':' || "
+	    "(SELECT count(*) FROM flows WHERE capture = captures.id)) FROM captures"),
+	    "one.pcap:100,two.pcap:20");
+	store_close(s);
+}
+END_TEST
+
+/* kill -9 between two captures of a hold: the committed capture is
+ * readable (without indices), and the next writer builds them before
+ * anything else. */
+START_TEST(killed_hold_leaves_indices_to_the_next_writer)
+{
+	struct store *s = open_write();
+	int64_t indices = sql_int(store_db(s), FLOW_INDICES);
+	char err[512] = "";
+	pid_t pid;
+	int status;
+
+	store_close(s);
+	if ((pid = fork()) == 0) {
+		s = open_write();
+		if (store_hold_indices(s) != 1)
+			_exit(1);
+		held_capture(s, "one.pcap", 500);
+		raise(SIGKILL);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	s = store_open(dbpath, STORE_READ, 200, err, sizeof(err));
+	ck_assert_msg(s != NULL, "store_open: %s", err);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows WHERE "
+	    "client = '10.0.0.1'"), 500);
+	ck_assert_int_eq(sql_int(store_db(s), FLOW_INDICES), 0);
+	store_close(s);
+	s = open_write();
+	ck_assert_int_eq(sql_int(store_db(s), FLOW_INDICES), indices);
+	ck_assert_int_eq(sql_int(store_db(s), PENDING), 0);
+	ck_assert_str_eq(sql_text(store_db(s), "PRAGMA integrity_check"), "ok");
+	store_close(s);
+}
+END_TEST
+
 START_TEST(read_missing_database_says_run_analyze)
 {
 	char want[256];
@@ -1496,6 +1636,10 @@ store_suite(void)
 	tcase_add_test(tc, copy_into_a_smaller_database_builds_every_index_again);
 	tcase_add_test(tc, scratch_store_has_no_flow_index_and_refuses_an_existing_file);
 	tcase_add_test(tc, failed_copy_rolls_the_capture_back);
+	tcase_add_test(tc, held_indices_built_once_after_the_last_capture);
+	tcase_add_test(tc, no_hold_on_a_database_that_holds_rows);
+	tcase_add_test(tc, aborted_capture_under_hold_keeps_the_others);
+	tcase_add_test(tc, killed_hold_leaves_indices_to_the_next_writer);
 	tcase_add_test(tc, read_missing_database_says_run_analyze);
 	tcase_add_test(tc, missing_directory_refused_naming_it);
 	tcase_add_test(tc, not_sqlite_file_refused_and_untouched);
