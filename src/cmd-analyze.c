@@ -209,7 +209,7 @@ run(char **files, int nfiles, struct runopts *ro)
 	struct store *st;
 	struct recover *rec;
 	char err[512];
-	int status = EXIT_OK;
+	int status = EXIT_OK, held;
 
 	if (runopts_finish(ro, &dopt, err, sizeof(err)) != 0) {
 		cmd_error("analyze: %s", err);
@@ -227,6 +227,8 @@ run(char **files, int nfiles, struct runopts *ro)
 	rec = recover_open(cmd_db_path(ro->db));
 	cmd_recover(rec, st, cmd_db_path(ro->db), ro->quiet);
 	ro->analysis.progress = ro->analysis.progress && isatty(STDERR_FILENO);
+	/* Several files into an empty database: indices once, at the end. */
+	held = nfiles > 1 && store_hold_indices(st);
 	if (nfiles > 1 && jobs_for(files, nfiles, ro) > 1 && !write_direct())
 		status = analyze_apart(files, nfiles, st, &dopt, ro);
 	else
@@ -242,6 +244,10 @@ run(char **files, int nfiles, struct runopts *ro)
 			}
 			status = worst(status, analyze_one(files[i], st, d, ro));
 		}
+	if (held && store_release_indices(st, err, sizeof(err)) != 0) {
+		cmd_error("%s (the captures are stored; the next write builds the indices)", err);
+		status = worst(status, EXIT_IO);
+	}
 	store_close(st);
 	recover_close(rec);     /* only now: see recover.h */
 	detect_free(d);

@@ -19,7 +19,10 @@
  * with one INSERT ... SELECT per table took half the time of writing them
  * row by row into a dozen indices (c10k into a database holding
  * c10k-half: 11.3 s instead of 21.3, the system time 1.7 s instead of
- * 12.6, most of it the index pages going round the page cache).
+ * 12.6, most of it the index pages going round the page cache).  Into a
+ * database that held no rows when the run began, analyze holds the
+ * indices over all the files (store_hold_indices): every merge appends to
+ * tables without them, and they are built once after the last.
  *
  * Each capture is still one transaction of the database, numbered as if
  * the files had been analysed one after the other (-j 1): the same

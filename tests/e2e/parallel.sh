@@ -35,6 +35,25 @@ run() {
 	sed -i "s|$tmp/$db|DB|g" "$tmp/$db.out"
 }
 
+# Several files into an empty database build the indices once, after the
+# last (store_hold_indices): every one there, none pending, back in WAL.
+indexed() {
+	got=$(sqlite3 "$tmp/$1" "SELECT count(*) FROM sqlite_master WHERE type = 'index'
+	    AND tbl_name IN ('flows', 'findings'); SELECT count(*) FROM meta
+	    WHERE key = 'pending_indices'; PRAGMA journal_mode" | tr '\n' ' ')
+	[ "$got" = "19 0 wal " ] || fail "$1: indices, pending, journal: $got"
+}
+
+# Wait (30 s at most) until database $1 holds a complete capture.
+wait_stored() {
+	i=0
+	while [ "$(sqlite3 "$tmp/$1" "SELECT count(*) > 0 FROM captures WHERE status = 'complete'" 2>/dev/null)" != 1 ] &&
+	    [ $i -lt 600 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
 same() {
 	for db in "$@"; do
 		cmp -s "$tmp/$1.out" "$tmp/$db.out" ||
@@ -62,6 +81,7 @@ grep -q "missing.pcap" "$tmp/j1.db.out" && grep -q "exit 3" "$tmp/j1.db.out" &&
 [ "$(sqlite3 "$tmp/j1.db" "SELECT count(*) FROM findings WHERE kind IN ('isn-reuse',
     'port-reuse-in-time-wait', 'syn-flood')")" -gt 2 ] || fail "too few findings to compare"
 same direct.db j1.db j2.db j3.db
+for db in direct.db j1.db j2.db j3.db; do indexed $db; done
 echo "ok: $(sqlite3 "$tmp/j1.db" "SELECT count(*) || ' captures, ' || sum(flows) FROM captures") flows: -j 1, 2 and 3 and each file straight in the same"
 
 # Into databases that hold flows, replacing two captures and skipping the
@@ -95,12 +115,7 @@ for s in 11 12 13 14 15 16; do
 done
 "$TCPMORTEM" analyze -q -j 2 -d "$tmp/int.db" "$tmp"/big*.pcap 2>"$tmp/int.err" &
 pid=$!
-i=0
-while [ "$(sqlite3 "$tmp/int.db" "SELECT count(*) FROM captures WHERE status = 'complete'" 2>/dev/null)" != 1 ] &&
-    [ $i -lt 600 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+wait_stored int.db
 kill -INT $pid
 wait $pid
 st=$?
@@ -117,7 +132,27 @@ fi
     OR flows != (SELECT count(*) FROM flows WHERE capture = captures.id)")" = 0 ] ||
 	fail "SIGINT: a capture stored incomplete"
 [ "$(sqlite3 "$tmp/int.db" "PRAGMA integrity_check")" = ok ] || fail "SIGINT: integrity"
-echo "ok: SIGINT: exit $st, $stored of 6 stored, nothing left behind"
+indexed int.db
+echo "ok: SIGINT: exit $st, $stored of 6 stored, nothing left behind, indexed"
+
+# SIGKILL once the first file is stored: what is stored reads back (the
+# indices still pending), and the next writer builds them.
+"$TCPMORTEM" analyze -q -j 1 -d "$tmp/kill.db" "$tmp"/big*.pcap 2>/dev/null &
+pid=$!
+wait_stored kill.db
+kill -KILL $pid
+wait $pid
+st=$?
+[ $st = 0 ] && echo "SIGKILL case: the run ended before the signal"
+[ $st = 0 ] || [ "$(sqlite3 "$tmp/kill.db" "SELECT count(*) FROM meta WHERE key = 'pending_indices'")" = 1 ] ||
+	fail "SIGKILL: exit $st, no indices pending"
+stored=$("$TCPMORTEM" flows -d "$tmp/kill.db" -o csv --limit 1000000 | tail -n +2 | wc -l)
+[ "$stored" -gt 0 ] || fail "SIGKILL: no flow reads back"
+"$TCPMORTEM" analyze -q -d "$tmp/kill.db" "$top_srcdir/samples/refused.pcap" ||
+	fail "SIGKILL: the next analyze"
+indexed kill.db
+[ "$(sqlite3 "$tmp/kill.db" "PRAGMA integrity_check")" = ok ] || fail "SIGKILL: integrity"
+echo "ok: SIGKILL between files: $stored flows read back, the next analyze built the indices"
 
 # A full disk under the scratch files: each file says so in one line,
 # exit 3, the database as it was, nothing left behind.
