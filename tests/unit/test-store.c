@@ -1273,6 +1273,51 @@ START_TEST(killed_hold_leaves_indices_to_the_next_writer)
 }
 END_TEST
 
+/* The disk fills while the held indices are built: the release says so,
+ * the captures stay, the indices stay pending, and the next writer, with
+ * room again, builds them. */
+START_TEST(disk_full_at_the_release_leaves_the_indices_pending)
+{
+	char err[512] = "", filler[160], want[256];
+	struct store *s;
+	int64_t indices;
+	FILE *fp;
+	int rc;
+
+	if (geteuid() != 0 || mount("tmpfs", dir, "tmpfs", 0, "size=16m,mode=0755") != 0) {
+		fprintf(stderr, "disk_full_at_the_release_leaves_the_indices_pending: skipped (%s)\n",
+		    geteuid() != 0 ? "not root" : strerror(errno));
+		return;
+	}
+	s = open_write();
+	indices = sql_int(store_db(s), FLOW_INDICES);
+	ck_assert_int_eq(store_hold_indices(s), 1);
+	held_capture(s, "one.pcap", 3000);
+	held_capture(s, "two.pcap", 3000);
+	snprintf(filler, sizeof(filler), "%s/filler", dir);
+	ck_assert_ptr_nonnull(fp = fopen(filler, "w"));
+	while (fputc(0, fp) != EOF)     /* every byte left */
+		;
+	fclose(fp);
+	rc = store_release_indices(s, err, sizeof(err));
+	store_close(s);
+	snprintf(want, sizeof(want), "%s: disk full while ", dbpath);
+	ck_assert_msg(rc == -1 && strncmp(err, want, strlen(want)) == 0, "rc %d, \"%s\"", rc, err);
+	s = store_open(dbpath, STORE_READ, 200, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_int_eq(sql_int(store_db(s), "SELECT count(*) FROM flows"), 6000);
+	ck_assert_int_eq(sql_int(store_db(s), PENDING), 1);
+	store_close(s);
+	unlink(filler);
+	s = open_write();
+	ck_assert_int_eq(sql_int(store_db(s), FLOW_INDICES), indices);
+	ck_assert_int_eq(sql_int(store_db(s), PENDING), 0);
+	ck_assert_str_eq(sql_text(store_db(s), "PRAGMA integrity_check"), "ok");
+	store_close(s);
+	umount(dir);
+}
+END_TEST
+
 START_TEST(read_missing_database_says_run_analyze)
 {
 	char want[256];
@@ -1640,6 +1685,7 @@ store_suite(void)
 	tcase_add_test(tc, no_hold_on_a_database_that_holds_rows);
 	tcase_add_test(tc, aborted_capture_under_hold_keeps_the_others);
 	tcase_add_test(tc, killed_hold_leaves_indices_to_the_next_writer);
+	tcase_add_test(tc, disk_full_at_the_release_leaves_the_indices_pending);
 	tcase_add_test(tc, read_missing_database_says_run_analyze);
 	tcase_add_test(tc, missing_directory_refused_naming_it);
 	tcase_add_test(tc, not_sqlite_file_refused_and_untouched);
