@@ -923,8 +923,9 @@ store_checkpoint(struct store *s, int64_t capture, const struct capture_info *ci
 }
 
 /* The end of a capture while the indices are held: COMMIT without them,
- * still in the rollback journal; the first capture's dropped ones are
- * now pending, in the file too (remember_pending). */
+ * staying in the journal mode the first capture chose (leave_wal); the
+ * ones the first capture dropped are now pending, in the file too
+ * (remember_pending). */
 static int
 end_held_capture(struct store *s, int64_t capture, const struct capture_info *ci,
     char *err, size_t errlen)
@@ -1024,7 +1025,7 @@ store_abort_capture(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	if (s->db != NULL && !s->hold)
 		back_to_wal(s);
-	if (s->db != NULL && s->deferred != NULL && !s->scratch && s->pending == NULL)
+	if (s->db != NULL && s->deferred != NULL && !s->scratch)
 		set_cache(s, CACHE_KIB);
 	free(s->deferred);      /* the rollback brought the indices back */
 	s->deferred = NULL;
