@@ -404,18 +404,27 @@ report_cw(struct td_state *st, const struct tm_flow *fl, struct td_flow *t, enum
 {
 	const struct td_side *sd = &t->side[s];
 	double secs = plugin_seconds(until - sd->cw_since);
-	char detail[320], ep[80];
+	char detail[400], ep[80];
 	struct service *v;
 
 	if (secs < (at_end ? st->cw_at_end : st->cw_seconds))
 		return;
 	plugin_endpoint(&st->b, &fl->addr[s], fl->port[s], ep, sizeof(ep));
-	snprintf(detail, sizeof(detail), at_end ?
-	    "%s %s had not called close() by the end: still in CLOSE-WAIT when the capture "
-	    "(or the connection) ended, %.1f s after the peer's FIN (an application that "
-	    "never closes leaks sockets; check its connection handling)" :
-	    "%s %s called close() late: CLOSE-WAIT for %.1f s (the application left the "
-	    "socket open after the peer's FIN)", plugin_side(s), ep, secs);
+	if (!at_end)
+		snprintf(detail, sizeof(detail), "%s %s called close() late: CLOSE-WAIT for "
+		    "%.1f s (the application left the socket open after the peer's FIN)",
+		    plugin_side(s), ep, secs);
+	else if (secs >= st->cw_seconds)
+		snprintf(detail, sizeof(detail), "%s %s had not called close() by the end: "
+		    "still in CLOSE-WAIT when the capture (or the connection) ended, %.1f s "
+		    "after the peer's FIN (an application that never closes leaks sockets; "
+		    "check its connection handling)", plugin_side(s), ep, secs);
+	else    /* the capture stopped first: say how little it shows */
+		snprintf(detail, sizeof(detail), "%s %s had not called close() by the end: "
+		    "still in CLOSE-WAIT when the capture (or the connection) ended, only "
+		    "%.1f s after the peer's FIN, sooner than a close is called late (%g s): "
+		    "a longer capture would tell a slow close from one that never comes",
+		    plugin_side(s), ep, secs, st->cw_seconds);
 	quick(st, fl, t, K_CW_STUCK, s, sd->cw_since, sd->cw_frame, 0, detail);
 	if ((v = service_get(st, fl, s)) != NULL && v->stuck++ == 0)
 		v->first_ts = sd->cw_since;
