@@ -19,7 +19,7 @@ list_print(const struct list_command *lc, sqlite3 *db, const struct query_cli *c
 	char *sql, err[256];
 	long rows = -1;
 
-	query_build(&cli->filter, lc->target, &q);
+	query_build(db, &cli->filter, lc->target, &q);
 	sql = sqlite3_mprintf("SELECT %s FROM %s%s%s", list, lc->from, q.where, q.tail);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
 	    query_bind(st, &q) != SQLITE_OK)

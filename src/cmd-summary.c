@@ -398,7 +398,7 @@ summary_print(sqlite3 *db, const struct query_cli *cli)
 	int rc = 0;
 
 	f.limit = 0;            /* --limit is applied per scope, not in SQL */
-	query_build(&f, QUERY_FLOWS, &q);
+	query_build(NULL, &f, QUERY_FLOWS, &q);
 	if (cli->format == OUTPUT_CSV)
 		fputs("scope,group,dimension,name,count\n", stdout);
 	for (int s = 0; rc == 0 && s < DIAG_SCOPE_COUNT; s++)

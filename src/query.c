@@ -305,25 +305,37 @@ query_parse_time(const char *s, double *out)
 	return 0;
 }
 
-/* What each filter adds, per target; NULL where a filter does not apply. */
+/* What each filter adds, per target; NULL where a filter does not apply.
+ * A finding's filter on its flow is written from on_flow[] instead. */
 static const char *const conditions[QF_COUNT][2] = {
-	[QF_HOST] = { "(f.client = ? OR f.server = ?)",
-	    "(a.host = ? OR a.flow IN (SELECT id FROM flows WHERE client = ? OR server = ?))" },
-	[QF_PORT] = { "(f.client_port = ? OR f.server_port = ?)",
-	    "(a.port = ? OR a.flow IN (SELECT id FROM flows WHERE client_port = ? OR server_port = ?))" },
-	[QF_STATE] = { "(f.client_state = ? OR f.server_state = ?)",
-	    "a.flow IN (SELECT id FROM flows WHERE client_state = ? OR server_state = ?)" },
+	[QF_HOST] = { "(f.client = ? OR f.server = ?)", NULL },
+	[QF_PORT] = { "(f.client_port = ? OR f.server_port = ?)", NULL },
+	[QF_STATE] = { "(f.client_state = ? OR f.server_state = ?)", NULL },
 	[QF_KIND] = { "f.id IN (SELECT flow FROM findings WHERE kind = ?)", "a.kind = ?" },
 	[QF_CAPTURE] = { "f.capture = ?", "a.capture = ?" },
 	[QF_FLOW] = { "f.id = ?", "a.flow = ?" },
 	[QF_SINCE] = { "f.first_ts >= ?", "a.ts >= ?" },
 	[QF_UNTIL] = { "f.first_ts <= ?", "a.ts <= ?" },
-	[QF_HANDSHAKE] = { "f.handshake = ?", "a.flow IN (SELECT id FROM flows WHERE handshake = ?)" },
-	[QF_CLOSE] = { "f.close = ?", "a.flow IN (SELECT id FROM flows WHERE close = ?)" },
-	[QF_CLOSER] = { "f.closer = ?", "a.flow IN (SELECT id FROM flows WHERE closer = ?)" },
-	[QF_MIN_DURATION] = { "f.duration >= ?",
-	    "a.flow IN (SELECT id FROM flows WHERE duration >= ?)" },
+	[QF_HANDSHAKE] = { "f.handshake = ?", NULL },
+	[QF_CLOSE] = { "f.close = ?", NULL },
+	[QF_CLOSER] = { "f.closer = ?", NULL },
+	[QF_MIN_DURATION] = { "f.duration >= ?", NULL },
 	[QF_SIDE] = { NULL, "a.side = ?" },
+};
+
+/* A finding's filters on its flow: the condition on the flow's columns,
+ * and what the finding itself may match instead (a host-level finding
+ * names its host and port only). */
+static const struct {
+	const char *flow, *own;
+} on_flow[QF_COUNT] = {
+	[QF_HOST] = { "client = ? OR server = ?", "a.host = ?" },
+	[QF_PORT] = { "client_port = ? OR server_port = ?", "a.port = ?" },
+	[QF_STATE] = { "client_state = ? OR server_state = ?", NULL },
+	[QF_HANDSHAKE] = { "handshake = ?", NULL },
+	[QF_CLOSE] = { "close = ?", NULL },
+	[QF_CLOSER] = { "closer = ?", NULL },
+	[QF_MIN_DURATION] = { "duration >= ?", NULL },
 };
 
 /* Append TEMPLATE to *SQL with every '?' written as "?N". */
@@ -344,15 +356,65 @@ append_condition(char **sql, size_t *cap, const char *template, int n)
 	}
 }
 
+/* Whether fewer than QUERY_FEW_ROWS rows of FROM match WHERE, whose
+ * parameters Q binds.  Without an ORDER BY, SQLite takes the filters'
+ * indices, and the LIMIT stops a common value's count early. */
+static int
+few_rows(sqlite3 *db, const char *from, const char *where, const struct query_sql *q)
+{
+	char *sql = sqlite3_mprintf("SELECT count(*) FROM (SELECT 1 FROM %s%s LIMIT %d)",
+	    from, where, QUERY_FEW_ROWS);
+	sqlite3_stmt *st = NULL;
+	int few = 0;
+
+	if (sql != NULL && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    query_bind(st, q) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		few = sqlite3_column_int64(st, 0) < QUERY_FEW_ROWS;
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	return few;
+}
+
+/* Filter K of a finding on its flow, in the form its flows call for
+ * (query_build); BUF gets the template. */
+static const char *
+finding_on_flow(sqlite3 *db, int k, const struct query_value *v, char *buf, size_t len)
+{
+	struct query_sql one = { .nparams = 1, .params = { v } };
+	char where[128], *w = NULL;
+	size_t cap = 0;
+	int few = 1;
+
+	if (db != NULL) {
+		snprintf(where, sizeof(where), " WHERE %s", on_flow[k].flow);
+		grow_array((void **)&w, &cap, 1, 1);
+		w[0] = '\0';
+		append_condition(&w, &cap, where, 1);
+		few = few_rows(db, "flows", w, &one);
+		free(w);
+	}
+	snprintf(where, sizeof(where), few ? "a.flow IN (SELECT id FROM flows WHERE %s)" :
+	    "EXISTS (SELECT 1 FROM flows AS s WHERE s.id = a.flow AND (%s))", on_flow[k].flow);
+	if (on_flow[k].own != NULL)
+		snprintf(buf, len, "(%s OR %s)", on_flow[k].own, where);
+	else
+		snprintf(buf, len, "%s", where);
+	return buf;
+}
+
 static void
-build_where(const struct query_filter *f, enum query_target t, struct query_sql *q)
+build_where(sqlite3 *db, const struct query_filter *f, enum query_target t,
+    struct query_sql *q)
 {
 	size_t cap = 16;
+	char buf[256];
 
 	q->where = xcalloc(cap, 1);
 	for (int k = 0; k < QF_COUNT; k++) {
 		const char *c = conditions[k][t];
 
+		if (t == QUERY_FINDINGS && on_flow[k].flow != NULL && f->v[k].set)
+			c = finding_on_flow(db, k, &f->v[k], buf, sizeof(buf));
 		if (!f->v[k].set || c == NULL)
 			continue;
 		append_condition(&q->where, &cap, q->nparams ? " AND " : " WHERE ", 0);
@@ -363,31 +425,38 @@ build_where(const struct query_filter *f, enum query_target t, struct query_sql 
 }
 
 void
-query_build(const struct query_filter *f, enum query_target t, struct query_sql *q)
+query_build(sqlite3 *db, const struct query_filter *f, enum query_target t,
+    struct query_sql *q)
 {
-	char tail[160];
+	char tail[160], sorted[160];
 	const char *dir = f->reverse ? " DESC" : "";
 	const char *col = t == QUERY_FINDINGS ? "a.ts" :
 	    f->sort >= 0 ? sorts[f->sort].expr : "f.first_ts";
 	const char *tie = t == QUERY_FINDINGS ? "a.id" : "f.id";
-	int n;
+	int n, m;
 
 	memset(q, 0, sizeof(*q));
-	build_where(f, t, q);
+	build_where(db, f, t, q);
 	n = snprintf(tail, sizeof(tail), " ORDER BY %s%s, %s%s", col, dir, tie, dir);
+	m = snprintf(sorted, sizeof(sorted), " ORDER BY +%s%s, +%s%s", col, dir, tie, dir);
 	if (f->limit > 0) {
 		q->limit.set = 1;
 		q->limit.i = f->limit;
 		q->params[q->nparams++] = &q->limit;
 		snprintf(tail + n, sizeof(tail) - (size_t)n, " LIMIT ?%d", q->nparams);
+		snprintf(sorted + m, sizeof(sorted) - (size_t)m, " LIMIT ?%d", q->nparams);
 	}
-	q->tail = xstrdup(tail);
+	/* An ORDER BY of "+col" is one no index can serve (query.h). */
+	q->tail = xstrdup(db != NULL && t == QUERY_FLOWS && q->where[0] != '\0' &&
+	    few_rows(db, "flows AS f", q->where, q) ? sorted : tail);
 }
 
 int
 query_bind(sqlite3_stmt *st, const struct query_sql *q)
 {
-	for (int i = 0; i < q->nparams; i++) {
+	int n = sqlite3_bind_parameter_count(st);
+
+	for (int i = 0; i < q->nparams && i < n; i++) {
 		const struct query_value *v = q->params[i];
 		int rc;
 

@@ -66,16 +66,18 @@ make_db(void)
 	return db;
 }
 
-/* The ids FILTER selects from TARGET, comma-separated, in query order. */
+/* The ids FILTER selects from TARGET, comma-separated, in query order,
+ * the query shaped for DB's rows as the commands shape it (PLAN_DB), or
+ * for any (NULL). */
 static char *
-ids(sqlite3 *db, const struct query_filter *f, enum query_target t)
+ids_planned(sqlite3 *db, sqlite3 *plan_db, const struct query_filter *f, enum query_target t)
 {
-	static char out[256];
+	static char out[262144];        /* 30,000 ids */
 	struct query_sql q;
 	sqlite3_stmt *st;
 	char *sql;
 
-	query_build(f, t, &q);
+	query_build(plan_db, f, t, &q);
 	sql = sqlite3_mprintf(t == QUERY_FLOWS ? "SELECT f.id FROM flows AS f%s%s" :
 	    "SELECT a.id FROM findings AS a%s%s", q.where, q.tail);
 	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
@@ -89,6 +91,12 @@ ids(sqlite3 *db, const struct query_filter *f, enum query_target t)
 	sqlite3_free(sql);
 	query_sql_free(&q);
 	return out;
+}
+
+static char *
+ids(sqlite3 *db, const struct query_filter *f, enum query_target t)
+{
+	return ids_planned(db, db, f, t);
 }
 
 /* The ids with the single filter NAME=VALUE. */
@@ -298,7 +306,7 @@ scans_flows(sqlite3 *db, const char *name, const char *value)
 
 	query_init(&f);
 	ck_assert_int_eq(query_set(&f, name, value, err, sizeof(err)), 0);
-	query_build(&f, QUERY_FLOWS, &q);
+	query_build(NULL, &f, QUERY_FLOWS, &q);
 	sql = sqlite3_mprintf("EXPLAIN QUERY PLAN SELECT f.id FROM flows AS f%s%s", q.where, q.tail);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -327,6 +335,142 @@ START_TEST(documented_filters_are_served_by_indices)
 }
 END_TEST
 
+/* --- plans that follow the data ---------------------------------------- */
+
+/* 30,000 flows to one server, each from a client of its own; all
+ * ESTABLISHED but three CLOSING; a finding on every other flow. */
+static sqlite3 *
+make_big_db(void)
+{
+	sqlite3 *db = make_db();
+	char *msg = NULL;
+
+	ck_assert_msg(sqlite3_exec(db, "BEGIN;"
+	    "WITH RECURSIVE n(i) AS (SELECT 10 UNION ALL SELECT i + 1 FROM n WHERE i < 30009)"
+	    " INSERT INTO flows (id, capture, family, client, client_port, server, server_port,"
+	    " first_ts, last_ts, duration, first_frame, last_frame, packets, bytes,"
+	    " client_packets, client_bytes, server_packets, server_bytes, handshake, close,"
+	    " closer, client_state, server_state, incarnation, end_reason)"
+	    " SELECT i, 1, 4, '10.8.' || (i / 250) || '.' || (i % 250), 40000 + i % 20000,"
+	    " '10.9.0.1', 80, 2000 + i, 2001 + i, 1, i, i, 3, 0, 2, 0, 1, 0, 'complete', 'none',"
+	    " NULL, CASE WHEN i % 10000 = 7 THEN 'CLOSING' ELSE 'ESTABLISHED' END,"
+	    " 'ESTABLISHED', 1, 'capture-end' FROM n;"
+	    "INSERT INTO findings (capture, kind, flow, side, ts, host, port, frames, detail,"
+	    " detector) SELECT 1, 'fin-lost', id, 'client', first_ts, client, client_port, '[1]',"
+	    " 'd', 't' FROM flows WHERE id >= 10 AND id % 2 = 1;"
+	    "ANALYZE; COMMIT", NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
+	return db;
+}
+
+/* The plan of F over TARGET, shaped for DB, its steps joined by "; ". */
+static char *
+plan_of(sqlite3 *db, const struct query_filter *f, enum query_target t)
+{
+	static char out[1024];
+	struct query_sql q;
+	sqlite3_stmt *st;
+	char *sql;
+
+	query_build(db, f, t, &q);
+	sql = sqlite3_mprintf(t == QUERY_FLOWS ? "EXPLAIN QUERY PLAN SELECT f.id FROM flows AS f%s%s"
+	    : "EXPLAIN QUERY PLAN SELECT a.id FROM findings AS a%s%s", q.where, q.tail);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(query_bind(st, &q), SQLITE_OK);
+	out[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s; ",
+		    (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	query_sql_free(&q);
+	return out;
+}
+
+static struct query_filter
+filter_of(const char *name, const char *value, const char *limit)
+{
+	struct query_filter f;
+	char err[200];
+
+	query_init(&f);
+	ck_assert_int_eq(query_set(&f, name, value, err, sizeof(err)), 0);
+	if (limit != NULL)
+		ck_assert_int_eq(query_set(&f, "limit", limit, err, sizeof(err)), 0);
+	return f;
+}
+
+/* A rare value is found through its own index and sorted; a common one
+ * by walking the order until the limit (SQLite alone walked the order for
+ * both: a scan of the whole table for the rare one). */
+START_TEST(rare_value_takes_its_index_common_one_the_order)
+{
+	sqlite3 *db = make_big_db();
+	struct query_filter rare = filter_of("host", "10.8.40.17", "50");
+	struct query_filter common = filter_of("host", "10.9.0.1", "50");
+	struct query_filter closing = filter_of("state", "CLOSING", "50");
+	const char *p;
+
+	p = plan_of(db, &rare, QUERY_FLOWS);
+	ck_assert_msg(strstr(p, "SCAN") == NULL && strstr(p, "flows_client") != NULL, "%s", p);
+	p = plan_of(db, &closing, QUERY_FLOWS);
+	ck_assert_msg(strstr(p, "SCAN") == NULL && strstr(p, "flows_client_state") != NULL, "%s", p);
+	p = plan_of(db, &common, QUERY_FLOWS);
+	ck_assert_msg(strstr(p, "SCAN f USING INDEX flows_first_ts") != NULL, "%s", p);
+	ck_assert_str_eq(ids(db, &rare, QUERY_FLOWS), "10017");
+	ck_assert_str_eq(ids(db, &closing, QUERY_FLOWS), "10007,20007,30007");
+	sqlite3_close(db);
+}
+END_TEST
+
+/* A finding filtered on its flow: through the few flows that match, or,
+ * when many match, by looking up each finding's flow. */
+START_TEST(findings_on_many_flows_look_each_flow_up)
+{
+	sqlite3 *db = make_big_db();
+	struct query_filter est = filter_of("state", "ESTABLISHED", "3");
+	struct query_filter closing = filter_of("state", "CLOSING", NULL);
+	struct query_sql q;
+
+	query_build(db, &est, QUERY_FINDINGS, &q);
+	ck_assert_msg(strstr(q.where, "EXISTS") != NULL, "%s", q.where);
+	query_sql_free(&q);
+	query_build(db, &closing, QUERY_FINDINGS, &q);
+	ck_assert_msg(strstr(q.where, "a.flow IN") != NULL, "%s", q.where);
+	query_sql_free(&q);
+	/* The findings of make_db() come first in time, but none is on an
+	 * ESTABLISHED flow; the flow of finding N >= 5 is 2N + 1. */
+	ck_assert_str_eq(ids(db, &est, QUERY_FINDINGS), "5,6,7");
+	ck_assert_str_eq(ids(db, &closing, QUERY_FINDINGS), "5003,10003,15003");
+	sqlite3_close(db);
+}
+END_TEST
+
+/* However the query is shaped, the rows and their order are the same. */
+START_TEST(every_shape_gives_the_same_rows)
+{
+	static const char *const cases[][3] = {
+		{ "host", "10.8.40.17", "50" }, { "host", "10.9.0.1", "50" },
+		{ "host", "10.9.0.1", NULL }, { "state", "CLOSING", NULL },
+		{ "state", "ESTABLISHED", "20" }, { "port", "80", "7" },
+		{ "port", "40017", NULL }, { "since", "31000", NULL },
+	};
+	sqlite3 *db = make_big_db();
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (int t = QUERY_FLOWS; t <= QUERY_FINDINGS; t++) {
+			struct query_filter f = filter_of(cases[i][0], cases[i][1], cases[i][2]);
+			char *any;
+
+			f.reverse = (int)i % 2;
+			any = strdup(ids_planned(db, NULL, &f, (enum query_target)t));
+			ck_assert_msg(strcmp(any, ids_planned(db, db, &f, (enum query_target)t)) == 0,
+			    "--%s %s, target %d", cases[i][0], cases[i][1], t);
+			free(any);
+		}
+	sqlite3_close(db);
+}
+END_TEST
+
 static Suite *
 query_suite(void)
 {
@@ -346,6 +490,9 @@ query_suite(void)
 	tcase_add_test(tc, bad_values_are_refused_with_the_option_named);
 	tcase_add_test(tc, sql_injection_in_host_is_inert);
 	tcase_add_test(tc, documented_filters_are_served_by_indices);
+	tcase_add_test(tc, rare_value_takes_its_index_common_one_the_order);
+	tcase_add_test(tc, findings_on_many_flows_look_each_flow_up);
+	tcase_add_test(tc, every_shape_gives_the_same_rows);
 	suite_add_tcase(s, tc);
 	return s;
 }
