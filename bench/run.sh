@@ -426,6 +426,7 @@ commands() {
 	echo "    tcpmortem: TCPMORTEM_PLUGIN_PATH=$TCPMORTEM_PLUGIN_PATH; database deleted before every run"
 	for c in "${all_caps[@]}" "${quarters[@]}"; do echo "    gen-capture ${gen_args[$c]} -o $tag$c.pcap"; done
 	[ ${#quarters[@]} = 0 ] || echo "    c10k-x4: tcpmortem analyze -q --no-progress -j 1 (and -j 2) -d DB $(printf '%s.pcap ' "${quarters[@]}")"
+	echo "    reading back: bench/readback.sh -n $runs DB ${tag}c1m.pcap ${tag}c10k.pcap ${tag}c10k-q1.pcap"
 }
 
 report() {
@@ -462,9 +463,29 @@ report() {
 	echo
 	flatness
 	echo
+	echo "## Reading back (a database of $(printf '%s ' c1m c10k c10k-q1)in one; target: 200 ms)"
+	echo
+	cat "$out/${tag}readback.md" 2>/dev/null || echo "Not run."
+	echo
 	echo "## Commands"
 	echo
 	commands
+}
+
+# Target 6: the queries and the browser over a database of about a million
+# flows (c1m, c10k and c10k-q1 in one), by bench/readback.sh.
+readback() {
+	local caps=() c
+	for c in c1m c10k c10k-q1; do [ -s "$out/$tag$c.pcap" ] && caps+=("$out/$tag$c.pcap"); done
+	[ ${#caps[@]} -gt 0 ] || return 0
+	if [ -n "$max_min" ] && [ $((deadline - $(date +%s))) -lt 120 ]; then
+		echo "Not run: out of time (--max-minutes $max_min)." >"$out/${tag}readback.md"
+		return 0
+	fi
+	say "reading back: one database of ${caps[*]##*/}"
+	TCPMORTEM=$TCPMORTEM "$srcdir/bench/readback.sh" -n "$runs" "$out/${tag}readback.db" "${caps[@]}" \
+	    >"$out/${tag}readback.md" 2>&1 || echo "(bench/readback.sh failed)" >>"$out/${tag}readback.md"
+	rm -f "$out/${tag}readback.db" "$out/${tag}readback.db-"*
 }
 
 # ---- the order of the measurements --------------------------------------
@@ -519,6 +540,7 @@ make_plan
 for step in "${plan[@]}"; do
 	measure "${step#*:}" "${step%%:*}"
 done
+readback
 rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
 report >"$out/${tag}results.md"
 cat "$out/${tag}results.md"
