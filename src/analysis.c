@@ -111,15 +111,6 @@ flow_ended(void *ctx, struct flow *f)
 
 /* --- progress and checkpoints (wall clock) ------------------------------ */
 
-static double
-wall_seconds(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* The path is escaped: a file name is anyone's bytes (output.h).  FRAMES
  * and BYTES: how far the reader is. */
 static void
@@ -143,7 +134,7 @@ progress(struct analysis *a, uint64_t frames, uint64_t bytes)
 {
 	double now;
 
-	if (!a->o->progress || (now = wall_seconds()) < a->next_progress)
+	if (!a->o->progress || (now = monotonic_seconds()) < a->next_progress)
 		return;
 	show_progress(a, frames, bytes);
 	a->next_progress = now + 0.5;
@@ -194,7 +185,7 @@ checkpoint(struct analysis *a, struct reader *r)
 static void
 periodic(struct analysis *a, struct reader *r)
 {
-	double now = wall_seconds();
+	double now = monotonic_seconds();
 
 	if (a->o->checkpoint_interval > 0 && now >= a->next_checkpoint) {
 		checkpoint(a, r);
@@ -468,8 +459,8 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
 		return b > 0 ? ANALYSIS_OK : ANALYSIS_FAILED;
 	po.first_id = a.first_id;
 	a.pl = pipeline_new(detect, &po);
-	a.next_checkpoint = wall_seconds() + o->checkpoint_interval;
-	a.next_progress = wall_seconds() + 1.0;
+	a.next_checkpoint = monotonic_seconds() + o->checkpoint_interval;
+	a.next_progress = monotonic_seconds() + 1.0;
 	if (!reads_ahead(&a, reader) || read_ahead_loop(&a, reader) != 0)
 		read_loop(&a, reader);
 	if (o->progress)

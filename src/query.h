@@ -75,7 +75,7 @@ int query_parse_time(const char *s, double *out);
  * average number of rows per value, which cannot tell a common value
  * (port 80) from a rare one (one client's five connections, a state no
  * connection is in).  So the data is asked, with counts that stop at
- * QUERY_FEW_ROWS (a millisecond at 1,000,000 flows):
+ * QUERY_FEW_ROWS (a millisecond at 1,000,000 flows), or at QUERY_PROBE_MS:
  *
  * - flows: a WHERE that matches fewer rows is given an ORDER BY that no
  *   index serves ("+col"), so that its own indices find the rows and a
@@ -85,7 +85,8 @@ int query_parse_time(const char *s, double *out);
  *   flows match, the finding's flow must be among them ("a.flow IN"),
  *   else each finding's flow is looked up ("EXISTS"), so as not to list
  *   the 780,000 ESTABLISHED flows to find 50 findings (350 ms). */
-#define QUERY_FEW_ROWS 10000
+#define QUERY_FEW_ROWS 2000
+#define QUERY_PROBE_MS 15
 void query_build(sqlite3 *db, const struct query_filter *f, enum query_target target,
     struct query_sql *q);
 

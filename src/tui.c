@@ -31,6 +31,7 @@
 #include <wchar.h>
 
 #include "tui.h"
+#include "util.h"
 
 #define STACK_MAX 8
 #define NTOP 3
@@ -523,10 +524,7 @@ tui_run(sqlite3 *db, const struct tui_options *o, char *err, size_t errlen)
 static double
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return monotonic_seconds() * 1e3;
 }
 
 /* Feed KEYS to the dispatch as if typed, and draw. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -71,4 +72,13 @@ grow_array(void **arr, size_t *cap, size_t n, size_t size)
 		c *= 2;
 	*arr = xreallocarray(*arr, c, size);
 	*cap = c;
+}
+
+double
+monotonic_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }

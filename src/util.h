@@ -26,6 +26,9 @@ static inline tm_time_t ts_from_seconds(double s) { return (tm_time_t)(s * 1e9);
 #define PREFETCH(p) ((void)(p))
 #endif
 
+/* Seconds on the monotonic clock: for deadlines and durations. */
+double monotonic_seconds(void);
+
 /* Grow *arr (of *cap elements of SIZE) to hold at least N. */
 void grow_array(void **arr, size_t *cap, size_t n, size_t size);
 
