@@ -356,11 +356,23 @@ append_condition(char **sql, size_t *cap, const char *template, int n)
 	}
 }
 
-/* sqlite3_progress_handler: stop the count once past its deadline. */
+/* sqlite3_progress_handler: interrupt once past the deadline. */
 static int
 past_deadline(void *deadline)
 {
 	return monotonic_seconds() > *(const double *)deadline;
+}
+
+int
+query_step_within(sqlite3 *db, sqlite3_stmt *st, int ms)
+{
+	double deadline = monotonic_seconds() + ms / 1000.0;
+	int rc;
+
+	sqlite3_progress_handler(db, 1000, past_deadline, &deadline);
+	rc = sqlite3_step(st);
+	sqlite3_progress_handler(db, 0, NULL, NULL);
+	return rc;
 }
 
 /* Whether fewer than QUERY_FEW_ROWS rows of FROM match WHERE, whose
@@ -375,15 +387,13 @@ few_rows(sqlite3 *db, const char *from, const char *where, const struct query_sq
 {
 	char *sql = sqlite3_mprintf("SELECT count(*) FROM (SELECT 1 FROM %s%s LIMIT %d)",
 	    from, where, QUERY_FEW_ROWS);
-	double deadline = monotonic_seconds() + QUERY_PROBE_MS / 1000.0;
 	sqlite3_stmt *st = NULL;
 	int few = 0;
 
-	sqlite3_progress_handler(db, 1000, past_deadline, &deadline);
 	if (sql != NULL && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    query_bind(st, q) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	    query_bind(st, q) == SQLITE_OK &&
+	    query_step_within(db, st, QUERY_PROBE_MS) == SQLITE_ROW)
 		few = sqlite3_column_int64(st, 0) < QUERY_FEW_ROWS;
-	sqlite3_progress_handler(db, 0, NULL, NULL);
 	sqlite3_finalize(st);
 	sqlite3_free(sql);
 	return few;

@@ -94,6 +94,11 @@ void query_build(sqlite3 *db, const struct query_filter *f, enum query_target ta
  * statement without the LIMIT); SQLITE_OK or an SQLite code. */
 int query_bind(sqlite3_stmt *st, const struct query_sql *q);
 
+/* sqlite3_step(ST) of DB, interrupted (SQLITE_INTERRUPT) after MS
+ * milliseconds: for the counts that choose a plan, whose answer when
+ * they take long is "many". */
+int query_step_within(sqlite3 *db, sqlite3_stmt *st, int ms);
+
 void query_sql_free(struct query_sql *q);
 
 /*
