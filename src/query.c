@@ -405,14 +405,14 @@ static const char *
 finding_on_flow(sqlite3 *db, int k, const struct query_value *v, char *buf, size_t len)
 {
 	struct query_sql one = { .nparams = 1, .params = { v } };
-	char where[128], *w = NULL;
-	size_t cap = 0;
+	char where[128];
 	int few = 1;
 
-	if (db != NULL) {
+	if (db != NULL) {       /* counted with its value as ?1 */
+		size_t cap = 1;
+		char *w = xcalloc(cap, 1);
+
 		snprintf(where, sizeof(where), " WHERE %s", on_flow[k].flow);
-		grow_array((void **)&w, &cap, 1, 1);
-		w[0] = '\0';
 		append_condition(&w, &cap, where, 1);
 		few = few_rows(db, "flows", w, &one);
 		free(w);
