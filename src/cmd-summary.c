@@ -37,6 +37,8 @@ struct sgroup {
 struct scope {
 	struct sgroup *groups;
 	size_t n, cap;
+	long total;             /* groups in all, when only the busiest are kept */
+	long flows;             /* flows in all the groups */
 };
 
 /* Per scope: the key of a flow, and of a finding. */
@@ -48,7 +50,7 @@ static const struct {
 	[DIAG_SERVER] = { ENDPOINT("f.server", "f.server_port"),
 	    "CASE WHEN a.flow IS NULL THEN " ENDPOINT("a.host", "a.port")
 	    " ELSE " ENDPOINT("f.server", "f.server_port") " END" },
-	[DIAG_CLIENT] = { "f.client", "f.client" },
+	[DIAG_CLIENT] = { "+f.client", "+f.client" },
 };
 
 static const char *const dim_columns[DIM_FINDINGS] = {
@@ -88,15 +90,21 @@ group_find(struct scope *sc, const char *key)
 	return bsearch(&probe, sc->groups, sc->n, sizeof(*sc->groups), group_cmp);
 }
 
-/* Prepare "SELECT KEY, WHAT, count(*) FROM FROM WHERE GROUP BY ..." and
- * bind the filter; NULL with ERR. */
+/* Prepare "SELECT KEY, WHAT, count(*) FROM FROM WHERE GROUP BY ..." of
+ * WHAT's NWHAT columns and bind the filter; NULL with ERR. */
 static sqlite3_stmt *
-prepare_counts(sqlite3 *db, const char *key, const char *what, const char *from,
-    const struct query_sql *q, char *err, size_t errlen)
+prepare_counts(sqlite3 *db, const char *key, const char *what, int nwhat,
+    const char *from, const struct query_sql *q, const char *only, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	char *sql = sqlite3_mprintf("SELECT %s AS k, %s, count(*) FROM %s%s GROUP BY 1, 2"
-	    " ORDER BY 1, 3 DESC, 2", key, what, from, q->where);
+	char by[64] = "1";
+	char *sql;
+
+	for (int i = 2; i <= nwhat + 1; i++)
+		snprintf(by + strlen(by), sizeof(by) - strlen(by), ", %d", i);
+	sql = sqlite3_mprintf("SELECT %s AS k, %s, count(*) FROM %s%s%s%s GROUP BY %s",
+	    key, what, from, q->where, only == NULL ? "" : q->where[0] ? " AND " : " WHERE ",
+	    only == NULL ? "" : only, by);
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
 	    query_bind(st, q) != SQLITE_OK) {
@@ -109,25 +117,29 @@ prepare_counts(sqlite3 *db, const char *key, const char *what, const char *from,
 }
 
 /* Make one group per key of scope S: all of them, or the TOP busiest
- * (TOP > 0); then order them by key, so that bsearch finds them. */
+ * (TOP > 0), counting the others; then order them by key, so that bsearch
+ * finds them. */
 static int
 load_groups(sqlite3 *db, enum diag_scope s, long top, struct scope *sc,
     const struct query_sql *q, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	char *sql = sqlite3_mprintf("SELECT %s AS k, count(*) FROM flows AS f%s GROUP BY 1"
-	    " ORDER BY 2 DESC, 1 LIMIT ?%d", keys[s].flow_key, q->where, q->nparams + 1);
+	    " ORDER BY 2 DESC, 1", keys[s].flow_key, q->where);
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 
 	sqlite3_free(sql);
-	if (rc == SQLITE_OK && (rc = query_bind(st, q)) == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, q->nparams + 1, top > 0 ? top : -1);
+	if (rc == SQLITE_OK)
+		rc = query_bind(st, q);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sgroup *g;
 		char *name;
 
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
-			continue;
+		rc = SQLITE_OK;
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			sc->flows += sqlite3_column_int64(st, 1);
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL || (++sc->total > top && top > 0))
+			continue;       /* past the busiest: only counted */
 		grow_array((void **)&sc->groups, &sc->cap, sc->n + 1, sizeof(*sc->groups));
 		g = memset(&sc->groups[sc->n++], 0, sizeof(*g));
 		snprintf(g->key, sizeof(g->key), "%s", (const char *)sqlite3_column_text(st, 0));
@@ -136,7 +148,6 @@ load_groups(sqlite3 *db, enum diag_scope s, long top, struct scope *sc,
 		free(name);
 		g->g.scope = s;
 		g->g.flows = sqlite3_column_int64(st, 1);
-		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -147,50 +158,84 @@ load_groups(sqlite3 *db, enum diag_scope s, long top, struct scope *sc,
 	return 0;
 }
 
-/* How many groups scope S has in all (to say how many were left out). */
-static long
-count_groups(sqlite3 *db, enum diag_scope s, const struct query_sql *q)
-{
-	sqlite3_stmt *st = NULL;
-	char *sql = sqlite3_mprintf("SELECT count(DISTINCT %s) FROM flows AS f%s",
-	    keys[s].flow_key, q->where);
-	long n = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    query_bind(st, q) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_free(sql);
-	return n;
-}
-
+/* Add the counts of the rows of ST (key, then a value of dimension
+ * FIRST, FIRST + 1, ... in the next NDIMS columns, then the count) to
+ * the groups of SC; 0, or -1 with ERR. */
 static int
-load_dim(sqlite3 *db, enum diag_scope s, enum diag_dim d, struct scope *sc,
-    const struct query_sql *q, char *err, size_t errlen)
+add_counts(sqlite3 *db, sqlite3_stmt *st, int first, int ndims, struct scope *sc,
+    char *err, size_t errlen)
 {
-	sqlite3_stmt *st = d == DIM_FINDINGS ?
-	    prepare_counts(db, keys[s].finding_key, "a.kind",
-		"findings AS a LEFT JOIN flows AS f ON f.id = a.flow", q, err, errlen) :
-	    prepare_counts(db, keys[s].flow_key, dim_columns[d], "flows AS f", q, err, errlen);
 	int rc;
 
-	if (st == NULL)
-		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sgroup *g;
-		char *name;
 
 		if (sqlite3_column_type(st, 0) == SQLITE_NULL ||
 		    (g = group_find(sc, (const char *)sqlite3_column_text(st, 0))) == NULL)
 			continue;
-		name = output_escape((const char *)sqlite3_column_text(st, 1));
-		diag_add(&g->g, d, name, sqlite3_column_int64(st, 2));
-		free(name);
+		for (int i = 0; i < ndims; i++) {
+			char *name = output_escape((const char *)sqlite3_column_text(st, 1 + i));
+
+			diag_add(&g->g, (enum diag_dim)(first + i), name,
+			    sqlite3_column_int64(st, 1 + ndims));
+			free(name);
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The busiest clients kept (sc->total > sc->n) hold a tenth of the flows
+ * or less: "f.client IN (...)", for their flows to be found through the
+ * index instead of all being read (the twenty busiest clients of a million
+ * flows: 20 ms instead of 1.5 s).  Through the index, a row costs a
+ * lookup, so for more it is NULL.  Free with sqlite3_free. */
+static char *
+only_kept_clients(enum diag_scope s, const struct scope *sc)
+{
+	sqlite3_str *in;
+	long kept = 0;
+
+	if (s != DIAG_CLIENT || sc->total <= (long)sc->n)
+		return NULL;
+	for (size_t i = 0; i < sc->n; i++)
+		kept += sc->groups[i].g.flows;
+	if (kept * 10 > sc->flows)
+		return NULL;
+	in = sqlite3_str_new(NULL);
+	sqlite3_str_appendall(in, "f.client IN (");
+	for (size_t i = 0; i < sc->n; i++)
+		sqlite3_str_appendf(in, "%s%Q", i ? ", " : "", sc->groups[i].key);
+	sqlite3_str_appendall(in, ")");
+	return sqlite3_str_finish(in);
+}
+
+/* Every dimension of the flows in one pass (a pass over a million flows
+ * costs half a second), then the findings. */
+static int
+load_dims(sqlite3 *db, enum diag_scope s, struct scope *sc, const struct query_sql *q,
+    char *err, size_t errlen)
+{
+	char what[256] = "", *only = only_kept_clients(s, sc);
+	sqlite3_stmt *st;
+
+	for (int d = 0; d < DIM_FINDINGS; d++)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s",
+		    d ? ", " : "", dim_columns[d]);
+	st = prepare_counts(db, keys[s].flow_key, what, DIM_FINDINGS, "flows AS f", q, only,
+	    err, errlen);
+	sqlite3_free(only);
+	if (st == NULL || add_counts(db, st, 0, DIM_FINDINGS, sc, err, errlen) != 0)
+		return -1;
+	st = prepare_counts(db, keys[s].finding_key, "a.kind", 1,
+	    "findings AS a LEFT JOIN flows AS f ON f.id = a.flow", q, NULL, err, errlen);
+	if (st == NULL || add_counts(db, st, DIM_FINDINGS, 1, sc, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < sc->n; i++)
+		diag_sort(&sc->groups[i].g);
+	return 0;
 }
 
 /* Damage counters and file names of the capture groups. */
@@ -377,12 +422,12 @@ summary_scope(sqlite3 *db, const struct query_cli *cli, enum diag_scope s,
 	    cli->format == OUTPUT_TABLE ? TABLE_TOP : 0;
 	int rc = load_groups(db, s, top, &sc, q, err, errlen);
 
-	for (int d = 0; rc == 0 && d < DIM_COUNT; d++)
-		rc = load_dim(db, s, (enum diag_dim)d, &sc, q, err, errlen);
+	if (rc == 0)
+		rc = load_dims(db, s, &sc, q, err, errlen);
 	if (rc == 0 && s == DIAG_CAPTURE)
 		rc = load_captures(db, &sc, err, errlen);
 	if (rc == 0)
-		print_scope(&sc, cli, s, top > 0 ? count_groups(db, s, q) : 0);
+		print_scope(&sc, cli, s, top > 0 ? sc.total : 0);
 	for (size_t i = 0; i < sc.n; i++)
 		diag_free(&sc.groups[i].g);
 	free(sc.groups);

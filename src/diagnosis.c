@@ -49,6 +49,24 @@ diag_add(struct diag_group *g, enum diag_dim dim, const char *name, long n)
 	c->n = n;
 }
 
+static int
+by_count(const void *a, const void *b)
+{
+	const struct diag_count *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+void
+diag_sort(struct diag_group *g)
+{
+	for (int d = 0; d < DIM_COUNT; d++)
+		if (g->ncounts[d] > 1)
+			qsort(g->counts[d], g->ncounts[d], sizeof(*g->counts[d]), by_count);
+}
+
 void
 diag_free(struct diag_group *g)
 {

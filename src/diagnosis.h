@@ -54,6 +54,9 @@ long diag_count(const struct diag_group *g, enum diag_dim dim, const char *name)
 /* Add N to NAME's count in dimension DIM of G. */
 void diag_add(struct diag_group *g, enum diag_dim dim, const char *name, long n);
 
+/* Order each dimension's counts of G from the largest, ties by name. */
+void diag_sort(struct diag_group *g);
+
 /* Free G's counts (not G). */
 void diag_free(struct diag_group *g);
 

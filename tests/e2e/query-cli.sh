@@ -56,6 +56,10 @@ want 2 anomalies -d "$db" --side left
 "$TCPMORTEM" anomalies -d "$db" -o json >"$tmp/anomalies.json"
 "$TCPMORTEM" show -d "$db" -o json 2 >"$tmp/show.json"
 "$TCPMORTEM" summary -d "$db" -o json >"$tmp/summary.json"
+# Only the busiest client kept: it says of how many, as sqlite3 counts them.
+clients=$(sqlite3 "$db" "SELECT count(DISTINCT client) FROM flows")
+"$TCPMORTEM" summary -d "$db" --limit 1 | grep -q "(the 1 busiest of $clients clients" ||
+	{ echo "FAIL summary --limit 1: $("$TCPMORTEM" summary -d "$db" --limit 1 | tail -n 2)"; fail=1; }
 python3 - "$tmp" <<'PY' || fail=1
 import json, re, sys
 d = sys.argv[1]

@@ -31,6 +31,28 @@ server(const char *name, long flows)
 	return g;
 }
 
+/* Counts added row by row, in any order, come out from the largest,
+ * ties by name, each name once. */
+START_TEST(counts_sorted_largest_first_ties_by_name)
+{
+	struct diag_group g = server("10.0.0.2:80", 100);
+
+	diag_add(&g, DIM_CLOSE, "rst", 5);
+	diag_add(&g, DIM_CLOSE, "fin", 40);
+	diag_add(&g, DIM_CLOSE, "half", 5);
+	diag_add(&g, DIM_CLOSE, "fin", 10);
+	diag_add(&g, DIM_CLOSE, "none", 40);
+	diag_sort(&g);
+	ck_assert_uint_eq(g.ncounts[DIM_CLOSE], 4);
+	ck_assert_str_eq(g.counts[DIM_CLOSE][0].name, "fin");
+	ck_assert_int_eq(g.counts[DIM_CLOSE][0].n, 50);
+	ck_assert_str_eq(g.counts[DIM_CLOSE][1].name, "none");
+	ck_assert_str_eq(g.counts[DIM_CLOSE][2].name, "half");
+	ck_assert_str_eq(g.counts[DIM_CLOSE][3].name, "rst");
+	diag_free(&g);
+}
+END_TEST
+
 START_TEST(server_closing_most_connections_means_time_wait_piles_up)
 {
 	struct diag_group g = server("10.0.0.2:80", 100);
@@ -133,6 +155,7 @@ diagnosis_suite(void)
 	Suite *s = suite_create("diagnosis");
 	TCase *tc = tcase_create("rules");
 
+	tcase_add_test(tc, counts_sorted_largest_first_ties_by_name);
 	tcase_add_test(tc, server_closing_most_connections_means_time_wait_piles_up);
 	tcase_add_test(tc, close_wait_on_the_server_blames_the_application);
 	tcase_add_test(tc, unanswered_syns_name_the_backlog_knobs);
