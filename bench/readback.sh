@@ -11,7 +11,8 @@
 # wrong), `show`, and the browser's first screen (`browse --bench 1`,
 # offscreen), each timed RUNS times (default 5): the median wall time of
 # the whole command, process start included, in milliseconds.  Prints a
-# Markdown table on standard output; the target is 200 ms.
+# Markdown table on standard output; the target is 200 ms.  Then
+# `summary`, once: it reads every flow, and is not one of the target's.
 #
 # Environment: TCPMORTEM (default src/tcpmortem), TCPMORTEM_PLUGIN_PATH
 # (default plugins/.libs).
@@ -95,4 +96,11 @@ time_it "the rarest state" anomalies --state "$rare_state" --limit 50
 time_it "one connection" show "$a_flow"
 first=$("$tm" browse --bench 1 -d "$db" | awk '/^first screen/ { print $(NF - 1) }')
 echo "| the browser's first screen (offscreen, measured inside) | \`tcpmortem browse --bench 1\` | | $first | $(awk -v m="$first" 'BEGIN { print (m != "" && m < 200 ? "PASS" : "FAIL") }') |"
+# Not one of the target's commands, but the one a user runs first: every
+# capture, server and client counted (one run; it reads every flow).
+t0=$(date +%s%N)
+"$tm" summary -d "$db" >/dev/null 2>&1 || true
+t1=$(date +%s%N)
+echo
+echo "\`tcpmortem summary\` (every capture, server and client; reads every flow): $(( (t1 - t0) / 1000000 )) ms."
 rm -f "$db.out"
