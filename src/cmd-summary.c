@@ -136,9 +136,10 @@ load_groups(sqlite3 *db, enum diag_scope s, long top, struct scope *sc,
 		char *name;
 
 		rc = SQLITE_OK;
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-			sc->flows += sqlite3_column_int64(st, 1);
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL || (++sc->total > top && top > 0))
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue;
+		sc->flows += sqlite3_column_int64(st, 1);
+		if (++sc->total > top && top > 0)
 			continue;       /* past the busiest: only counted */
 		grow_array((void **)&sc->groups, &sc->cap, sc->n + 1, sizeof(*sc->groups));
 		g = memset(&sc->groups[sc->n++], 0, sizeof(*g));
