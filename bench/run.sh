@@ -426,6 +426,7 @@ commands() {
 	echo "    tcpmortem: TCPMORTEM_PLUGIN_PATH=$TCPMORTEM_PLUGIN_PATH; database deleted before every run"
 	for c in "${all_caps[@]}" "${quarters[@]}"; do echo "    gen-capture ${gen_args[$c]} -o $tag$c.pcap"; done
 	[ ${#quarters[@]} = 0 ] || echo "    c10k-x4: tcpmortem analyze -q --no-progress -j 1 (and -j 2) -d DB $(printf '%s.pcap ' "${quarters[@]}")"
+	echo "    the storage floor: bench/floor.sh -n $runs ${tag}c10k.pcap"
 	echo "    reading back: bench/readback.sh -n $runs DB ${tag}c1m.pcap ${tag}c10k.pcap ${tag}c10k-q1.pcap"
 }
 
@@ -463,6 +464,14 @@ report() {
 	echo
 	flatness
 	echo
+	echo "## The storage floor (targets 1 and 2)"
+	echo
+	echo "What SQLite alone needs, on one connection, to store c10k's rows and build their"
+	echo "indices (bench/floor.sh: INSERT ... SELECT from an analysed copy, the same indices,"
+	echo "ANALYZE, COMMIT); no analysis storing everything can take less."
+	echo
+	floor_report
+	echo
 	echo "## Reading back (a database of $(printf '%s ' c1m c10k c10k-q1)in one; target: 200 ms)"
 	echo
 	cat "$out/${tag}readback.md" 2>/dev/null || echo "Not run."
@@ -470,6 +479,41 @@ report() {
 	echo "## Commands"
 	echo
 	commands
+}
+
+# Targets 1 and 2 against what SQLite alone needs to store c10k's rows
+# (bench/floor.sh): the time each target allows, and the floor.
+floor() {
+	local c=c10k
+	[ -s "$out/$tag$c.pcap" ] || return 0
+	if [ -n "$max_min" ] && [ $((deadline - $(date +%s))) -lt 60 ]; then
+		echo "Not run: out of time (--max-minutes $max_min)." >"$out/${tag}floor.md"
+		return 0
+	fi
+	say "the storage floor: bench/floor.sh on $c"
+	TCPMORTEM=$TCPMORTEM BENCH_OUT=$out "$srcdir/bench/floor.sh" -n "$runs" "$out/$tag$c.pcap" \
+	    >"$out/${tag}floor.md" 2>&1 || echo "(bench/floor.sh failed)" >>"$out/${tag}floor.md"
+}
+
+# The floor's table, then what each target of 1 and 2 allows on c10k.
+floor_report() {
+	local total t want allowed
+	cat "$out/${tag}floor.md" 2>/dev/null || { echo "Not run."; return; }
+	total=$(awk -F'|' '/^\| [0-9]/ { gsub(/ /, "", $6); print $6 }' "$out/${tag}floor.md")
+	[ -n "$total" ] || return 0
+	echo
+	echo "| target on c10k | time it allows, s | the floor, s | reachable with everything stored |"
+	echo "|---|---:|---:|---|"
+	allowed=$(loop_secs c10k)
+	[ -z "$allowed" ] || echo "| as fast as the bare loop | $allowed | $total | $(verdict "$allowed" ">=" "$total" | sed 's/PASS/yes/; s/FAIL/no/') |"
+	for t in tshark:40 tcptrace:15 argus:5; do
+		want=${t#*:} t=${t%:*}
+		[ "$(get c10k "$t" 6)" = ok ] || continue
+		allowed=$(awk -v s="$(get c10k "$t" 4)" -v w="$want" 'BEGIN { printf "%.3f", s / w }')
+		echo "| ${want}x $t | $allowed | $total | $(verdict "$allowed" ">=" "$total" | sed 's/PASS/yes/; s/FAIL/no/') |"
+	done
+	echo
+	echo "tcpmortem on c10k: $(get c10k tcpmortem 4) s."
 }
 
 # Target 6: the queries and the browser over a database of about a million
@@ -540,6 +584,7 @@ make_plan
 for step in "${plan[@]}"; do
 	measure "${step#*:}" "${step%%:*}"
 done
+floor
 readback
 rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
 report >"$out/${tag}results.md"
