@@ -20,7 +20,6 @@
 
 #include "analysis.h"
 #include "decode.h"
-#include "flowjson.h"
 #include "flowtab.h"
 #include "names.h"
 #include "output.h"
@@ -43,7 +42,6 @@ struct analysis {
 	double next_checkpoint, next_progress;
 	tm_time_t checkpoint_ts;        /* capture time of the last checkpoint */
 	uint64_t kept;                  /* left under the cap, but stored (flow_ended) */
-	struct flowjson json[2];        /* a flow's timeline and ladder, for a writer behind */
 	int failed;
 	char err[512];
 };
@@ -78,24 +76,6 @@ write_open(struct analysis *a, struct flow *f)
 	f->stored = 1;
 }
 
-/* F's timeline and ladder as the writer would make them, in one block
- * for it (writer_flow_json). */
-static char *
-flow_json(struct analysis *a, const struct flow *f)
-{
-	size_t ntl, nld;
-	char *json;
-
-	flowjson_timeline(&a->json[0], f);
-	flowjson_ladder(&a->json[1], f);
-	ntl = a->json[0].n;     /* the NULs included */
-	nld = a->json[1].n;
-	json = xmalloc(ntl + nld < sizeof(char *) ? sizeof(char *) : ntl + nld);
-	memcpy(json, a->json[0].p, ntl);
-	memcpy(json + ntl, a->json[1].p, nld);
-	return json;
-}
-
 /* A flow that ended (pipeline.h): counted and written, unless it was left
  * under the embryonic cap (counted in flows_aggregated, not stored).  One
  * a finding names is stored all the same (the finding points at it), and
@@ -120,13 +100,7 @@ flow_ended(void *ctx, struct flow *f)
 		flow_free(f);
 		return;
 	}
-	/* At a capture's end the flows still open go out at once, faster than
-	 * the writer thread stores them: this thread, idle otherwise, makes
-	 * their JSON, a sixth of the writer's work. */
-	if (writer_behind(a->writer))
-		writer_flow_json(a->writer, f, flow_json(a, f));
-	else
-		writer_flow(a->writer, f);
+	writer_flow(a->writer, f);
 	for (f = writer_take_written(a->writer); f != NULL; ) {
 		struct flow *next = (struct flow *)f->node.hnext;
 
@@ -493,8 +467,6 @@ analysis_run(struct store *store, struct detect *detect, struct reader *reader,
 		fputs("\r\033[K", stderr);    /* the progress line, cleared */
 	st = finish(&a, reader, err, errlen);
 	pipeline_free(a.pl);
-	flowjson_free(&a.json[0]);
-	flowjson_free(&a.json[1]);
 	return st;
 }
 

@@ -1089,13 +1089,6 @@ int
 store_write_flow(struct store *s, int64_t capture, const struct flow *f,
     char *err, size_t errlen)
 {
-	return store_write_flow_json(s, capture, f, NULL, NULL, err, errlen);
-}
-
-int
-store_write_flow_json(struct store *s, int64_t capture, const struct flow *f,
-    const char *timeline, const char *ladder, char *err, size_t errlen)
-{
 	/* A flow written before (a live checkpoint) is written again over its
 	 * rows; any other is new, and plain INSERTs keep SQLite from opening a
 	 * statement journal for each row: an upsert needs one, which spills to
@@ -1124,8 +1117,8 @@ store_write_flow_json(struct store *s, int64_t capture, const struct flow *f,
 	if (rc == SQLITE_OK) {
 		b = bind_start(s->st[again ? ST_UPSERT_DETAILS : ST_INSERT_DETAILS]);
 		bind_int(&b, id);
-		bind_text(&b, timeline != NULL ? timeline : flowjson_timeline(&s->json[0], f));
-		bind_text(&b, ladder != NULL ? ladder : flowjson_ladder(&s->json[1], f));
+		bind_text(&b, flowjson_timeline(&s->json[0], f));
+		bind_text(&b, flowjson_ladder(&s->json[1], f));
 		rc = bind_step(&b);
 	}
 	if (rc == SQLITE_OK)

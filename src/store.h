@@ -126,10 +126,6 @@ int store_release_indices(struct store *s, char *err, size_t errlen);
  * and ladder. */
 int store_write_flow(struct store *s, int64_t capture, const struct flow *f,
     char *err, size_t errlen);
-/* The same, with F's timeline and ladder already as flowjson.h writes
- * them (by another thread, while this one was busy). */
-int store_write_flow_json(struct store *s, int64_t capture, const struct flow *f,
-    const char *timeline, const char *ladder, char *err, size_t errlen);
 
 /* Write a finding of detector DETECTOR. */
 int store_write_finding(struct store *s, int64_t capture, const struct tm_finding *fd,

@@ -27,7 +27,6 @@ enum item_kind { ITEM_FLOW, ITEM_FINDING };
 struct item {
 	enum item_kind kind;
 	struct flow *flow;              /* ITEM_FLOW: owned */
-	char *json;                     /* ITEM_FLOW: its timeline and ladder, or NULL */
 	struct tm_finding finding;      /* ITEM_FINDING: detail owned */
 	const char *detector;
 };
@@ -41,11 +40,9 @@ struct writer {
 	pthread_cond_t work, room;      /* items to write; slots free */
 	struct item ring[WRITER_QUEUE];
 	size_t head, count;             /* first queued item; items queued */
-	atomic_size_t queued;           /* count, for writer_behind without the lock */
 	size_t busy;                    /* taken by the writer, not yet done */
 	int stopping;
 	struct flow *written;           /* written, for the analysis to reuse */
-	char *json_written;             /* their JSON blocks, for the analysis to free */
 	atomic_int failed;
 	char err[512];
 };
@@ -57,27 +54,6 @@ push_flow(struct flow **list, struct flow *f)
 {
 	f->node.hnext = (struct flow_node *)*list;
 	*list = f;
-}
-
-/* Put JSON (a writer_flow_json block, of at least a pointer's size) on
- * LIST, linked through its first bytes. */
-static void
-push_json(char **list, char *json)
-{
-	memcpy(json, list, sizeof(*list));
-	*list = json;
-}
-
-static void
-free_json(char *list)
-{
-	while (list != NULL) {
-		char *next;
-
-		memcpy(&next, list, sizeof(next));
-		free(list);
-		list = next;
-	}
 }
 
 static void
@@ -92,20 +68,15 @@ free_flows(struct flow *list)
 }
 
 /* Write one item; the first failure is kept and later items are dropped.
- * A flow goes on DONE, its JSON block on DONE_JSON: both are the analysis
- * thread's memory, and freed by it (malloc's arenas are per thread: a
- * free here would contend for the analysis thread's). */
+ * A flow goes on DONE. */
 static void
-item_write(struct writer *w, struct item *it, struct flow **done, char **done_json)
+item_write(struct writer *w, struct item *it, struct flow **done)
 {
 	char err[512];
 	int rc = 0;
 
 	if (!atomic_load_explicit(&w->failed, memory_order_relaxed)) {
-		if (it->kind == ITEM_FLOW && it->json != NULL)
-			rc = store_write_flow_json(w->store, w->capture, it->flow, it->json,
-			    it->json + strlen(it->json) + 1, err, sizeof(err));
-		else if (it->kind == ITEM_FLOW)
+		if (it->kind == ITEM_FLOW)
 			rc = store_write_flow(w->store, w->capture, it->flow, err, sizeof(err));
 		else
 			rc = store_write_finding(w->store, w->capture, &it->finding,
@@ -115,32 +86,21 @@ item_write(struct writer *w, struct item *it, struct flow **done, char **done_js
 			atomic_store(&w->failed, 1);
 		}
 	}
-	if (it->kind == ITEM_FLOW) {
+	if (it->kind == ITEM_FLOW)
 		push_flow(done, it->flow);
-		if (it->json != NULL)
-			push_json(done_json, it->json);
-	} else {
+	else
 		free((char *)it->finding.detail);
-	}
 }
 
-/* Hand the flows of DONE and the JSON blocks of DONE_JSON back, under
- * the lock. */
+/* Hand the flows of DONE back, under the lock. */
 static void
-give_back(struct writer *w, struct flow *done, char *done_json)
+give_back(struct writer *w, struct flow *done)
 {
 	while (done != NULL) {
 		struct flow *next = (struct flow *)done->node.hnext;
 
 		push_flow(&w->written, done);
 		done = next;
-	}
-	while (done_json != NULL) {
-		char *next;
-
-		memcpy(&next, done_json, sizeof(next));
-		push_json(&w->json_written, done_json);
-		done_json = next;
 	}
 }
 
@@ -152,7 +112,6 @@ writer_main(void *arg)
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		struct flow *done = NULL;
-		char *done_json = NULL;
 		size_t first, n;
 
 		while (w->count == 0 && !w->stopping)
@@ -164,12 +123,11 @@ writer_main(void *arg)
 		w->busy = n;
 		pthread_mutex_unlock(&w->lock);
 		for (size_t i = 0; i < n; i++)
-			item_write(w, &w->ring[(first + i) % WRITER_QUEUE], &done, &done_json);
+			item_write(w, &w->ring[(first + i) % WRITER_QUEUE], &done);
 		pthread_mutex_lock(&w->lock);
-		give_back(w, done, done_json);
+		give_back(w, done);
 		w->head = (first + n) % WRITER_QUEUE;
 		w->count -= n;
-		atomic_store_explicit(&w->queued, w->count, memory_order_relaxed);
 		w->busy = 0;
 		pthread_cond_broadcast(&w->room);
 	}
@@ -205,7 +163,7 @@ enqueue(struct writer *w, const struct item *it)
 	if (!w->threaded) {
 		struct item now = *it;
 
-		item_write(w, &now, &w->written, &w->json_written);
+		item_write(w, &now, &w->written);
 		return writer_failed(w) ? -1 : 0;
 	}
 	pthread_mutex_lock(&w->lock);
@@ -214,8 +172,7 @@ enqueue(struct writer *w, const struct item *it)
 		pthread_cond_wait(&w->room, &w->lock);
 	}
 	w->ring[(w->head + w->count) % WRITER_QUEUE] = *it;
-	atomic_store_explicit(&w->queued, ++w->count, memory_order_relaxed);
-	if (w->count - w->busy == WRITER_BATCH)
+	if (++w->count - w->busy == WRITER_BATCH)
 		pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
 	return writer_failed(w) ? -1 : 0;
@@ -227,34 +184,17 @@ writer_flow(struct writer *w, struct flow *f)
 	return enqueue(w, &(struct item){ .kind = ITEM_FLOW, .flow = f });
 }
 
-int
-writer_behind(const struct writer *w)
-{
-	return atomic_load_explicit(&((struct writer *)w)->queued, memory_order_relaxed) >
-	    WRITER_QUEUE / 2;
-}
-
-int
-writer_flow_json(struct writer *w, struct flow *f, char *json)
-{
-	return enqueue(w, &(struct item){ .kind = ITEM_FLOW, .flow = f, .json = json });
-}
-
 struct flow *
 writer_take_written(struct writer *w)
 {
 	struct flow *list;
-	char *json;
 
 	if (w->threaded)
 		pthread_mutex_lock(&w->lock);
 	list = w->written;
 	w->written = NULL;
-	json = w->json_written;
-	w->json_written = NULL;
 	if (w->threaded)
 		pthread_mutex_unlock(&w->lock);
-	free_json(json);
 	return list;
 }
 
@@ -323,7 +263,6 @@ writer_finish(struct writer *w, char *err, size_t errlen)
 	}
 	rc = writer_sync(w, err, errlen);
 	free_flows(w->written);
-	free_json(w->json_written);
 	free(w);
 	return rc;
 }

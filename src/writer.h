@@ -46,20 +46,7 @@ struct writer *writer_new(struct store *s, int64_t capture, int threaded);
  * back all the same). */
 int writer_flow(struct writer *w, struct flow *f);
 
-/* Whether the writer thread falls behind: more than half its queue
- * waits, as when the connections still open at a capture's end are all
- * written at once.  The analysis may then take part of the work
- * (writer_flow_json) instead of waiting.  0 on an unthreaded writer, and
- * while the writer keeps up (it is woken every WRITER_BATCH items). */
-int writer_behind(const struct writer *w);
-
-/* writer_flow, with F's timeline and ladder already made (flowjson.h):
- * JSON holds the two strings one after the other, each NUL-terminated,
- * and is the writer's to free. */
-int writer_flow_json(struct writer *w, struct flow *f, char *json);
-
-/* The flows written since the last call (their JSON blocks freed here,
- * on the thread that made them), linked through node.hnext, the
+/* The flows written since the last call, linked through node.hnext, the
  * caller's to reuse or flow_free: finished, stored, and no longer of any
  * use (their detectors' slots released).  NULL if none. */
 struct flow *writer_take_written(struct writer *w);

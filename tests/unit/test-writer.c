@@ -5,9 +5,7 @@
  * database after writer_sync or writer_finish, however few (the thread is
  * woken only by batches) or many (more than the queue holds); and every
  * flow written comes back exactly once through writer_take_written, on a
- * threaded writer and on one that writes at once; JSON the analysis made
- * (writer_flow_json) is what is stored; writer_behind says when the queue
- * fills.
+ * threaded writer and on one that writes at once.
  */
 #include "config.h"
 
@@ -187,101 +185,6 @@ START_TEST(finish_frees_flows_not_taken_back)
 }
 END_TEST
 
-/* A JSON block as the analysis makes one (writer_flow_json). */
-static char *
-json_block(const char *timeline, const char *ladder)
-{
-	size_t nt = strlen(timeline) + 1, nl = strlen(ladder) + 1;
-	char *j = malloc(nt + nl < 16 ? 16 : nt + nl);
-
-	ck_assert_ptr_nonnull(j);
-	memcpy(j, timeline, nt);
-	memcpy(j + nt, ladder, nl);
-	return j;
-}
-
-static void
-check_details(uint64_t id, const char *timeline, const char *ladder)
-{
-	sqlite3_stmt *st;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(store_db(store),
-	    "SELECT timeline, ladder FROM flow_details WHERE flow = ?", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, (int64_t)id);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), timeline);
-	ck_assert_str_eq((const char *)sqlite3_column_text(st, 1), ladder);
-	sqlite3_finalize(st);
-}
-
-/* JSON made by the analysis is stored as given (not made again from the
- * flow, whose timeline and ladder are empty: "[]"), mixed with flows
- * whose JSON the writer makes; the blocks are freed (ASan), taken back or
- * not. */
-static void
-json_as_given(int threaded)
-{
-	struct writer *w = writer_new(store, capture, threaded);
-	unsigned char seen[2 * WRITER_QUEUE + 1] = { 0 };
-	char err[512];
-
-	for (uint64_t id = 1; id <= 2 * WRITER_QUEUE; id++) {
-		if (id % 2)
-			ck_assert_int_eq(writer_flow_json(w, numbered_flow(id),
-			    json_block("[[0,0,1,3,0,\"send SYN\"]]", "[[0,0,0,0,0,\"S\"]]")), 0);
-		else
-			ck_assert_int_eq(writer_flow(w, numbered_flow(id)), 0);
-		if (id == WRITER_QUEUE)
-			take_back(w, seen, 2 * WRITER_QUEUE);
-	}
-	ck_assert_int_eq(writer_finish(w, err, sizeof(err)), 0);
-	check_details(1, "[[0,0,1,3,0,\"send SYN\"]]", "[[0,0,0,0,0,\"S\"]]");
-	check_details(2, "[]", "[]");
-	check_details(2 * WRITER_QUEUE - 1, "[[0,0,1,3,0,\"send SYN\"]]", "[[0,0,0,0,0,\"S\"]]");
-	ck_assert_int_eq(count("SELECT count(*) FROM flow_details WHERE timeline <> '[]'"),
-	    WRITER_QUEUE);
-}
-
-START_TEST(json_made_by_the_analysis_stored_as_given)
-{
-	json_as_given(1);
-}
-END_TEST
-
-START_TEST(json_made_by_the_analysis_unthreaded)
-{
-	json_as_given(0);
-}
-END_TEST
-
-/* writer_behind: never on a writer without a thread; on a thread, while
- * the queue is fuller than half (flows come faster than SQLite stores
- * them: the queue fills), and no longer once everything is written. */
-START_TEST(behind_only_while_the_queue_fills)
-{
-	struct writer *w = writer_new(store, capture, 0);
-	unsigned char seen[3 * WRITER_QUEUE + 1] = { 0 };
-	char err[512];
-	int was_behind = 0;
-
-	ck_assert_int_eq(writer_flow(w, numbered_flow(1)), 0);
-	ck_assert_int_eq(writer_behind(w), 0);
-	ck_assert_int_eq(writer_finish(w, err, sizeof(err)), 0);
-
-	w = writer_new(store, capture, 1);
-	ck_assert_int_eq(writer_behind(w), 0);
-	for (uint64_t id = 2; id <= 3 * WRITER_QUEUE; id++) {
-		ck_assert_int_eq(writer_flow(w, numbered_flow(id)), 0);
-		was_behind |= writer_behind(w);
-		take_back(w, seen, 3 * WRITER_QUEUE);
-	}
-	ck_assert(was_behind);
-	ck_assert_int_eq(writer_sync(w, err, sizeof(err)), 0);
-	ck_assert_int_eq(writer_behind(w), 0);
-	ck_assert_int_eq(writer_finish(w, err, sizeof(err)), 0);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -295,9 +198,6 @@ main(void)
 	tcase_add_test(tc, fewer_than_a_batch_all_written_on_sync);
 	tcase_add_test(tc, more_than_the_queue_all_written_and_back);
 	tcase_add_test(tc, unthreaded_writer_hands_back_at_once);
-	tcase_add_test(tc, json_made_by_the_analysis_stored_as_given);
-	tcase_add_test(tc, json_made_by_the_analysis_unthreaded);
-	tcase_add_test(tc, behind_only_while_the_queue_fills);
 	tcase_add_test(tc, unthreaded_writer_many);
 	tcase_add_test(tc, finish_frees_flows_not_taken_back);
 	suite_add_tcase(s, tc);
