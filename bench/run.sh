@@ -361,20 +361,29 @@ targets() {
 # Target 5: several files at once, -j 2 against -j 1; and one file on two
 # cores against one.
 several() {
-	local a b r
-	echo "| input | -j 1 (or one core) s | -j 2 s | speed-up | target | verdict |"
-	echo "|---|---:|---:|---:|---|---|"
+	local a b r serial
+	# What two cores can give at most (Amdahl's law): the indices, ANALYZE
+	# and COMMIT of the storage floor run on one core after the last row
+	# (PRAGMA threads = 2 gained nothing on c10k's indices).
+	serial=$(awk -F'|' '/^\| [0-9]/ { gsub(/ /, ""); print $3 + $4 + $5 }' "$out/${tag}floor.md" 2>/dev/null)
+	bound() { awk -v t="$1" -v s="$serial" 'BEGIN { if (t == "" || s == "") print ""; else printf "%.2f", t / (s + (t - s) / 2) }'; }
+	echo "| input | -j 1 (or one core) s | -j 2 s | speed-up | at most, on 2 cores | target | verdict |"
+	echo "|---|---:|---:|---:|---:|---|---|"
 	if [ ${#quarters[@]} -gt 0 ]; then
 		a=$(get c10k-x4 tcpmortem-j1 4) b=$(get c10k-x4 tcpmortem-j2 4)
 		[ "$(get c10k-x4 tcpmortem-j1 6)" = ok ] || a=""
 		[ "$(get c10k-x4 tcpmortem-j2 6)" = ok ] || b=""
 		r=$(ratio "$a" "$b")
-		echo "| 4 files (${quarters[*]}), $packets_x4 packets | ${a:--} | ${b:--} | ${r:--} | >= 1.7 | $(verdict "$r" ">=" 1.7) |"
+		echo "| 4 files (${quarters[*]}), $packets_x4 packets | ${a:--} | ${b:--} | ${r:--} | $(bound "$a") | >= 1.7 | $(verdict "$r" ">=" 1.7) |"
 	fi
 	a=$(get c10k tcpmortem-1core 4) b=$(get c10k tcpmortem 4)
 	r=$(ratio "$a" "$b")
-	[ -z "$a" ] || echo "| c10k alone (one core vs two) | ${a:--} | ${b:--} | ${r:--} | >= 1.7 | $(verdict "$r" ">=" 1.7) |"
+	[ -z "$a" ] || echo "| c10k alone (one core vs two) | ${a:--} | ${b:--} | ${r:--} | $(bound "$a") | >= 1.7 | $(verdict "$r" ">=" 1.7) |"
 	echo
+	[ -z "$serial" ] || echo "\"At most\": Amdahl's law, the one-core time T divided by S + (T - S) / 2, where" \
+	    "S = $serial s is what SQLite does after the last row on one core, the indices being built" \
+	    "after the rows (the storage floor's indices, ANALYZE and COMMIT on c10k's rows; the four" \
+	    "files hold a few more, so their bound is a little lower still)." && echo
 	echo "Peak RSS of the 4 files: -j 1 $(awk -v m="$(get c10k-x4 tcpmortem-j1 5)" 'BEGIN { printf "%.1f", m / 1024 }') MiB," \
 	    "-j 2 $(awk -v m="$(get c10k-x4 tcpmortem-j2 5)" 'BEGIN { printf "%.1f", m / 1024 }') MiB" \
 	    "(two analyses at once); CPU s: $(get c10k-x4 tcpmortem-j1 7) and $(get c10k-x4 tcpmortem-j2 7)."
