@@ -53,21 +53,30 @@ lane_class(uint32_t z)
 
 /* Whether the four lanes at G of CUR equal PREV's (zeros if NULL).  Two
  * word loads, not memcmp(): this runs for every group of every record. */
-static int
+static inline int
 group_same(const uint8_t *cur, const uint8_t *prev, size_t g, size_t lanes)
 {
-	uint64_t c[2] = { 0, 0 }, p[2] = { 0, 0 };
+	uint64_t c0 = 0, c1 = 0, p0 = 0, p1 = 0;
 
 	if (lanes - g >= 4) {           /* the common case, in fixed-size loads */
-		memcpy(c, cur + 4 * g, 16);
-		if (prev != NULL)
-			memcpy(p, prev + 4 * g, 16);
-	} else {
-		memcpy(c, cur + 4 * g, 4 * (lanes - g));
-		if (prev != NULL)
-			memcpy(p, prev + 4 * g, 4 * (lanes - g));
+		memcpy(&c0, cur + 4 * g, 8);
+		memcpy(&c1, cur + 4 * g + 8, 8);
+		if (prev != NULL) {
+			memcpy(&p0, prev + 4 * g, 8);
+			memcpy(&p1, prev + 4 * g + 8, 8);
+		}
+		return c0 == p0 && c1 == p1;
 	}
-	return c[0] == p[0] && c[1] == p[1];
+	for (size_t i = g; i < lanes; i++) {
+		uint32_t c, p = 0;
+
+		memcpy(&c, cur + 4 * i, 4);
+		if (prev != NULL)
+			memcpy(&p, prev + 4 * i, 4);
+		if (c != p)
+			return 0;
+	}
+	return 1;
 }
 
 /* One record's lanes, against PREV (NULL: zeros), at OUT; returns the end.
