@@ -23,7 +23,7 @@
 #
 # Environment: TCPMORTEM (default src/tcpmortem), TCPMORTEM_PLUGIN_PATH
 # (default plugins/.libs), BENCH_OUT (default bench/out).
-set -eu
+set -eu -o pipefail
 runs=5
 if [ "${1:-}" = -n ]; then
 	runs=$2
@@ -84,11 +84,22 @@ one_run() {
 	echo
 }
 
+# The copy holds what the analysis stored, or its time means nothing.
+same_rows() {
+	local q="SELECT (SELECT count(*) FROM flows) || ' ' || (SELECT count(*) FROM flow_details)
+	    || ' ' || (SELECT count(*) FROM findings) || ' ' || (SELECT count(*) FROM sqlite_schema
+	    WHERE type = 'index')"
+	local a b
+	a=$(sqlite3 "$src" "$q") b=$(sqlite3 "$dst" "$q")
+	[ "$a" = "$b" ] || { echo "$0: the copy differs: $b, not $a (flows, details, findings, indices)" >&2; exit 1; }
+}
+
 median() { sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 results=()
 for ((i = 0; i < runs; i++)); do
 	results+=("$(one_run | sed 's/^delete //')")
+	same_rows
 done
 col() { printf '%s\n' "${results[@]}" | awk -v a="$1" -v b="$2" '{ printf "%.4f\n", $b - $a }' | median; }
 flows=$(sqlite3 "$src" "SELECT count(*) FROM flows")
