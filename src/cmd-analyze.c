@@ -58,10 +58,12 @@ report(const char *db, const struct analysis_result *res)
 		printf("%s: already analysed as capture %lld in %s (--force to analyse it again)\n",
 		    path, (long long)res->duplicate_of, dbname);
 	else
-		printf("%s: capture %lld in %s: %llu packets (%llu TCP), %llu connections, "
-		    "%llu findings\n", path, (long long)res->capture_id, dbname,
-		    (unsigned long long)ci->packets, (unsigned long long)ci->tcp_packets,
-		    (unsigned long long)ci->flows, (unsigned long long)res->findings);
+		printf("%s: capture %lld in %s: %llu packet%s (%llu TCP), %llu connection%s, "
+		    "%llu finding%s\n", path, (long long)res->capture_id, dbname,
+		    (unsigned long long)ci->packets, output_plural(ci->packets),
+		    (unsigned long long)ci->tcp_packets,
+		    (unsigned long long)ci->flows, output_plural(ci->flows),
+		    (unsigned long long)res->findings, output_plural(res->findings));
 	free(path);
 	free(dbname);
 	if (res->capture_id == 0)

@@ -289,11 +289,13 @@ report(const char *db, const struct analysis_result *res)
 	const struct capture_info *ci = &res->info;
 	char *iface = output_escape(ci->path), *dbname = output_escape(db);
 
-	printf("%s: capture %lld in %s: %llu packets (%llu TCP), %llu connections, "
-	    "%llu findings, %llu dropped by kernel\n",
+	printf("%s: capture %lld in %s: %llu packet%s (%llu TCP), %llu connection%s, "
+	    "%llu finding%s, %llu dropped by kernel\n",
 	    iface, (long long)res->capture_id, dbname, (unsigned long long)ci->packets,
-	    (unsigned long long)ci->tcp_packets, (unsigned long long)ci->flows,
-	    (unsigned long long)res->findings, (unsigned long long)ci->drops);
+	    output_plural(ci->packets), (unsigned long long)ci->tcp_packets,
+	    (unsigned long long)ci->flows, output_plural(ci->flows),
+	    (unsigned long long)res->findings, output_plural(res->findings),
+	    (unsigned long long)ci->drops);
 	free(iface);
 	free(dbname);
 	runopts_print_outcomes(res);

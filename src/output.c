@@ -216,6 +216,12 @@ output_csv_field(FILE *out, const char *s)
 }
 
 const char *
+output_plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
+const char *
 output_time(double t, char *buf, size_t len)
 {
 	time_t sec = (time_t)t;

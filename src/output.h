@@ -101,4 +101,8 @@ size_t output_strwidth(const char *s);
 /* Format Unix seconds T as "YYYY-MM-DD HH:MM:SS.mmm" UTC into BUF. */
 const char *output_time(double t, char *buf, size_t len);
 
+/* "s" unless N is 1, for a count in words, as tcpdump's "1 packet
+ * captured": printf("%llu connection%s", n, output_plural(n)). */
+const char *output_plural(unsigned long long n);
+
 #endif

@@ -20,5 +20,8 @@ cp "$pcap" "$tmp/renamed.pcap"
 out=$("$TCPMORTEM" analyze --force -d "$db" "$pcap") || fail "--force"
 [ "$(count)" = "1 1" ] || fail "--force kept two: $(count)"
 echo "$out" | grep -q "replaces capture 1" || fail "--force did not say what it replaced: $out"
+# The summary counts in words, one connection singular, as tcpdump's.
+echo "$out" | grep -q ": 12 packets (11 TCP), 1 connection, 0 findings$" ||
+	fail "the summary line: $out"
 [ "$(sqlite3 "$db" 'PRAGMA foreign_key_check; PRAGMA integrity_check')" = ok ] || fail "integrity"
 echo "ok: one capture, one flow, after four runs"

@@ -251,6 +251,15 @@ START_TEST(format_names_parse)
 }
 END_TEST
 
+START_TEST(counts_in_words_are_singular_for_one_only)
+{
+	ck_assert_str_eq(output_plural(0), "s");
+	ck_assert_str_eq(output_plural(1), "");
+	ck_assert_str_eq(output_plural(2), "s");
+	ck_assert_str_eq(output_plural(1000001), "s");
+}
+END_TEST
+
 static Suite *
 output_suite(void)
 {
@@ -265,6 +274,7 @@ output_suite(void)
 	tcase_add_test(tc, csv_rows_have_a_header_and_quote_hostile_fields);
 	tcase_add_test(tc, table_fits_the_width_and_escapes_cells);
 	tcase_add_test(tc, format_names_parse);
+	tcase_add_test(tc, counts_in_words_are_singular_for_one_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
