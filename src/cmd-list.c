@@ -9,6 +9,35 @@
 
 #define BUSY_MS 5000
 
+/* Nothing matched, and --kind was given: if no finding of that kind is
+ * stored at all, the kind may be misspelt (kinds are open-ended, so it was
+ * not refused), and an empty answer would read as "none happened".  Say
+ * so on standard error, with the kinds the database holds. */
+static void
+hint_unknown_kind(sqlite3 *db, const struct query_cli *cli, const char *name)
+{
+	const char *kind = cli->filter.v[QF_KIND].text;
+	sqlite3_stmt *st = NULL;
+	const unsigned char *kinds;
+
+	if (sqlite3_prepare_v2(db, "SELECT NOT EXISTS (SELECT 1 FROM findings WHERE kind = ?1), "
+	    "(SELECT group_concat(kind, ', ') FROM (SELECT DISTINCT kind FROM findings "
+	    "ORDER BY kind))", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) == 0) {
+		sqlite3_finalize(st);
+		return;
+	}
+	kinds = sqlite3_column_text(st, 1);     /* cmd_error escapes them */
+	if (kinds == NULL)
+		cmd_error("%s: no finding of kind '%s' in %s: it holds no findings", name, kind,
+		    cli->db);
+	else
+		cmd_error("%s: no finding of kind '%s' in %s; the kinds it holds: %s", name, kind,
+		    cli->db, (const char *)kinds);
+	sqlite3_finalize(st);
+}
+
 /* Run LC's query with CLI's filters against DB and print it. */
 static int
 list_print(const struct list_command *lc, sqlite3 *db, const struct query_cli *cli)
@@ -29,6 +58,8 @@ list_print(const struct list_command *lc, sqlite3 *db, const struct query_cli *c
 		    output_width(stdout), stdout, err, sizeof(err));
 	if (rows < 0)
 		cmd_error("%s: %s", cli->db, err);
+	else if (rows == 0 && cli->filter.v[QF_KIND].set)
+		hint_unknown_kind(db, cli, lc->entry->name);
 	sqlite3_finalize(st);
 	sqlite3_free(sql);
 	free(list);

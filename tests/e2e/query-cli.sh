@@ -112,6 +112,35 @@ h=$("$TCPMORTEM" flows -d "$db" -o csv | head -1)
 case "$h" in id,capture,client,client_port,server,server_port,first_ts,last_ts,*) say "ok csv header" ;;
 *) bad "csv header: $h" ;; esac
 
+# A --kind nothing matches: a kind the database holds none of gets a line
+# on standard error naming the kinds it holds (a misspelling would look
+# like a clean capture); one that only the other filters rule out does not.
+# Both exit 0 with the table's header alone.
+hint() {
+	"$TCPMORTEM" "$@" >"$tmp/out" 2>"$tmp/err"
+	st=$? lines=$(grep -c '' "$tmp/out")
+	[ "$st" = 0 ] && [ "$lines" = 1 ] || { bad "$*: exit $st, $lines lines"; return 1; }
+}
+for c in flows anomalies; do
+	if hint $c -d "$db" --kind handshake-timeuot && [ "$(cat "$tmp/err")" = \
+	    "tcpmortem: $c: no finding of kind 'handshake-timeuot' in $db; the kinds it holds: handshake-timeout" ]; then
+		say "ok $c --kind misspelt: $(cat "$tmp/err")"
+	else
+		bad "$c --kind misspelt: $(cat "$tmp/err")"
+	fi
+	if hint $c -d "$db" --kind handshake-timeout --port 1 && [ ! -s "$tmp/err" ]; then
+		say "ok $c --kind held, other filters: no hint"
+	else
+		bad "$c --kind held: hinted $(cat "$tmp/err")"
+	fi
+done
+"$TCPMORTEM" analyze -q -d "$tmp/none.db" "$top_srcdir/samples/client-closes.pcap" >/dev/null
+if hint anomalies -d "$tmp/none.db" --kind fin-lost && grep -q "it holds no findings$" "$tmp/err"; then
+	say "ok --kind in a database without findings"
+else
+	bad "--kind without findings: $(cat "$tmp/err")"
+fi
+
 # hostile strings in the database never reach the terminal raw
 sqlite3 "$db" "UPDATE findings SET detail = 'evil ' || char(27) || '[2J' || char(7) || ' end';
 	UPDATE flows SET client_state = char(27) || ']0;owned' || char(7) WHERE id = 1;"
@@ -125,4 +154,10 @@ for c in "anomalies" "flows" "show 1" "summary"; do
 done
 "$TCPMORTEM" anomalies -d "$db" | grep -q 'evil \\x1b\[2J\\x07 end' && say "ok escaped as \\xNN" ||
 	bad "anomalies: control bytes not shown as \\xNN"
+sqlite3 "$db" "UPDATE findings SET kind = 'k' || char(27) || '[2J' WHERE id = 1"
+if "$TCPMORTEM" anomalies -d "$db" --kind no-such-kind 2>&1 >/dev/null | LC_ALL=C grep -q "$(printf '\033')"; then
+	bad "the --kind hint printed a raw ESC byte"
+else
+	say "ok the --kind hint escapes the kinds it names"
+fi
 exit $fail
