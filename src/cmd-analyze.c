@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,23 @@ analyze_apart(char **files, int nfiles, struct store *st,
 	return ps.status;
 }
 
+/* Whether any of FILES can be read (standard input counts).  When none
+ * can, a mistyped name most often, each one's error is printed as reading
+ * it would print it, and the caller stops before opening the database:
+ * a run that can store nothing must not leave a new, empty database behind.
+ * access(2) opens nothing, so a named pipe loses no byte to the check. */
+static int
+any_readable(char **files, int nfiles)
+{
+	for (int i = 0; i < nfiles; i++)
+		if (strcmp(files[i], "-") == 0 || access(files[i], R_OK) == 0)
+			return 1;
+	for (int i = 0; i < nfiles; i++)
+		if (access(files[i], R_OK) != 0)
+			cmd_error("%s: %s", files[i], strerror(errno));
+	return 0;
+}
+
 static int
 run(char **files, int nfiles, struct runopts *ro)
 {
@@ -220,6 +238,10 @@ run(char **files, int nfiles, struct runopts *ro)
 	if ((d = detect_load(&dopt, err, sizeof(err))) == NULL) {
 		cmd_error("%s", err);
 		return EXIT_USAGE;
+	}
+	if (!any_readable(files, nfiles)) {
+		detect_free(d);
+		return EXIT_IO;
 	}
 	if ((st = store_open(cmd_db_path(ro->db), STORE_WRITE, BUSY_MS, err, sizeof(err))) == NULL) {
 		detect_free(d);

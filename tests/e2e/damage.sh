@@ -42,8 +42,19 @@ unknown-block.pcapng       0   2       -
 record-over-snaplen.pcap   0   3       -
 CASES
 # A file that does not exist, and a database in a directory that does not.
+# Nothing to store: a mistyped name leaves no new, empty database behind,
+# and with two such names each gets its line.
+rm -f "$tmp"/t.db*
 "$TCPMORTEM" analyze -q -d "$tmp/t.db" "$tmp/nonexistent.pcap" 2>"$tmp/err"
-[ $? = 3 ] && grep -q "nonexistent.pcap" "$tmp/err" || { echo "FAIL missing file: $(cat "$tmp/err")"; fail=1; }
+[ $? = 3 ] && [ "$(cat "$tmp/err")" = "tcpmortem: $tmp/nonexistent.pcap: No such file or directory" ] &&
+	[ ! -e "$tmp/t.db" ] || { echo "FAIL missing file: $(cat "$tmp/err"); $(ls "$tmp")"; fail=1; }
+"$TCPMORTEM" analyze -q -d "$tmp/t.db" "$tmp/a.pcap" "$tmp/b.pcap" 2>"$tmp/err"
+[ $? = 3 ] && [ "$(grep -c 'No such file or directory$' "$tmp/err")" = 2 ] && [ ! -e "$tmp/t.db" ] ||
+	{ echo "FAIL two missing files: $(cat "$tmp/err"); $(ls "$tmp")"; fail=1; }
+# One missing among readable ones: the others are stored, exit 3.
+"$TCPMORTEM" analyze -q -d "$tmp/t.db" "$tmp/a.pcap" "$data/ipv4.pcap" 2>"$tmp/err"
+[ $? = 3 ] && [ "$(sqlite3 "$tmp/t.db" 'SELECT count(*) FROM captures')" = 1 ] ||
+	{ echo "FAIL one missing of two: $(cat "$tmp/err")"; fail=1; }
 "$TCPMORTEM" analyze -q -d "$tmp/no/such/dir/t.db" "$data/ipv4.pcap" 2>"$tmp/err"
 [ $? = 3 ] && grep -q "no/such/dir" "$tmp/err" || { echo "FAIL missing db dir: $(cat "$tmp/err")"; fail=1; }
 exit $fail
