@@ -414,9 +414,10 @@ print_scope(struct scope *sc, const struct query_cli *cli, int s, long total)
  * TABLE_TOP unless --limit says otherwise; csv and json show all. */
 #define TABLE_TOP 20
 
+/* Summarise scope S: its groups printed, added to *SHOWN. */
 static int
 summary_scope(sqlite3 *db, const struct query_cli *cli, enum diag_scope s,
-    const struct query_sql *q, char *err, size_t errlen)
+    const struct query_sql *q, long *shown, char *err, size_t errlen)
 {
 	struct scope sc = { 0 };
 	long top = s == DIAG_CAPTURE ? 0 : cli->filter.limit > 0 ? cli->filter.limit :
@@ -429,10 +430,21 @@ summary_scope(sqlite3 *db, const struct query_cli *cli, enum diag_scope s,
 		rc = load_captures(db, &sc, err, errlen);
 	if (rc == 0)
 		print_scope(&sc, cli, s, top > 0 ? sc.total : 0);
+	*shown += (long)sc.n;
 	for (size_t i = 0; i < sc.n; i++)
 		diag_free(&sc.groups[i].g);
 	free(sc.groups);
 	return rc;
+}
+
+/* Whether F filters anything. */
+static int
+filtered(const struct query_filter *f)
+{
+	for (int i = 0; i < QF_COUNT; i++)
+		if (f->v[i].set)
+			return 1;
+	return 0;
 }
 
 static int
@@ -441,6 +453,7 @@ summary_print(sqlite3 *db, const struct query_cli *cli)
 	struct query_filter f = cli->filter;
 	struct query_sql q;
 	char err[256];
+	long shown = 0;
 	int rc = 0;
 
 	f.limit = 0;            /* --limit is applied per scope, not in SQL */
@@ -448,9 +461,12 @@ summary_print(sqlite3 *db, const struct query_cli *cli)
 	if (cli->format == OUTPUT_CSV)
 		fputs("scope,group,dimension,name,count\n", stdout);
 	for (int s = 0; rc == 0 && s < DIAG_SCOPE_COUNT; s++)
-		rc = summary_scope(db, cli, (enum diag_scope)s, &q, err, sizeof(err));
+		rc = summary_scope(db, cli, (enum diag_scope)s, &q, &shown, err, sizeof(err));
 	if (rc != 0)
 		cmd_error("%s: %s", cli->db, err);
+	else if (shown == 0 && cli->format == OUTPUT_TABLE)   /* not silence: a typo'd --host */
+		printf(filtered(&cli->filter) ? "no connection in %s matches the filters\n" :
+		    "%s holds no connection\n", cli->db);
 	query_sql_free(&q);
 	return rc == 0 ? EXIT_OK : EXIT_IO;
 }

@@ -141,6 +141,17 @@ else
 	bad "--kind without findings: $(cat "$tmp/err")"
 fi
 
+# summary with filters nothing matches: a line saying so, not silence
+# (CSV keeps its header alone, JSON prints nothing).
+out=$("$TCPMORTEM" summary -d "$db" --host 192.0.2.99)
+[ "$out" = "no connection in $db matches the filters" ] && say "ok summary, nothing matches: $out" ||
+	bad "summary, nothing matches: '$out'"
+out=$("$TCPMORTEM" summary -d "$db" --host 192.0.2.99 -o csv)
+[ "$out" = "scope,group,dimension,name,count" ] && say "ok summary csv, nothing matches" ||
+	bad "summary csv, nothing matches: '$out'"
+[ -z "$("$TCPMORTEM" summary -d "$db" --host 192.0.2.99 -o json)" ] && say "ok summary json, nothing matches" ||
+	bad "summary json, nothing matches"
+
 # hostile strings in the database never reach the terminal raw
 sqlite3 "$db" "UPDATE findings SET detail = 'evil ' || char(27) || '[2J' || char(7) || ' end';
 	UPDATE flows SET client_state = char(27) || ']0;owned' || char(7) WHERE id = 1;"
