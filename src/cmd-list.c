@@ -20,9 +20,14 @@ hint_unknown_kind(sqlite3 *db, const struct query_cli *cli, const char *name)
 	sqlite3_stmt *st = NULL;
 	const unsigned char *kinds;
 
-	if (sqlite3_prepare_v2(db, "SELECT NOT EXISTS (SELECT 1 FROM findings WHERE kind = ?1), "
-	    "(SELECT group_concat(kind, ', ') FROM (SELECT DISTINCT kind FROM findings "
-	    "ORDER BY kind))", -1, &st, NULL) != SQLITE_OK ||
+	/* The kinds held, one index seek each (a DISTINCT would read every
+	 * finding: seconds on a big database, for a hint). */
+	if (sqlite3_prepare_v2(db, "WITH RECURSIVE k(kind) AS (SELECT min(kind) FROM findings "
+	    "UNION ALL SELECT (SELECT min(kind) FROM findings WHERE kind > k.kind) FROM k "
+	    "WHERE k.kind IS NOT NULL) "
+	    "SELECT NOT EXISTS (SELECT 1 FROM findings WHERE kind = ?1), "
+	    "(SELECT group_concat(kind, ', ') FROM k WHERE kind IS NOT NULL)",
+	    -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) == 0) {
 		sqlite3_finalize(st);
