@@ -447,6 +447,20 @@ filtered(const struct query_filter *f)
 	return 0;
 }
 
+/* The report of nothing, in one line (the database's name escaped:
+ * anyone's bytes, output.h). */
+static void
+say_none(const struct query_cli *cli)
+{
+	char *db = output_escape(cli->db);
+
+	if (filtered(&cli->filter))
+		printf("no connection in %s matches the filters\n", db);
+	else
+		printf("%s holds no connection\n", db);
+	free(db);
+}
+
 static int
 summary_print(sqlite3 *db, const struct query_cli *cli)
 {
@@ -465,8 +479,7 @@ summary_print(sqlite3 *db, const struct query_cli *cli)
 	if (rc != 0)
 		cmd_error("%s: %s", cli->db, err);
 	else if (shown == 0 && cli->format == OUTPUT_TABLE)   /* not silence: a typo'd --host */
-		printf(filtered(&cli->filter) ? "no connection in %s matches the filters\n" :
-		    "%s holds no connection\n", cli->db);
+		say_none(cli);
 	query_sql_free(&q);
 	return rc == 0 ? EXIT_OK : EXIT_IO;
 }
