@@ -86,6 +86,8 @@ group_find(struct scope *sc, const char *key)
 {
 	struct sgroup probe;
 
+	if (sc->n == 0)         /* groups is NULL then, which bsearch may not take */
+		return NULL;
 	snprintf(probe.key, sizeof(probe.key), "%s", key);
 	return bsearch(&probe, sc->groups, sc->n, sizeof(*sc->groups), group_cmp);
 }
@@ -155,7 +157,8 @@ load_groups(sqlite3 *db, enum diag_scope s, long top, struct scope *sc,
 		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
 		return -1;
 	}
-	qsort(sc->groups, sc->n, sizeof(*sc->groups), group_cmp);
+	if (sc->n > 1)          /* none: groups is NULL, which qsort may not take */
+		qsort(sc->groups, sc->n, sizeof(*sc->groups), group_cmp);
 	return 0;
 }
 
