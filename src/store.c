@@ -512,6 +512,84 @@ roll_back_interrupted(const char *path, int busy_ms)
 	sqlite3_close(db);
 }
 
+/* Whether PATH's companion file PATH-SUFFIX holds bytes. */
+static int
+companion_holds_bytes(const char *path, const char *suffix)
+{
+	char name[4096];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%s-%s", path, suffix);
+	return stat(name, &st) == 0 && st.st_size > 0;
+}
+
+/* Whether a reader of PATH cannot make or write the -shm file a database
+ * in WAL mode needs to be read: a directory or medium it may not write, a
+ * -shm file of another user (sudo tcpmortem capture, then tcpmortem
+ * flows as oneself). */
+static int
+shm_out_of_reach(const char *path)
+{
+	char shm[4096], dir[4096];
+
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	if (access(shm, F_OK) == 0)
+		return access(shm, R_OK | W_OK) != 0;
+	return access(dir_of(path, dir, sizeof(dir)), W_OK | X_OK) != 0;
+}
+
+/* PATH as an SQLite URI that opens it immutable: file:PATH?immutable=1,
+ * with the characters a URI gives meaning to escaped. */
+static char *
+immutable_uri(const char *path)
+{
+	sqlite3_str *u = sqlite3_str_new(NULL);
+
+	sqlite3_str_appendall(u, "file:");
+	for (const char *c = path; *c != '\0'; c++)
+		if (*c == '%' || *c == '?' || *c == '#')
+			sqlite3_str_appendf(u, "%%%02x", (unsigned char)*c);
+		else
+			sqlite3_str_appendchar(u, 1, *c);
+	sqlite3_str_appendall(u, "?immutable=1");
+	return sqlite3_str_finish(u);
+}
+
+/* Open PATH for reading.  SQLite reads a database in WAL mode through its
+ * -shm file, which it makes, or opens read-only when another user's
+ * writer holds it.  Where it can do neither (a directory or medium the
+ * reader may not write), a database its writer finished and closed (the
+ * WAL checkpointed into the file, no -wal or -journal left with pages) is
+ * read as immutable, which needs no -shm and takes no lock; one still
+ * being written, or left by a killed writer, cannot be read there, and
+ * the message says why. */
+static int
+open_for_reading(struct store *s, char *err, size_t errlen)
+{
+	int64_t n;
+	char *uri;
+	int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+
+	sqlite3_busy_timeout(s->db, s->busy_ms);
+	if (rc == SQLITE_OK)
+		rc = query_one(s->db, "SELECT count(*) FROM sqlite_master", &n, NULL, 0);
+	if (rc == SQLITE_OK)
+		return 0;
+	if (((rc & 0xff) != SQLITE_READONLY && (rc & 0xff) != SQLITE_CANTOPEN) ||
+	    !shm_out_of_reach(s->path))
+		return store_error(s, rc, "opening", err, errlen);
+	if (companion_holds_bytes(s->path, "wal") || companion_holds_bytes(s->path, "journal"))
+		return snprintf(err, errlen, "%s: cannot read: it is being written, or its writer "
+		    "was stopped, and its -shm file cannot be made here (%s); read it where you "
+		    "may write, or once its writer has finished", s->path, strerror(EACCES)), -1;
+	sqlite3_close(s->db);
+	uri = immutable_uri(s->path);
+	rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	sqlite3_free(uri);
+	return rc == SQLITE_OK ? 0 : store_error(s, rc, "opening", err, errlen);
+}
+
 static int build_pending(struct store *s, char *err, size_t errlen);
 
 /* A run killed between the captures of a hold (store_hold_indices) left
@@ -555,8 +633,11 @@ open_store(const char *path, enum store_mode mode, int busy_ms, int scratch,
 	s->mode = mode;
 	s->scratch = scratch;
 	s->busy_ms = busy_ms;
-	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
+	if (mode == STORE_READ) {
+		if (open_for_reading(s, err, errlen) != 0)
+			goto fail;
+	} else if ((rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL)) !=
+	    SQLITE_OK) {
 		store_error(s, rc, "opening", err, errlen);
 		goto fail;
 	}
