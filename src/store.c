@@ -488,30 +488,6 @@ prepare_statements(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* A run killed while writing with a rollback journal (leave_wal) leaves
- * PATH-journal, which the next connection must play back before reading;
- * a read-only one cannot.  So a reader that finds one lets a read-write
- * connection do it, as sqlite3 itself would, when it may write there.  A
- * journal of a writer still at work is not hot, and this only reads. */
-static void
-roll_back_interrupted(const char *path, int busy_ms)
-{
-	char journal[4096];
-	struct stat st;
-	sqlite3 *db;
-	int64_t n;
-
-	snprintf(journal, sizeof(journal), "%s-journal", path);
-	if (stat(journal, &st) != 0 || st.st_size == 0 || access(path, W_OK) != 0)
-		return;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	    NULL) == SQLITE_OK) {
-		sqlite3_busy_timeout(db, busy_ms);
-		query_one(db, "SELECT count(*) FROM sqlite_master", &n, NULL, 0);
-	}
-	sqlite3_close(db);
-}
-
 /* Whether PATH's companion file PATH-SUFFIX holds bytes. */
 static int
 companion_holds_bytes(const char *path, const char *suffix)
@@ -521,6 +497,27 @@ companion_holds_bytes(const char *path, const char *suffix)
 
 	snprintf(name, sizeof(name), "%s-%s", path, suffix);
 	return stat(name, &st) == 0 && st.st_size > 0;
+}
+
+/* A run killed while writing with a rollback journal (leave_wal) leaves
+ * PATH-journal, which the next connection must play back before reading;
+ * a read-only one cannot.  So a reader that finds one lets a read-write
+ * connection do it, as sqlite3 itself would, when it may write there.  A
+ * journal of a writer still at work is not hot, and this only reads. */
+static void
+roll_back_interrupted(const char *path, int busy_ms)
+{
+	sqlite3 *db;
+	int64_t n;
+
+	if (!companion_holds_bytes(path, "journal") || access(path, W_OK) != 0)
+		return;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	    NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(db, busy_ms);
+		query_one(db, "SELECT count(*) FROM sqlite_master", &n, NULL, 0);
+	}
+	sqlite3_close(db);
 }
 
 /* Whether a reader of PATH cannot make or write the -shm file a database
