@@ -426,9 +426,64 @@ finding_on_flow(sqlite3 *db, int k, const struct query_value *v, char *buf, size
 	return buf;
 }
 
+/* TEMPLATE with a unary '+' before each of its flow columns ("f.x"),
+ * which keeps SQLite from finding the rows through their indices. */
+static const char *
+without_index(const char *template, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = template; *p != '\0' && n + 2 < len; p++) {
+		if (p[0] == 'f' && p[1] == '.' &&
+		    (p == template || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+			buf[n++] = '+';
+		buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * The filters of F on flows that match few rows each (a bit per filter),
+ * when two or more are set.  The count of them all together takes the
+ * index of one, maybe a common one (a busy server's 130,000 flows, to
+ * find its 20 in LAST-ACK); one filter that is rare alone makes them rare
+ * together, and its own index is the way to them.
+ */
+_Static_assert(QF_COUNT <= 32, "a bit per filter");
+
+static unsigned
+rare_filters(sqlite3 *db, const struct query_filter *f)
+{
+	unsigned rare = 0;
+	int set = 0;
+
+	for (int k = 0; k < QF_COUNT; k++)
+		set += f->v[k].set && conditions[k][QUERY_FLOWS] != NULL;
+	for (int k = 0; k < QF_COUNT && set >= 2 && db != NULL; k++) {
+		struct query_sql one = { .nparams = 1, .params = { &f->v[k] } };
+		size_t cap = 1;
+		char *w;
+
+		if (!f->v[k].set || conditions[k][QUERY_FLOWS] == NULL)
+			continue;
+		w = xcalloc(cap, 1);
+		append_condition(&w, &cap, " WHERE ", 0);
+		/* A kind's findings, fewer, are as many as its flows at least:
+		 * counted in their index, where the IN list is made whole. */
+		append_condition(&w, &cap, k == QF_KIND ? "kind = ?" : conditions[k][QUERY_FLOWS], 1);
+		if (few_rows(db, k == QF_KIND ? "findings" : "flows AS f", w, &one))
+			rare |= 1u << k;
+		free(w);
+	}
+	return rare;
+}
+
+/* RARE: filters whose indices are the way to the rows (rare_filters);
+ * when it names any, the others are written without theirs. */
 static void
 build_where(sqlite3 *db, const struct query_filter *f, enum query_target t,
-    struct query_sql *q)
+    unsigned rare, struct query_sql *q)
 {
 	size_t cap = 16;
 	char buf[256];
@@ -441,6 +496,8 @@ build_where(sqlite3 *db, const struct query_filter *f, enum query_target t,
 			c = finding_on_flow(db, k, &f->v[k], buf, sizeof(buf));
 		if (!f->v[k].set || c == NULL)
 			continue;
+		if (rare != 0 && !(rare & 1u << k))
+			c = without_index(c, buf, sizeof(buf));
 		append_condition(&q->where, &cap, q->nparams ? " AND " : " WHERE ", 0);
 		q->params[q->nparams] = &f->v[k];
 		q->nparams++;
@@ -457,10 +514,11 @@ query_build(sqlite3 *db, const struct query_filter *f, enum query_target t,
 	const char *col = t == QUERY_FINDINGS ? "a.ts" :
 	    f->sort >= 0 ? sorts[f->sort].expr : "f.first_ts";
 	const char *tie = t == QUERY_FINDINGS ? "a.id" : "f.id";
+	unsigned rare = t == QUERY_FLOWS ? rare_filters(db, f) : 0;
 	int n, m;
 
 	memset(q, 0, sizeof(*q));
-	build_where(db, f, t, q);
+	build_where(db, f, t, rare, q);
 	n = snprintf(tail, sizeof(tail), " ORDER BY %s%s, %s%s", col, dir, tie, dir);
 	m = snprintf(sorted, sizeof(sorted), " ORDER BY +%s%s, +%s%s", col, dir, tie, dir);
 	if (f->limit > 0) {
@@ -472,7 +530,7 @@ query_build(sqlite3 *db, const struct query_filter *f, enum query_target t,
 	}
 	/* An ORDER BY of "+col" is one no index can serve (query.h). */
 	q->tail = xstrdup(db != NULL && t == QUERY_FLOWS && q->where[0] != '\0' &&
-	    few_rows(db, "flows AS f", q->where, q) ? sorted : tail);
+	    (rare != 0 || few_rows(db, "flows AS f", q->where, q)) ? sorted : tail);
 }
 
 int
