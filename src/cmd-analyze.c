@@ -14,9 +14,11 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analysis.h"
@@ -221,6 +223,19 @@ any_readable(char **files, int nfiles)
 	return 0;
 }
 
+/* Removes the database at PATH and its companion files, which this run
+ * created and in which it stored nothing. */
+static void
+remove_new_database(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	char name[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffixes[i]) < sizeof(name))
+			unlink(name);
+}
+
 static int
 run(char **files, int nfiles, struct runopts *ro)
 {
@@ -229,7 +244,8 @@ run(char **files, int nfiles, struct runopts *ro)
 	struct store *st;
 	struct recover *rec;
 	char err[512];
-	int status = EXIT_OK, held;
+	int status = EXIT_OK, held, created, empty;
+	struct stat sb;
 
 	if (runopts_finish(ro, &dopt, err, sizeof(err)) != 0) {
 		cmd_error("analyze: %s", err);
@@ -243,6 +259,9 @@ run(char **files, int nfiles, struct runopts *ro)
 		detect_free(d);
 		return EXIT_IO;
 	}
+	/* A run that stores no capture (none of its files is one, or it is
+	 * interrupted in the first) leaves no new, empty database behind. */
+	created = lstat(cmd_db_path(ro->db), &sb) != 0 && errno == ENOENT;
 	if ((st = store_open(cmd_db_path(ro->db), STORE_WRITE, BUSY_MS, err, sizeof(err))) == NULL) {
 		detect_free(d);
 		cmd_error("%s", err);
@@ -272,9 +291,12 @@ run(char **files, int nfiles, struct runopts *ro)
 		cmd_error("%s (the captures are stored; the next write builds the indices)", err);
 		status = worst(status, EXIT_IO);
 	}
+	empty = created && !store_holds_captures(st);
 	store_close(st);
 	recover_close(rec);     /* only now: see recover.h */
 	detect_free(d);
+	if (empty)
+		remove_new_database(cmd_db_path(ro->db));
 	return status;
 }
 

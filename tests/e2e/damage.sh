@@ -1,7 +1,8 @@
 #!/bin/sh
 # Damaged captures, end to end: each line below is
 #   FILE  EXIT-STATUS  STORED-PACKETS  WORDS-THE-ERROR-LINE-MUST-CONTAIN
-# STORED-PACKETS "-" means nothing may be stored at all.
+# STORED-PACKETS "-" means nothing may be stored at all, and then the run
+# must not leave a new, empty database behind.
 : "${top_srcdir:?}" "${TCPMORTEM:?}"
 data="$top_srcdir/tests/data"
 tmp=$(mktemp -d) || exit 99
@@ -13,10 +14,14 @@ while read -r file want stored words; do
 	"$TCPMORTEM" analyze -q -d "$tmp/t.db" "$data/$file" 2>"$tmp/err" >/dev/null
 	got=$?
 	err=$(cat "$tmp/err")
+	left=$(ls "$tmp" | grep '^t\.db' || true)
 	have=$(sqlite3 "$tmp/t.db" "SELECT coalesce(sum(packets), '-') FROM captures" 2>/dev/null || echo -)
 	lines=$(printf '%s' "$err" | grep -c '')
 	if [ "$got" != "$want" ] || [ "$have" != "$stored" ]; then
 		echo "FAIL $file: exit $got (want $want), stored $have (want $stored): $err"
+		fail=1
+	elif [ "$stored" = - ] && [ -n "$left" ]; then
+		echo "FAIL $file: nothing stored, yet a new database is left: $left"
 		fail=1
 	elif [ "$want" != 0 ] && { [ "$lines" != 1 ] || ! printf '%s' "$err" | grep -q "^tcpmortem: .*$file.*$words"; }; then
 		echo "FAIL $file: error must be one line naming the file and '$words': $err"
@@ -51,6 +56,13 @@ rm -f "$tmp"/t.db*
 "$TCPMORTEM" analyze -q -d "$tmp/t.db" "$tmp/a.pcap" "$tmp/b.pcap" 2>"$tmp/err"
 [ $? = 3 ] && [ "$(grep -c 'No such file or directory$' "$tmp/err")" = 2 ] && [ ! -e "$tmp/t.db" ] ||
 	{ echo "FAIL two missing files: $(cat "$tmp/err"); $(ls "$tmp")"; fail=1; }
+# A file that is no capture, into a database that exists: it stays, as
+# it was.
+"$TCPMORTEM" analyze -q -d "$tmp/t.db" "$data/ipv4.pcap" 2>"$tmp/err" &&
+"$TCPMORTEM" analyze -q -d "$tmp/t.db" "$data/not-a-capture.txt" 2>"$tmp/err"
+[ $? = 3 ] && [ "$(sqlite3 "$tmp/t.db" 'SELECT count(*) FROM captures')" = 1 ] ||
+	{ echo "FAIL no capture into an existing database: $(cat "$tmp/err"); $(ls "$tmp")"; fail=1; }
+rm -f "$tmp"/t.db*
 # One missing among readable ones: the others are stored, exit 3.
 "$TCPMORTEM" analyze -q -d "$tmp/t.db" "$tmp/a.pcap" "$data/ipv4.pcap" 2>"$tmp/err"
 [ $? = 3 ] && [ "$(sqlite3 "$tmp/t.db" 'SELECT count(*) FROM captures')" = 1 ] ||
