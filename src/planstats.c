@@ -193,11 +193,9 @@ correct_index(sqlite3 *db, const char *table, const char *index, int64_t rows)
 	    ((rc = analyze_whole(db, index, &text, &line)) != SQLITE_OK || line.n < 2))
 		goto out;
 	line.num[0] = rows;
-	if (column == NULL)
-		;       /* an expression: the sample's averages */
-	else if (values > 0)
+	if (column != NULL && values > 0)
 		line.num[1] = (rows + values - 1) / values;
-	else
+	else if (column != NULL)        /* an expression keeps the sample's */
 		line.num[1] = min64(line.num[1],
 		    (rows + PLANSTATS_DISTINCT_MAX - 1) / PLANSTATS_DISTINCT_MAX);
 	if (line.num[1] < 1)
