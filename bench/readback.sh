@@ -86,6 +86,11 @@ time_it "the commonest finding" flows --kind "$common_kind" --limit 50
 time_it "the rarest finding" flows --kind "$rare_kind" --limit 50
 time_it "since the middle" flows --since "$middle_ts" --limit 50
 time_it "the last capture" flows --capture "$last_capture" --limit 50
+case $busy_server in
+*:*) busy_net=${busy_server}/64 ;;
+*) busy_net=${busy_server%.*}.0/24 ;;
+esac
+time_it "the busiest server's network" flows --host "$busy_net" --limit 50
 time_it "the busiest server's rarest state" flows --host "$busy_server" --state "$rare_state" --limit 50
 time_it "the busiest port, a state nobody is in" flows --port "$busy_port" --state CLOSING --limit 50
 time_it "findings, no filter" anomalies --limit 50

@@ -81,7 +81,8 @@ static const struct option flow_options[] = {
 static const char flow_help[] =
 "  -d, --db PATH          the database (default $TCPMORTEM_DB, ./tcpmortem.db)\n"
 "  -o, --format FORMAT    table, csv or json (JSON Lines)\n"
-"      --host ADDR        either end is ADDR      --port N   either end uses port N\n"
+"      --host ADDR[/LEN]  either end is ADDR, or in that network (10.1.0.0/16)\n"
+"      --port N           either end uses port N\n"
 "      --state STATE      either end's final state (TIME-WAIT or time_wait)\n"
 "      --kind KIND        has a finding of KIND   --capture ID, --flow ID\n"
 "      --since TIME, --until TIME   started in that span (Unix seconds or\n"

@@ -72,7 +72,7 @@ static const char summary_help[] =
 "  -d, --db PATH          the database (default $TCPMORTEM_DB, ./tcpmortem.db)\n"
 "  -o, --format FORMAT    table (a report), csv (scope,group,dimension,name,count)\n"
 "                         or json (one object per group)\n"
-"      --capture ID, --host ADDR, --port N   only those flows\n"
+"      --capture ID, --host ADDR[/LEN], --port N   only those flows\n"
 "      --limit N          the N busiest servers and clients (table default 20)\n";
 
 static int
@@ -501,7 +501,7 @@ summary_print(sqlite3 *db, const struct query_cli *cli)
 	int rc = 0;
 
 	f.limit = 0;            /* --limit is applied per scope, not in SQL */
-	query_build(NULL, &f, QUERY_FLOWS, &q);
+	query_build(db, &f, QUERY_FLOWS, &q);     /* db: shaped for its rows (query.h) */
 	if (cli->format == OUTPUT_CSV)
 		fputs("scope,group,dimension,name,count\n", stdout);
 	for (int s = 0; rc == 0 && s < DIAG_SCOPE_COUNT; s++)
@@ -547,7 +547,7 @@ cmd_summary_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_summary_entry = {
 	.name = "summary",
-	.usage = "[-d DB] [-o table|csv|json] [--capture ID] [--host ADDR] [--port N]",
+	.usage = "[-d DB] [-o table|csv|json] [--capture ID] [--host ADDR[/LEN]] [--port N]",
 	.summary = "counts per capture, server and client, and a diagnosis",
 	.exec = cmd_summary_exec,
 };

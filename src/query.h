@@ -32,6 +32,7 @@ enum query_target { QUERY_FLOWS, QUERY_FINDINGS };
 struct query_value {
 	int set;
 	int is_text, is_real;
+	int is_net;             /* text is a network, "10.1.0.0/16" (netmatch.h) */
 	int64_t i;
 	double d;
 	char text[64];

@@ -41,6 +41,7 @@
 
 #include "flowjson.h"
 #include "names.h"
+#include "netmatch.h"
 #include "planstats.h"
 #include "schema.h"
 #include "store.h"
@@ -641,6 +642,10 @@ open_store(const char *path, enum store_mode mode, int busy_ms, int scratch,
 	}
 	sqlite3_busy_timeout(s->db, busy_ms);
 	sqlite3_extended_result_codes(s->db, 1);
+	if ((rc = netmatch_register(s->db)) != SQLITE_OK) {      /* --host NET */
+		store_error(s, rc, "opening", err, errlen);
+		goto fail;
+	}
 	if ((kind = classify(s, &version, err, errlen)) == DB_REFUSED)
 		goto fail;
 	if (kind == DB_EMPTY && mode == STORE_READ) {

@@ -29,7 +29,7 @@ ls "$tmp" | grep -q '^floor' && fail "floor.sh left its databases: $(ls "$tmp")"
 out=$("$top_srcdir/bench/readback.sh" -n 1 "$tmp/rb.db" "$pcap" 2>"$tmp/err") ||
 	fail "readback.sh: $(cat "$tmp/err")"
 cases=$(echo "$out" | grep -c '| `tcpmortem ')
-[ "$cases" -ge 23 ] || fail "readback.sh timed $cases cases: $out"
+[ "$cases" -ge 24 ] || fail "readback.sh timed $cases cases: $out"
 echo "$out" | grep '| `tcpmortem ' | grep -v -q '| \(PASS\|FAIL\) |$' &&
 	fail "a case without a verdict: $out"
 echo "$out" | grep -q '^`tcpmortem summary`' || fail "readback.sh: no summary: $out"

@@ -2,7 +2,8 @@
 # The query commands end to end over two small captures (one IPv4, one
 # IPv6 connection attempt): exit statuses, one-line errors, JSON Lines that
 # parse with the keys and types of INTERFACE.md, CSV headers, IPv6 address
-# normalisation in --host, and escaping of hostile database strings.
+# normalisation in --host, networks in --host, and escaping of hostile
+# database strings.
 #
 # samples/ is checked against plain SQL by query-samples.sh, and golden
 # cases (capture, command, exact output) are in query-golden.sh.
@@ -38,6 +39,8 @@ for c in flows anomalies summary; do
 	want 0 $c --help
 	want 2 $c -d "$db" --no-such-option
 	want 2 $c -d "$db" --port 70000
+	want 2 $c -d "$db" --host 10.0.0.0/33
+	want 0 $c -d "$db" --host 10.200.0.0/16
 	want 2 $c -d "$db" -o xml
 	want 3 $c -d "$tmp/missing.db"
 done
@@ -101,6 +104,12 @@ for line in open(d + "/summary.json"):
 sys.exit(0 if ok else 1)
 PY
 
+# --host takes a network, of either family: each finds its flow alone
+for net in 10.200.0.0/24:1 10.0.0.0/8:1 2001:db8::/32:2 2001:DB8:0:0::/64:2 0.0.0.0/0:1 ::/0:2; do
+	got=$("$TCPMORTEM" flows -d "$db" -o csv --host "${net%:*}" | tail -n +2 | cut -d, -f1 | tr '\n' ' ')
+	[ "$got" = "${net##*:} " ] && say "ok --host ${net%:*}: flow $got" ||
+		bad "--host ${net%:*}: flows '$got', want ${net##*:}"
+done
 # --host normalises IPv6: the long spelling finds the short one
 long=$(python3 -c 'import ipaddress; print(ipaddress.ip_address("2001:db8::1").exploded)')
 a=$("$TCPMORTEM" flows -d "$db" -o csv --host 2001:db8::1 | tail -n +2 | cut -d, -f1)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netmatch.h"
 #include "query.h"
 #include "schema.h"
 
@@ -61,6 +62,7 @@ make_db(void)
 	char *msg = NULL;
 
 	ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+	ck_assert_int_eq(netmatch_register(db), SQLITE_OK);     /* as store_open does */
 	ck_assert_msg(sqlite3_exec(db, schema_sql, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
 	ck_assert_msg(sqlite3_exec(db, rows_sql, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
 	return db;
@@ -128,6 +130,33 @@ START_TEST(host_ipv6_is_normalised_before_matching)
 
 	ck_assert_str_eq(ids_with(db, QUERY_FLOWS, "host", "0:0::1"), "4");
 	ck_assert_str_eq(ids_with(db, QUERY_FLOWS, "host", "0000:0000:0000:0000:0000:0000:0000:0001"), "4");
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(host_takes_a_network)
+{
+	sqlite3 *db = make_db();
+	struct query_filter f;
+	char err[200];
+
+	ck_assert_str_eq(ids_with(db, QUERY_FLOWS, "host", "10.0.0.0/29"), "1,2,3,5");
+	ck_assert_str_eq(ids_with(db, QUERY_FLOWS, "host", "10.0.0.2/31"), "1,2,3");
+	ck_assert_str_eq(ids_with(db, QUERY_FLOWS, "host", "10.0.0.6/31"), "5");
+	ck_assert_str_eq(ids_with(db, QUERY_FLOWS, "host", "10.0.0.1/32"), "1,2");
+	ck_assert_str_eq(ids_with(db, QUERY_FLOWS, "host", "0.0.0.0/0"), "1,2,3,5");
+	ck_assert_str_eq(ids_with(db, QUERY_FLOWS, "host", "::/0"), "4");
+	ck_assert_str_eq(ids_with(db, QUERY_FLOWS, "host", "::/127"), "4");
+	ck_assert_str_eq(ids_with(db, QUERY_FLOWS, "host", "192.0.2.0/24"), "");
+	/* Findings: about a host in it, or on a flow with an end in it. */
+	ck_assert_str_eq(ids_with(db, QUERY_FINDINGS, "host", "10.0.0.2/31"), "1,2,3");
+	ck_assert_str_eq(ids_with(db, QUERY_FINDINGS, "host", "10.0.0.0/8"), "1,2,3");
+	query_init(&f);
+	ck_assert_int_eq(query_set(&f, "host", "10.0.0.0/33", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--host: '10.0.0.0/33' is not an IPv4 or IPv6 address or a "
+	    "network ADDR/LEN");
+	ck_assert_int_eq(query_set(&f, "host", "10.1.2.3/16", err, sizeof(err)), 0);
+	ck_assert_str_eq(f.v[QF_HOST].text, "10.1.0.0/16");
 	sqlite3_close(db);
 }
 END_TEST
@@ -422,6 +451,24 @@ START_TEST(rare_value_takes_its_index_common_one_the_order)
 }
 END_TEST
 
+/* A small network is found through the address indices; one that holds
+ * many flows walks the order (SQLite read, tested and sorted them all). */
+START_TEST(a_network_takes_the_address_index_when_small)
+{
+	sqlite3 *db = make_big_db();
+	struct query_filter small = filter_of("host", "10.8.40.0/28", "50");
+	struct query_filter big = filter_of("host", "10.0.0.0/8", "50");
+	const char *p;
+
+	p = plan_of(db, &small, QUERY_FLOWS);
+	ck_assert_msg(strstr(p, "flows_client") != NULL && strstr(p, "flows_first_ts") == NULL,
+	    "%s", p);
+	p = plan_of(db, &big, QUERY_FLOWS);
+	ck_assert_msg(strstr(p, "SCAN f USING INDEX flows_first_ts") != NULL, "%s", p);
+	sqlite3_close(db);
+}
+END_TEST
+
 /* Two filters, one rare: its index finds the rows, the common one's is
  * not used (it read all 30,000 of the server's flows to find three);
  * two common ones are left to SQLite, as one is. */
@@ -459,6 +506,9 @@ START_TEST(every_combination_gives_the_same_rows)
 		{ "host", "10.8.40.17", "kind", "fin-lost", "5" },
 		{ "since", "31000", "state", "CLOSING", NULL },
 		{ "until", "2100", "host", "10.9.0.1", "4" },
+		{ "host", "10.8.40.0/24", "state", "ESTABLISHED", "50" },
+		{ "host", "10.0.0.0/8", "port", "40017", NULL },
+		{ "host", "10.8.0.0/16", "since", "31000", "9" },
 	};
 	sqlite3 *db = make_big_db();
 	char err[200];
@@ -513,6 +563,8 @@ START_TEST(every_shape_gives_the_same_rows)
 		{ "host", "10.9.0.1", NULL }, { "state", "CLOSING", NULL },
 		{ "state", "ESTABLISHED", "20" }, { "port", "80", "7" },
 		{ "port", "40017", NULL }, { "since", "31000", NULL },
+		{ "host", "10.8.40.0/28", "50" }, { "host", "10.0.0.0/8", "50" },
+		{ "host", "10.8.0.0/20", NULL }, { "host", "10.9.0.0/16", "7" },
 	};
 	sqlite3 *db = make_big_db();
 
@@ -539,6 +591,7 @@ query_suite(void)
 
 	tcase_add_test(tc, host_matches_either_end_of_a_flow);
 	tcase_add_test(tc, host_ipv6_is_normalised_before_matching);
+	tcase_add_test(tc, host_takes_a_network);
 	tcase_add_test(tc, port_matches_either_end);
 	tcase_add_test(tc, state_matches_either_endpoint_in_any_spelling);
 	tcase_add_test(tc, kind_selects_flows_that_have_such_a_finding);
@@ -554,6 +607,7 @@ query_suite(void)
 	tcase_add_test(tc, findings_on_many_flows_look_each_flow_up);
 	tcase_add_test(tc, every_shape_gives_the_same_rows);
 	tcase_add_test(tc, a_rare_filter_among_common_ones_leads);
+	tcase_add_test(tc, a_network_takes_the_address_index_when_small);
 	tcase_add_test(tc, every_combination_gives_the_same_rows);
 	suite_add_tcase(s, tc);
 	return s;
