@@ -481,13 +481,6 @@ without_index(const char *template, char *buf, size_t len)
 	return buf;
 }
 
-/*
- * The filters of F on flows that match few rows each (a bit per filter),
- * when two or more are set.  The count of them all together takes the
- * index of one, maybe a common one (a busy server's 130,000 flows, to
- * find its 20 in LAST-ACK); one filter that is rare alone makes them rare
- * together, and its own index is the way to them.
- */
 _Static_assert(QF_COUNT <= 32, "a bit per filter");
 
 /* Whether filter K of F alone matches few flows. */
@@ -509,34 +502,50 @@ rare_filter(sqlite3 *db, const struct query_filter *f, int k)
 	return few;
 }
 
+/*
+ * The filters of F on flows that match few rows each (a bit per filter),
+ * when two or more are set.  The count of them all together takes the
+ * index of one, maybe a common one (a busy server's 130,000 flows, to
+ * find its 20 in LAST-ACK); one filter that is rare alone makes them rare
+ * together, and its own index is the way to them.  *PROBED gets the bits
+ * of the filters counted.
+ */
 static unsigned
-rare_filters(sqlite3 *db, const struct query_filter *f)
+rare_filters(sqlite3 *db, const struct query_filter *f, unsigned *probed)
 {
 	unsigned rare = 0;
 	int set = 0;
 
+	*probed = 0;
 	for (int k = 0; k < QF_COUNT; k++)
 		set += f->v[k].set && condition(k, QUERY_FLOWS, &f->v[k]) != NULL;
-	for (int k = 0; k < QF_COUNT && set >= 2 && db != NULL; k++)
-		if (f->v[k].set && condition(k, QUERY_FLOWS, &f->v[k]) != NULL &&
-		    rare_filter(db, f, k))
+	for (int k = 0; k < QF_COUNT && set >= 2 && db != NULL; k++) {
+		if (!f->v[k].set || condition(k, QUERY_FLOWS, &f->v[k]) == NULL)
+			continue;
+		*probed |= 1u << k;
+		if (rare_filter(db, f, k))
 			rare |= 1u << k;
+	}
 	return rare;
 }
 
 /* A network that holds many flows: SQLite cannot tell how many rows an
  * index range holds, and took the network's (10.0.0.0/8: all million
  * flows read, tested and sorted for a screen, 4.7 s) where walking the
- * order finds a screen at once. */
+ * order finds a screen at once.  RARE and PROBED: from rare_filters. */
 static int
-common_net(sqlite3 *db, const struct query_filter *f)
+common_net(sqlite3 *db, const struct query_filter *f, unsigned rare, unsigned probed)
 {
-	return db != NULL && f->v[QF_HOST].set && f->v[QF_HOST].is_net &&
-	    !rare_filter(db, f, QF_HOST);
+	const unsigned host = 1u << QF_HOST;
+
+	if (db == NULL || !f->v[QF_HOST].set || !f->v[QF_HOST].is_net || (rare & host))
+		return 0;
+	return (probed & host) || !rare_filter(db, f, QF_HOST);
 }
 
 /* RARE: filters whose indices are the way to the rows (rare_filters);
- * when it names any, the others are written without theirs. */
+ * when it names any, the others are written without theirs, and so are
+ * the filters of COMMON. */
 static void
 build_where(sqlite3 *db, const struct query_filter *f, enum query_target t,
     unsigned rare, unsigned common, struct query_sql *q)
@@ -570,9 +579,8 @@ query_build(sqlite3 *db, const struct query_filter *f, enum query_target t,
 	const char *col = t == QUERY_FINDINGS ? "a.ts" :
 	    f->sort >= 0 ? sorts[f->sort].expr : "f.first_ts";
 	const char *tie = t == QUERY_FINDINGS ? "a.id" : "f.id";
-	unsigned rare = t == QUERY_FLOWS ? rare_filters(db, f) : 0;
-	unsigned common = t == QUERY_FLOWS && !(rare & 1u << QF_HOST) && common_net(db, f) ?
-	    1u << QF_HOST : 0;
+	unsigned probed = 0, rare = t == QUERY_FLOWS ? rare_filters(db, f, &probed) : 0;
+	unsigned common = t == QUERY_FLOWS && common_net(db, f, rare, probed) ? 1u << QF_HOST : 0;
 	int n, m;
 
 	memset(q, 0, sizeof(*q));
