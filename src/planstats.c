@@ -3,6 +3,7 @@
  * See planstats.h.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +39,28 @@ parse_stat(const char *text, struct stat_line *line)
 	line->rest = text;
 }
 
+/* The integer answer of the SQL FMT makes (sqlite3_mprintf), or 0 when it
+ * has no row; an SQLite result code. */
 static int
-single_int(sqlite3 *db, const char *sql, int64_t *num)
+int_of(sqlite3 *db, int64_t *num, const char *fmt, ...)
 {
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	char *sql;
+	int rc;
 
-	if (rc != SQLITE_OK)
-		return rc;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	va_start(ap, fmt);
+	sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	*num = 0;
+	if (sql == NULL)
+		return SQLITE_NOMEM;
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) == SQLITE_OK &&
+	    (rc = sqlite3_step(st)) == SQLITE_ROW)
 		*num = sqlite3_column_int64(st, 0);
-		rc = SQLITE_OK;
-	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	sqlite3_free(sql);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 static int64_t
@@ -86,8 +95,7 @@ leading_column(sqlite3 *db, const char *index)
 static int
 count_values(sqlite3 *db, const char *table, const char *column, int64_t *values)
 {
-	int rc;
-	char *sql = sqlite3_mprintf(
+	return int_of(db, values,
 	    "WITH RECURSIVE v(x, n) AS ("
 	    " SELECT (SELECT min(\"%w\") FROM main.\"%w\"), 0"
 	    " UNION ALL"
@@ -96,13 +104,6 @@ count_values(sqlite3 *db, const char *table, const char *column, int64_t *values
 	    " SELECT CASE WHEN x IS NULL THEN n + EXISTS (SELECT 1 FROM main.\"%w\""
 	    " WHERE \"%w\" IS NULL) ELSE 0 END FROM v ORDER BY n DESC LIMIT 1",
 	    column, table, column, table, column, PLANSTATS_DISTINCT_MAX, table, column);
-
-	if (sql == NULL)
-		return SQLITE_NOMEM;
-	*values = 0;
-	rc = single_int(db, sql, values);
-	sqlite3_free(sql);
-	return rc;
 }
 
 /* The line of INDEX in sqlite_stat1, parsed; its text is kept in *TEXT
@@ -250,15 +251,7 @@ list_indices(sqlite3 *db, char **list, int *count)
 static int
 table_rows(sqlite3 *db, const char *table, int64_t *rows)
 {
-	char *sql = sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", table);
-	int rc;
-
-	if (sql == NULL)
-		return SQLITE_NOMEM;
-	*rows = 0;
-	rc = single_int(db, sql, rows);
-	sqlite3_free(sql);
-	return rc;
+	return int_of(db, rows, "SELECT count(*) FROM main.\"%w\"", table);
 }
 
 /* Every index's line, corrected; each table counted once. */
@@ -292,7 +285,7 @@ planstats_gather(sqlite3 *db)
 	char sql[96];
 	int rc;
 
-	if (single_int(db, "PRAGMA analysis_limit", &limit) != SQLITE_OK)
+	if (int_of(db, &limit, "PRAGMA analysis_limit") != SQLITE_OK)
 		limit = 0;
 	snprintf(sql, sizeof(sql), "PRAGMA analysis_limit = %d; ANALYZE main",
 	    PLANSTATS_SAMPLE);

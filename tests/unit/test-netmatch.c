@@ -8,17 +8,7 @@
 #include <string.h>
 
 #include "netmatch.h"
-
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static uint32_t
-next_random(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
+#include "rng.h"
 
 static struct net
 net_of(const char *s)

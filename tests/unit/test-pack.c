@@ -6,17 +6,7 @@
 #include <string.h>
 
 #include "pack.h"
-
-static uint64_t rng = 88172645463325252ull;
-
-static uint32_t
-next_random(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
+#include "rng.h"
 
 /* N records of SIZE in the style of KIND: 0 random, 1 mostly zero,
  * 2 counting up slowly, 3 counting down. */
