@@ -33,6 +33,13 @@ help_close(void *st)
 	free(st);
 }
 
+/* The filter line's words (tui-query.c), under the keys. */
+static const char *const filter_words[] = {
+	"  Filter words: 10.0.0.2 (address prefix), 10.0.0.0/16 (a network),",
+	"  80 (server port), port:N (either), TIME-WAIT (either state),",
+	"  kind:fin-lost, close:rst; words combine with AND.",
+};
+
 static void
 help_draw(struct tui *t, void *st)
 {
@@ -50,13 +57,9 @@ help_draw(struct tui *t, void *st)
 			tui_put(t, y++, 0, line, (tui_keys[at].screens & SCR_BIT(h->from)) ?
 			    0 : tui_attr(t, COL_DIM));
 	}
-	if (y <= tui_height(t))
-		tui_put(t, y + 1 > tui_height(t) ? y : y + 1, 0,
-		    "  Filter words: 10.0.0.2 (address prefix), 80 (server port), port:N (either),",
-		    tui_attr(t, COL_DIM));
-	if (y + 2 <= tui_height(t))
-		tui_put(t, y + 2, 0, "  TIME-WAIT (either state), kind:fin-lost, close:rst; words combine with AND.",
-		    tui_attr(t, COL_DIM));
+	for (size_t k = 0; k < sizeof(filter_words) / sizeof(filter_words[0]); k++)
+		if (y + 1 + (int)k <= tui_height(t))
+			tui_put(t, y + 1 + (int)k, 0, filter_words[k], tui_attr(t, COL_DIM));
 }
 
 static int

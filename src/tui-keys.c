@@ -39,7 +39,7 @@ const struct tui_key tui_keys[] = {
 	{ '\r', "Enter", LISTS, ACT_OPEN, NULL },
 	{ 's', "s", FLOWS, ACT_SORT, "sort by the next column" },
 	{ 'S', "S", FLOWS, ACT_SORT_REVERSE, "reverse the sort order" },
-	{ 'f', "f", FLOWS, ACT_FILTER, "filter: host, port, state, kind:K, close:C" },
+	{ 'f', "f", FLOWS, ACT_FILTER, "filter: host, network, port, state, kind:K, close:C" },
 	{ '\t', "Tab", SCR_ANY, ACT_NEXT_SCREEN, "next screen: flows, findings, summary" },
 	{ 'r', "r", SCR_ANY, ACT_REFRESH, "reread the database now" },
 	{ '?', "?", SCR_ANY, ACT_HELP, "this help" },

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "netmatch.h"
 #include "tui.h"
 
 /* Append to BUF at *N; -1 once it no longer fits. */
@@ -93,7 +94,13 @@ tui_query_build(const struct tui_qspec *q, enum tui_dir dir, const char *extra,
 
 /* ---- the flow filter line -------------------------------------------- */
 
-enum fword { FW_HOST, FW_PORT, FW_STATE, FW_KIND, FW_CLOSE, FW_SPORT, FW_COUNT };
+enum fword { FW_HOST, FW_PORT, FW_STATE, FW_KIND, FW_CLOSE, FW_SPORT, FW_NET, FW_COUNT };
+
+/* Either end in a network: through the address indices by the text range
+ * the network's addresses share, then exactly (netmatch.h). */
+#define NET_END(walk, c) "(" walk c " >= tm_net_first(?) AND " walk c \
+	" < tm_net_end(?) AND tm_net_has(?, " walk c "))"
+#define NET_EITHER(walk) "(" NET_END(walk, "client") " OR " NET_END(walk, "server") ")"
 
 /*
  * Each kind of word: its prefix and the condition it adds (one ? per bind),
@@ -123,16 +130,20 @@ static const struct {
 	/* A bare number is the service's port: flows_server_port finds it
 	 * at once, where either side's port would need a scan. */
 	[FW_SPORT] = { "sport:", { "server_port = ?", "+server_port = ?" }, 1 },
+	[FW_NET] = { "net:", { NET_EITHER(""), NET_EITHER("+") }, 6 },
 };
 
 /* What a bare word is: a server port number, a state, a close type, a kind
- * (lower case with a hyphen), else the start of an address. */
+ * (lower case with a hyphen), a network (ADDR/LEN), else the start of an
+ * address. */
 static enum fword
 filter_guess(const char *w)
 {
 	char *end;
 	long v = strtol(w, &end, 10);
 
+	if (strchr(w, '/'))
+		return FW_NET;
 	if (*w && *end == '\0' && v >= 0 && v <= 65535)
 		return FW_SPORT;
 	if (state_parse(w) >= 0)
@@ -148,6 +159,7 @@ filter_guess(const char *w)
 static int
 filter_value(enum fword k, const char *w, struct tui_bind *b)
 {
+	struct net net;
 	char *end;
 	int st;
 
@@ -162,6 +174,11 @@ filter_value(enum fword k, const char *w, struct tui_bind *b)
 		if ((st = state_parse(w)) < 0)
 			return -1;
 		snprintf(b->s, sizeof b->s, "%s", state_name((enum tm_state)st));
+		return 0;
+	case FW_NET:
+		if (net_parse(w, &net) != 0)
+			return -1;
+		net_str(&net, b->s, sizeof b->s);
 		return 0;
 	case FW_HOST:
 		/* GLOB, not LIKE: case-sensitive, so SQLite can range-scan the
@@ -187,7 +204,7 @@ filter_word(const char *w, int walk, struct tui_qspec *q, char *err, size_t errl
 	for (i = 0; i < FW_COUNT; i++)
 		if (strncmp(w, fwords[i].prefix, strlen(fwords[i].prefix)) == 0)
 			k = (enum fword)i, w += strlen(fwords[i].prefix);
-	if (k == FW_COUNT)
+	if (k == FW_COUNT || (k == FW_HOST && strchr(w, '/')))
 		k = filter_guess(w);
 	if (filter_value(k, w, &b) < 0 || q->nbinds + fwords[k].nbind > TUI_MAX_BINDS ||
 	    strlen(q->where) + strlen(fwords[k].sql[walk]) + 8 > sizeof q->where) {

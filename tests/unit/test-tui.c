@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netmatch.h"
 #include "schema.h"
 #include "tui.h"
 
@@ -183,6 +184,7 @@ test_db(int n)
 	int i;
 
 	ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+	ck_assert_int_eq(netmatch_register(db), SQLITE_OK);     /* as store_open does */
 	ck_assert_int_eq(sqlite3_exec(db, schema_sql, NULL, NULL, NULL), SQLITE_OK);
 	for (i = 1; i <= n; i++) {
 		/* few distinct durations, so the id tie-break matters */
@@ -329,6 +331,17 @@ START_TEST(filter_words_are_guessed_and_anded)
 	ck_assert_int_eq(count_where(db, &q), 100);
 	ck_assert_int_eq(tui_filter_flows("port:40007", 0, &q, err, sizeof err), 0);
 	ck_assert_int_eq(count_where(db, &q), 1);       /* the client's port */
+	/* A network, bare or after host:, in either form. */
+	for (int walk = 0; walk <= 1; walk++) {
+		ck_assert_int_eq(tui_filter_flows("10.0.2.0/23 rst", walk, &q, err, sizeof err), 0);
+		ck_assert_str_eq(q.binds[0].s, "10.0.2.0/23");
+		ck_assert_int_eq(count_where(db, &q), count_sql(db, "(client LIKE '10.0.2.%' OR "
+		    "client LIKE '10.0.3.%') AND close = 'rst'"));
+		ck_assert_int_gt(count_where(db, &q), 0);
+		ck_assert_int_eq(tui_filter_flows("host:10.200.0.2/31", walk, &q, err, sizeof err), 0);
+		ck_assert_int_eq(count_where(db, &q), count_sql(db, "server IN ('10.200.0.2', "
+		    "'10.200.0.3')"));
+	}
 	sqlite3_close(db);
 }
 END_TEST
@@ -345,6 +358,8 @@ START_TEST(filter_rejects_bad_words_and_keeps_nothing)
 	ck_assert_int_eq(q.nbinds, 0);
 	ck_assert_int_eq(tui_filter_flows("state:SLEEPING", 0, &q, err, sizeof err), -1);
 	ck_assert_int_eq(tui_filter_flows("10.*", 0, &q, err, sizeof err), -1);
+	ck_assert_int_eq(tui_filter_flows("10.0.0.0/33", 0, &q, err, sizeof err), -1);
+	ck_assert_str_eq(err, "10.0.0.0/33: not a net");
 }
 END_TEST
 
