@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include "output.h"
 #include "parallel.h"
 #include "profile.h"
+#include "reader.h"
 #include "recover.h"
 #include "runopts.h"
 
@@ -206,34 +206,44 @@ analyze_apart(char **files, int nfiles, struct store *st,
 	return ps.status;
 }
 
-/* Whether any of FILES can be read (standard input counts).  When none
- * can, a mistyped name most often, each one's error is printed as reading
- * it would print it, and the caller stops before opening the database:
- * a run that can store nothing must not leave a new, empty database behind.
- * access(2) opens nothing, so a named pipe loses no byte to the check. */
+/* Whether FILE may hold a capture: standard input or anything but a
+ * regular file (a named pipe, /dev/fd/N) may, and is not read here, which
+ * would take its bytes; a regular file must open as one.  If not, ERR says
+ * why, as reading it would. */
 static int
-any_readable(char **files, int nfiles)
+may_be_capture(const char *file, char *err, size_t errlen)
 {
-	for (int i = 0; i < nfiles; i++)
-		if (strcmp(files[i], "-") == 0 || access(files[i], R_OK) == 0)
-			return 1;
-	for (int i = 0; i < nfiles; i++)
-		if (access(files[i], R_OK) != 0)
-			cmd_error("%s: %s", files[i], strerror(errno));
-	return 0;
+	struct stat sb;
+	struct reader *r;
+
+	if (strcmp(file, "-") == 0)
+		return 1;
+	if (stat(file, &sb) != 0 || access(file, R_OK) != 0)
+		return snprintf(err, errlen, "%s: %s", file, strerror(errno)), 0;
+	if (!S_ISREG(sb.st_mode))
+		return 1;
+	if ((r = reader_open_file(file, NULL, err, errlen)) == NULL)
+		return 0;
+	reader_close(r);
+	return 1;
 }
 
-/* Removes the database at PATH and its companion files, which this run
- * created and in which it stored nothing. */
-static void
-remove_new_database(const char *path)
+/* Whether any of FILES may hold a capture.  When none can (a mistyped
+ * name, a text file), each one's error is printed as reading it would
+ * print it, and the caller stops before opening the database: a run that
+ * can store nothing must not leave a new, empty database behind. */
+static int
+any_capture(char **files, int nfiles)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-	char name[PATH_MAX];
+	char err[512];
 
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
-		if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffixes[i]) < sizeof(name))
-			unlink(name);
+	for (int i = 0; i < nfiles; i++)
+		if (may_be_capture(files[i], err, sizeof(err)))
+			return 1;
+	for (int i = 0; i < nfiles; i++)
+		if (!may_be_capture(files[i], err, sizeof(err)))
+			cmd_error("%s", err);
+	return 0;
 }
 
 static int
@@ -244,8 +254,7 @@ run(char **files, int nfiles, struct runopts *ro)
 	struct store *st;
 	struct recover *rec;
 	char err[512];
-	int status = EXIT_OK, held, created, empty;
-	struct stat sb;
+	int status = EXIT_OK, held;
 
 	if (runopts_finish(ro, &dopt, err, sizeof(err)) != 0) {
 		cmd_error("analyze: %s", err);
@@ -255,13 +264,10 @@ run(char **files, int nfiles, struct runopts *ro)
 		cmd_error("%s", err);
 		return EXIT_USAGE;
 	}
-	if (!any_readable(files, nfiles)) {
+	if (!any_capture(files, nfiles)) {
 		detect_free(d);
 		return EXIT_IO;
 	}
-	/* A run that stores no capture (none of its files is one, or it is
-	 * interrupted in the first) leaves no new, empty database behind. */
-	created = lstat(cmd_db_path(ro->db), &sb) != 0 && errno == ENOENT;
 	if ((st = store_open(cmd_db_path(ro->db), STORE_WRITE, BUSY_MS, err, sizeof(err))) == NULL) {
 		detect_free(d);
 		cmd_error("%s", err);
@@ -291,12 +297,9 @@ run(char **files, int nfiles, struct runopts *ro)
 		cmd_error("%s (the captures are stored; the next write builds the indices)", err);
 		status = worst(status, EXIT_IO);
 	}
-	empty = created && !store_holds_captures(st);
 	store_close(st);
 	recover_close(rec);     /* only now: see recover.h */
 	detect_free(d);
-	if (empty)
-		remove_new_database(cmd_db_path(ro->db));
 	return status;
 }
 

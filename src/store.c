@@ -888,15 +888,6 @@ store_holds_rows(struct store *s)
 	return any != 0;
 }
 
-int
-store_holds_captures(struct store *s)
-{
-	int64_t any = 1;
-
-	query_one(s->db, "SELECT EXISTS (SELECT 1 FROM main.captures)", &any, NULL, 0);
-	return any != 0;
-}
-
 /* A first capture into a database that holds none is written with a
  * rollback journal instead of the WAL.  In WAL mode every page is written
  * twice, to the log and then by the checkpoint into the file, each with

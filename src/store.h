@@ -93,10 +93,6 @@ int store_try_write(struct store *s, char *err, size_t errlen);
  * that holds rows, analyze writes it apart first (parallel.h). */
 int store_holds_rows(struct store *s);
 
-/* Whether S holds any capture, even one without a connection (if it
- * cannot tell, yes). */
-int store_holds_captures(struct store *s);
-
 /* A capture with the same path, size and mtime (or, when DIGEST is not 0,
  * the same digest) already stored: its id, else 0. */
 int64_t store_find_capture(struct store *s, const char *path, int64_t size,
