@@ -86,6 +86,18 @@ leading_column(sqlite3 *db, const char *index)
 	return name;
 }
 
+/* Whether INDEX covers only the rows of TABLE its WHERE clause admits: its
+ * counts are not the table's, and keep the sample's figures. */
+static int
+partial_index(sqlite3 *db, const char *table, const char *index)
+{
+	int64_t partial = 1;
+
+	int_of(db, &partial, "SELECT partial FROM pragma_index_list(%Q) WHERE name = %Q",
+	    table, index);
+	return partial != 0;
+}
+
 /*
  * How many values the column holds, NULL counting as one value as it does
  * for ANALYZE, or 0 when it holds more than PLANSTATS_DISTINCT_MAX.  Each
@@ -185,7 +197,7 @@ correct_index(sqlite3 *db, const char *table, const char *index, int64_t rows)
 	int64_t values = 0;
 	int rc = read_line(db, index, &text, &line);
 
-	if (rc != SQLITE_OK || line.n < 2 || rows <= 0)
+	if (rc != SQLITE_OK || line.n < 2 || rows <= 0 || partial_index(db, table, index))
 		goto out;
 	if ((column = leading_column(db, index)) != NULL &&
 	    (rc = count_values(db, table, column, &values)) != SQLITE_OK)

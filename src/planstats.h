@@ -25,7 +25,8 @@
  *     which it is.
  *
  * The averages over two or more columns stay the sample's, bounded by the
- * first column's.  An index on an expression keeps the sample's averages.
+ * first column's.  An index on an expression keeps the sample's averages,
+ * and a partial index (CREATE INDEX ... WHERE) all its figures.
  */
 #ifndef TM_PLANSTATS_H
 #define TM_PLANSTATS_H

@@ -148,11 +148,14 @@ START_TEST(empty_tables_odd_names_and_the_limit_restored)
 	    "CREATE INDEX \"i\"\"x\" ON \"we\"\"ird t\"(\"a b\", c);"
 	    "CREATE TABLE empty (a); CREATE INDEX empty_a ON empty(a);"
 	    "CREATE INDEX expr ON \"we\"\"ird t\"(c + 1);"
+	    "CREATE INDEX part ON \"we\"\"ird t\"(\"a b\") WHERE c < 30;"
 	    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2999)"
 	    " INSERT INTO \"we\"\"ird t\" SELECT i % 3, i FROM n;");
 	ck_assert_int_eq(planstats_gather(db), SQLITE_OK);
 	ck_assert_str_eq(stat_of(db, "i\"x", line, sizeof(line)), "3000 1000 1");
 	ck_assert_int_eq(number(stat_of(db, "expr", line, sizeof(line)), 0), 3000);
+	/* A partial index holds 30 rows, not the table's 3000. */
+	ck_assert_str_eq(stat_of(db, "part", line, sizeof(line)), "30 10");
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA analysis_limit", -1, &st, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	ck_assert_int_eq(sqlite3_column_int(st, 0), 77);
