@@ -24,6 +24,7 @@
 #include "reader.h"
 #include "store.h"
 #include "tmpdb.h"
+#include "check-main.h"
 
 #define FLOOD_CONNECTIONS 3005  /* 3,000 spoofed SYNs, 5 real connections */
 
@@ -109,17 +110,11 @@ main(void)
 {
 	Suite *s = suite_create("analysis");
 	TCase *tc = tcase_create("cap");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, flood_under_the_cap_stores_whole_rows);
 	tcase_add_test(tc, flood_under_the_cap_with_live_checkpoints_stores_whole_rows);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "check-main.h"
 
 #define DLT_ETH 1
 #define ETH 14                  /* IPv4/IPv6 header offset in an Ethernet frame */
@@ -788,11 +789,5 @@ static Suite *decode_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(decode_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(decode_suite());
 }

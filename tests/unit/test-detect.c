@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "play.h"
+#include "check-main.h"
 
 static char err[1024];
 
@@ -410,8 +411,6 @@ main(void)
 {
 	Suite *s = suite_create("detect");
 	TCase *tc = tcase_create("host");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, build_tree_plugins_load_with_every_catalogue_kind);
 	tcase_add_test(tc, addresses_compare_by_family_and_their_own_bytes);
@@ -435,9 +434,5 @@ main(void)
 	tcase_add_test(tc, report_of_a_kind_not_the_detectors_own_is_refused);
 	tcase_add_test(tc, finding_after_kernel_drops_says_evidence_may_be_missing);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "diagnosis.h"
+#include "check-main.h"
 
 #define MAXD 8
 
@@ -169,11 +170,5 @@ diagnosis_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(diagnosis_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(diagnosis_suite());
 }

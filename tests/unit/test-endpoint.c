@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "endpoint.h"
+#include "check-main.h"
 
 /* The transitions of RFC 9293's diagram, written out again here from the
  * RFC (not from endpoint.c) so that the table is checked against them. */
@@ -127,8 +128,6 @@ main(void)
 {
 	Suite *s = suite_create("endpoint");
 	TCase *tc = tcase_create("table");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, rfc9293_diagram_transitions_hold);
 	tcase_add_test(tc, rst_closes_every_synchronised_state);
@@ -138,9 +137,5 @@ main(void)
 	tcase_add_test(tc, every_state_can_reach_closed);
 	tcase_add_test(tc, apply_reports_the_change_with_its_cause);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

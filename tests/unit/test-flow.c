@@ -7,6 +7,7 @@
 #include "flow.h"
 #include "profile.h"
 #include "pkt.h"
+#include "check-main.h"
 
 static struct tm_profile prof;
 static struct flow *f;
@@ -663,8 +664,6 @@ main(void)
 {
 	Suite *s = suite_create("flow");
 	TCase *tc = tcase_create("scenarios");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, normal_open_reaches_established_on_both_sides);
@@ -707,9 +706,5 @@ main(void)
 	tcase_add_test(tc, data_segments_fold_into_runs_on_the_ladder);
 	tcase_add_test(tc, ladder_outgrows_its_first_room_then_caps);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "flowjson.h"
+#include "check-main.h"
 
 static struct flow *
 blank_flow(tm_time_t first_ts, uint64_t first_frame)
@@ -261,8 +262,6 @@ main(void)
 {
 	Suite *s = suite_create("flowjson");
 	TCase *tc = tcase_create("json");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, empty_flow_gives_empty_arrays);
 	tcase_add_test(tc, timeline_merged_in_time_order);
@@ -274,9 +273,5 @@ main(void)
 	tcase_add_test(tc, ladder_runs_and_flag_spelling);
 	tcase_add_test(tc, long_ladder_grows_the_buffer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -9,6 +9,7 @@
 #include "flowtab.h"
 #include "profile.h"
 #include "pkt.h"
+#include "check-main.h"
 
 #define SEC(x) ((tm_time_t)((x) * 1e9))
 
@@ -698,8 +699,6 @@ main(void)
 {
 	Suite *s = suite_create("flowtab");
 	TCase *tc = tcase_create("table");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, both_directions_find_the_same_flow);
@@ -728,9 +727,5 @@ main(void)
 	tcase_add_test(tc, packed_flows_with_equal_hashes_are_told_apart);
 	tcase_add_test(tc, a_lookup_that_finds_none_puts_them_back_in_place);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

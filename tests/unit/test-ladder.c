@@ -18,6 +18,7 @@
 
 #include "ladder.h"
 #include "schema.h"
+#include "check-main.h"
 
 static const char flow_sql[] =
 "INSERT INTO captures (id, path, profile, status, analysed_at, tool_version) VALUES"
@@ -223,11 +224,5 @@ ladder_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ladder_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(ladder_suite());
 }

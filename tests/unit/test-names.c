@@ -9,6 +9,7 @@
 
 #include "names.h"
 #include "rng.h"
+#include "check-main.h"
 
 static struct tm_addr
 v4(uint32_t host_order)
@@ -102,17 +103,11 @@ main(void)
 {
 	Suite *s = suite_create("names");
 	TCase *tc = tcase_create("names");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, ipv4_is_dotted_decimal_without_leading_zeros);
 	tcase_add_test(tc, ipv6_follows_rfc_5952);
 	tcase_add_test(tc, a_short_buffer_still_gets_a_string);
 	tcase_add_test(tc, spellings_parse_back);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -9,6 +9,7 @@
 
 #include "netmatch.h"
 #include "rng.h"
+#include "check-main.h"
 
 static struct net
 net_of(const char *s)
@@ -175,8 +176,6 @@ main(void)
 {
 	Suite *s = suite_create("netmatch");
 	TCase *tc = tcase_create("netmatch");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, networks_are_parsed_and_their_host_bits_cleared);
@@ -184,9 +183,5 @@ main(void)
 	tcase_add_test(tc, the_text_range_holds_every_address_of_the_network);
 	tcase_add_test(tc, bad_networks_in_sql_are_errors_and_null_is_null);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

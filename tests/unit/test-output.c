@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "check-main.h"
 
 /* Capture what FN writes to a FILE. */
 struct mem {
@@ -282,11 +283,5 @@ output_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(output_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(output_suite());
 }

@@ -7,6 +7,7 @@
 
 #include "pack.h"
 #include "rng.h"
+#include "check-main.h"
 
 /* N records of SIZE in the style of KIND: 0 random, 1 mostly zero,
  * 2 counting up slowly, 3 counting down. */
@@ -178,8 +179,6 @@ main(void)
 {
 	Suite *s = suite_create("pack");
 	TCase *tc = tcase_create("records");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, records_come_back_exactly);
 	tcase_add_test(tc, the_documented_example);
@@ -188,9 +187,5 @@ main(void)
 	tcase_add_test(tc, numbers_come_back);
 	tcase_add_test(tc, damage_is_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

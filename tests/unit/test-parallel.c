@@ -21,6 +21,7 @@
 #include "parallel.h"
 #include "profile.h"
 #include "tmpdb.h"
+#include "check-main.h"
 
 #define MAX_FILES 8
 
@@ -175,11 +176,5 @@ parallel_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(parallel_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(parallel_suite());
 }

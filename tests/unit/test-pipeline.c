@@ -17,6 +17,7 @@
 #include "profile.h"
 
 #include "pkt.h"
+#include "check-main.h"
 
 #define MAX_ENDED 64
 
@@ -185,16 +186,10 @@ main(void)
 {
 	Suite *s = suite_create("pipeline");
 	TCase *tc = tcase_create("lookahead");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, held_packets_wait_for_flush);
 	tcase_add_test(tc, drain_hands_on_held_packets_first);
 	tcase_add_test(tc, lookahead_changes_no_result);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "planstats.h"
+#include "check-main.h"
 
 #define ROWS 20000
 
@@ -169,16 +170,10 @@ main(void)
 {
 	Suite *s = suite_create("planstats");
 	TCase *tc = tcase_create("gather");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, exact_where_a_column_has_few_values);
 	tcase_add_test(tc, the_planner_follows_the_counts);
 	tcase_add_test(tc, empty_tables_odd_names_and_the_limit_restored);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "play.h"
+#include "check-main.h"
 
 START_TEST(normal_open_reports_nothing)
 {
@@ -306,8 +307,6 @@ main(void)
 {
 	Suite *s = suite_create("plugin-handshake");
 	TCase *tc = tcase_create("open");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, normal_open_reports_nothing);
 	tcase_add_test(tc, syn_retransmitted_twice_with_doubling_gaps);
@@ -327,9 +326,5 @@ main(void)
 	tcase_add_test(tc, timeouts_beyond_the_per_host_limit_are_summed_up);
 	tcase_add_test(tc, one_way_capture_missing_the_synack_is_no_timeout);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "play.h"
+#include "check-main.h"
 
 /* N connections from 10.0.0.1 to 10.0.0.2:80, one every 0.1 s from T0;
  * the server closes first (SERVER_CLOSES) or the client does. */
@@ -232,8 +233,6 @@ main(void)
 {
 	Suite *s = suite_create("plugin-hostlevel");
 	TCase *tc = tcase_create("hostlevel");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, time_wait_storm_on_a_server_that_closes);
 	tcase_add_test(tc, few_time_waits_are_no_storm);
@@ -245,9 +244,5 @@ main(void)
 	tcase_add_test(tc, a_flood_leaves_addresses_seen_twice_in_place);
 	tcase_add_test(tc, attempts_that_never_came_to_life_are_not_counted);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "play.h"
+#include "check-main.h"
 
 static struct packet
 ts_pkt(struct packet p, uint32_t tsval)
@@ -185,8 +186,6 @@ main(void)
 {
 	Suite *s = suite_create("plugin-reuse");
 	TCase *tc = tcase_create("reuse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, reuse_in_time_wait_acceptable_by_rfc1122);
 	tcase_add_test(tc, reuse_in_time_wait_acceptable_by_rfc6191_timestamps);
@@ -198,9 +197,5 @@ main(void)
 	tcase_add_test(tc, a_flood_leaves_room_for_hosts_seen_after_it);
 	tcase_add_test(tc, a_flood_leaves_hosts_seen_twice_in_place);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

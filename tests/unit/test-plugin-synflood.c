@@ -8,6 +8,7 @@
 
 #include "play.h"
 #include "../../plugins/synflood.c"
+#include "check-main.h"
 
 /* A SYN from spoofed source number I (10.x.y.z:port) to 10.0.0.2:80. */
 static struct packet
@@ -208,8 +209,6 @@ main(void)
 {
 	Suite *s = suite_create("plugin-synflood");
 	TCase *tc = tcase_create("synflood");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, syn_flood_one_episode_with_sources_and_cookies);
@@ -219,9 +218,5 @@ main(void)
 	tcase_add_test(tc, million_spoofed_syns_keep_memory_bounded);
 	tcase_add_test(tc, million_syns_to_many_services_keep_the_table_bounded);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

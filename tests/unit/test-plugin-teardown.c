@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "play.h"
+#include "check-main.h"
 
 static void
 normal_close_from_client(double t)
@@ -589,8 +590,6 @@ main(void)
 {
 	Suite *s = suite_create("plugin-teardown");
 	TCase *tc = tcase_create("close");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, normal_close_reports_nothing);
 	tcase_add_test(tc, fin_lost_wave1_retransmitted_twice);
@@ -623,9 +622,5 @@ main(void)
 	tcase_add_test(tc, fin_wait_2_timeout_inferred_from_rst_to_late_fin);
 	tcase_add_test(tc, fin_repeated_to_acknowledge_the_peers_fin_is_no_loss);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -16,6 +16,7 @@
 #include "netmatch.h"
 #include "query.h"
 #include "schema.h"
+#include "check-main.h"
 
 /*
  * The flows:
@@ -616,11 +617,5 @@ query_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(query_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(query_suite());
 }

@@ -20,6 +20,7 @@
 #include "decode.h"
 #include "readahead.h"
 #include "reader.h"
+#include "check-main.h"
 
 static char path[64];
 static char err[1024];
@@ -239,11 +240,5 @@ readahead_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(readahead_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(readahead_suite());
 }

@@ -17,6 +17,7 @@
 
 #include "decode.h"
 #include "reader.h"
+#include "check-main.h"
 
 #define T0_NS (INT64_C(1763786000) * TM_NSEC_PER_SEC)
 #define MS (INT64_C(1000000))
@@ -575,11 +576,5 @@ static Suite *reader_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(reader_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(reader_suite());
 }

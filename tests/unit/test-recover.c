@@ -19,6 +19,7 @@
 #include "recover.h"
 #include "store.h"
 #include "tmpdb.h"
+#include "check-main.h"
 
 static void
 setup(void)
@@ -250,11 +251,5 @@ recover_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(recover_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(recover_suite());
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "spill.h"
+#include "check-main.h"
 
 static char dir[64];
 
@@ -203,8 +204,6 @@ main(void)
 {
 	Suite *su = suite_create("spill");
 	TCase *tc = tcase_create("spill");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -215,9 +214,5 @@ main(void)
 	tcase_add_test(tc, no_directory_is_named_in_the_error);
 	tcase_add_test(tc, a_full_disk_loses_nothing);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(su);
 }

@@ -25,6 +25,7 @@
 
 #include "names.h"
 #include "store.h"
+#include "check-main.h"
 
 #define SEC(s) ((tm_time_t)((s) * 1e9))
 #define T0 1763786000.0
@@ -1709,11 +1710,5 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(store_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(store_suite());
 }

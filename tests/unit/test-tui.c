@@ -15,6 +15,7 @@
 #include "netmatch.h"
 #include "schema.h"
 #include "tui.h"
+#include "check-main.h"
 
 /* ---- key table ------------------------------------------------------- */
 
@@ -369,8 +370,6 @@ main(void)
 	Suite *s = suite_create("tui");
 	TCase *keys = tcase_create("keys"), *text = tcase_create("escape"),
 	    *query = tcase_create("query");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(keys, j_and_down_move_down_on_every_scrolling_screen);
 	tcase_add_test(keys, sort_and_filter_keys_belong_to_the_flow_list_only);
@@ -388,9 +387,5 @@ main(void)
 	suite_add_tcase(s, keys);
 	suite_add_tcase(s, text);
 	suite_add_tcase(s, query);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

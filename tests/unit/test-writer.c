@@ -19,6 +19,7 @@
 #include "names.h"
 #include "store.h"
 #include "writer.h"
+#include "check-main.h"
 
 #define T0 1763786000.0
 
@@ -190,8 +191,6 @@ main(void)
 {
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("writer");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -201,9 +200,5 @@ main(void)
 	tcase_add_test(tc, unthreaded_writer_many);
 	tcase_add_test(tc, finish_frees_flows_not_taken_back);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }
