@@ -42,13 +42,44 @@ unzigzag(uint32_t z)
 	return (z >> 1) ^ (uint32_t)-(int32_t)(z & 1);
 }
 
-/* Bytes a lane class stands for. */
+/* Bytes a lane class stands for, and the bits of a lane it keeps. */
 static const uint8_t class_bytes[4] = { 0, 1, 2, 4 };
+static const uint32_t class_mask[4] = { 0, 0xff, 0xffff, 0xffffffff };
 
-static unsigned
+/* A lane's class without a branch: which of 0, 1, 2 or 4 bytes hold Z.
+ * The classes of neighbouring lanes follow no pattern a branch predictor
+ * could learn, and this runs for every lane of every record packed. */
+static inline unsigned
 lane_class(uint32_t z)
 {
-	return z == 0 ? 0 : z <= 0xff ? 1 : z <= 0xffff ? 2 : 3;
+	return (unsigned)(z != 0) + (unsigned)(z > 0xff) + (unsigned)(z > 0xffff);
+}
+
+/* Little-endian 4-byte store and load; compilers make each one move. */
+static inline void
+put_le32(uint8_t *o, uint32_t v)
+{
+	o[0] = (uint8_t)v;
+	o[1] = (uint8_t)(v >> 8);
+	o[2] = (uint8_t)(v >> 16);
+	o[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint32_t
+get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static inline uint32_t
+lane_at(const uint8_t *rec, size_t i)
+{
+	uint32_t v = 0;
+
+	if (rec != NULL)
+		memcpy(&v, rec + 4 * i, 4);
+	return v;
 }
 
 /* Whether the four lanes at G of CUR equal PREV's (zeros if NULL).  Two
@@ -67,26 +98,23 @@ group_same(const uint8_t *cur, const uint8_t *prev, size_t g, size_t lanes)
 		}
 		return c0 == p0 && c1 == p1;
 	}
-	for (size_t i = g; i < lanes; i++) {
-		uint32_t c, p = 0;
-
-		memcpy(&c, cur + 4 * i, 4);
-		if (prev != NULL)
-			memcpy(&p, prev + 4 * i, 4);
-		if (c != p)
+	for (size_t i = g; i < lanes; i++)
+		if (lane_at(cur, i) != lane_at(prev, i))
 			return 0;
-	}
 	return 1;
 }
 
 /* One record's lanes, against PREV (NULL: zeros), at OUT; returns the end.
  * A head byte of 0 (four unchanged lanes) is followed by the number of
- * unchanged groups after it (at most 255). */
+ * unchanged groups after it (at most 255).  Each lane is stored as 4
+ * bytes and OUT moves on by its class's: pack_records leaves room for 4
+ * bytes a lane. */
 static uint8_t *
 pack_lanes(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t lanes)
 {
 	for (size_t g = 0; g < lanes; g += 4) {
 		uint8_t *head = out++;
+		size_t end = lanes - g >= 4 ? g + 4 : lanes;
 		unsigned h = 0;
 
 		if (group_same(cur, prev, g, lanes)) {
@@ -100,18 +128,13 @@ pack_lanes(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t lanes)
 			*out++ = (uint8_t)more;
 			continue;
 		}
-		for (size_t i = g; i < g + 4 && i < lanes; i++) {
-			uint32_t c, p = 0, z;
-			unsigned k;
+		for (size_t i = g; i < end; i++) {
+			uint32_t z = zigzag(lane_at(cur, i) - lane_at(prev, i));
+			unsigned k = lane_class(z);
 
-			memcpy(&c, cur + 4 * i, 4);
-			if (prev != NULL)
-				memcpy(&p, prev + 4 * i, 4);
-			z = zigzag(c - p);
-			k = lane_class(z);
 			h |= k << (2 * (i - g));
-			for (unsigned j = 0; j < class_bytes[k]; j++)
-				*out++ = (uint8_t)(z >> (8 * j));
+			put_le32(out, z);
+			out += class_bytes[k];
 		}
 		*head = (uint8_t)h;
 	}
@@ -169,11 +192,48 @@ copy_groups(uint8_t *cur, const uint8_t *prev, size_t g, size_t n, size_t lanes)
 		memset(cur + 4 * g, 0, 4 * (end - g));
 }
 
+/* One group's lanes, head H (not 0), from P (which has at least 16
+ * bytes after it) against PREV into CUR; returns the end. */
+static inline const uint8_t *
+unpack_group(const uint8_t *p, unsigned h, uint8_t *cur, const uint8_t *prev,
+    size_t g, size_t end)
+{
+	for (size_t i = g; i < end; i++) {
+		unsigned k = h >> (2 * (i - g)) & 3;
+		uint32_t c = unzigzag(get_le32(p) & class_mask[k]) + lane_at(prev, i);
+
+		memcpy(cur + 4 * i, &c, 4);
+		p += class_bytes[k];
+	}
+	return p;
+}
+
+/* The same near the end of the bytes, each lane checked; NULL if short. */
+static const uint8_t *
+unpack_group_checked(const uint8_t *p, const uint8_t *stop, unsigned h, uint8_t *cur,
+    const uint8_t *prev, size_t g, size_t end)
+{
+	for (size_t i = g; i < end; i++) {
+		unsigned k = h >> (2 * (i - g)) & 3;
+		uint32_t z = 0, c;
+
+		if ((size_t)(stop - p) < class_bytes[k])
+			return NULL;
+		for (unsigned j = 0; j < class_bytes[k]; j++)
+			z |= (uint32_t)*p++ << (8 * j);
+		c = unzigzag(z) + lane_at(prev, i);
+		memcpy(cur + 4 * i, &c, 4);
+	}
+	return p;
+}
+
 /* Read one record's lanes against PREV (NULL: zeros) into CUR. */
 static int
 unpack_lanes(struct pack_reader *r, uint8_t *cur, const uint8_t *prev, size_t lanes)
 {
 	for (size_t g = 0; g < lanes; g += 4) {
+		size_t end = lanes - g >= 4 ? g + 4 : lanes;
+		const uint8_t *next;
 		unsigned h;
 
 		if (r->p >= r->end)
@@ -190,19 +250,11 @@ unpack_lanes(struct pack_reader *r, uint8_t *cur, const uint8_t *prev, size_t la
 			g += 4 * more;
 			continue;
 		}
-		for (size_t i = g; i < g + 4 && i < lanes; i++) {
-			unsigned k = h >> (2 * (i - g)) & 3;
-			uint32_t z = 0, p = 0, c;
-
-			if ((size_t)(r->end - r->p) < class_bytes[k])
-				return -1;
-			for (unsigned j = 0; j < class_bytes[k]; j++)
-				z |= (uint32_t)*r->p++ << (8 * j);
-			if (prev != NULL)
-				memcpy(&p, prev + 4 * i, 4);
-			c = unzigzag(z) + p;
-			memcpy(cur + 4 * i, &c, 4);
-		}
+		next = r->end - r->p >= 16 ? unpack_group(r->p, h, cur, prev, g, end) :
+		    unpack_group_checked(r->p, r->end, h, cur, prev, g, end);
+		if (next == NULL)
+			return -1;
+		r->p = next;
 	}
 	return 0;
 }

@@ -107,6 +107,35 @@ START_TEST(the_documented_example)
 }
 END_TEST
 
+/* Every lane class byte for byte, a difference of -1 and a record whose
+ * size is not a multiple of 4 among them; and back, from bytes that end
+ * with the record (the careful path) and from bytes with more after it. */
+START_TEST(every_lane_class)
+{
+	static const uint8_t rec[18] = {
+		0x78, 0x56, 0x34, 0x12, 0xff, 0xff, 0xff, 0xff,
+		0x00, 0x80, 0x00, 0x00, 0, 0, 0, 0, 0xaa, 0xbb };
+	static const uint8_t want[] = { 0x37, 0xf0, 0xac, 0x68, 0x24, 0x01,
+		0x00, 0x00, 0x01, 0x00, 0xaa, 0xbb };
+	uint8_t back[18];
+	struct pack_buf b = { 0 };
+	struct pack_reader r;
+
+	pack_records(&b, rec, 1, sizeof(rec), NULL);
+	ck_assert_uint_eq(b.len, sizeof(want));
+	ck_assert_mem_eq(b.bytes, want, sizeof(want));
+	for (int more = 0; more < 2; more++) {
+		if (more)
+			pack_records(&b, rec, 2, sizeof(rec), NULL); /* 20 bytes after */
+		r = (struct pack_reader){ b.bytes, b.bytes + b.len, 0 };
+		ck_assert_int_eq(unpack_records(&r, back, 1, sizeof(back), NULL), 0);
+		ck_assert_mem_eq(back, rec, sizeof(rec));
+		ck_assert_uint_eq((size_t)(r.p - b.bytes), sizeof(want));
+	}
+	free(b.bytes);
+}
+END_TEST
+
 START_TEST(zero_stretches_cost_two_bytes)
 {
 	uint8_t *zeros = calloc(1, 4800);
@@ -182,6 +211,7 @@ main(void)
 
 	tcase_add_test(tc, records_come_back_exactly);
 	tcase_add_test(tc, the_documented_example);
+	tcase_add_test(tc, every_lane_class);
 	tcase_add_test(tc, a_reference_saves_what_is_shared);
 	tcase_add_test(tc, zero_stretches_cost_two_bytes);
 	tcase_add_test(tc, numbers_come_back);
