@@ -121,6 +121,24 @@ flow_prefetch_slots(const struct flow *f, size_t nslots)
 		PREFETCH(f->slots[i]);
 }
 
+/* The lines from P for N bytes, at most MAX of them. */
+static void
+prefetch_span(const void *p, size_t n, size_t max)
+{
+	for (size_t at = 0; at < n && at < 64 * max; at += 64)
+		PREFETCH((const char *)p + at);
+}
+
+void
+flow_prefetch_contents(const struct flow *f, size_t nslots)
+{
+	prefetch_span(f->ladder, f->nladder * sizeof(*f->ladder), 16);
+	for (int side = 0; side < 2; side++)
+		prefetch_span(f->tl[side].items, f->tl[side].n * sizeof(*f->tl[side].items), 8);
+	for (size_t i = 0; f->slots != NULL && i < nslots; i++)
+		prefetch_span(f->slots[i], 128, 2);
+}
+
 void
 flow_recycle(struct flow *f, size_t nslots)
 {

@@ -164,6 +164,11 @@ void flow_reserve(struct flow *f, size_t nladder, size_t ntimeline[2]);
 void flow_prefetch(const struct flow *f);
 void flow_prefetch_slots(const struct flow *f, size_t nslots);
 
+/* For a flow about to be packed (flowtab.c): once F's own lines have come
+ * (flow_prefetch), the lines of its ladder, timelines and NSLOTS
+ * detectors' blocks, which packing reads from end to end. */
+void flow_prefetch_contents(const struct flow *f, size_t nslots);
+
 /* Whether F never came to life: no payload, no FIN, at most EMBRYO_PACKETS
  * packets, and either a server never ESTABLISHED (the SYNs, SYN-ACKs and
  * RSTs of an attempt whose third ACK was not seen) or, without any SYN seen, at most two packets.  What a SYN flood, a scan or a storm of

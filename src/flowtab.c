@@ -28,6 +28,8 @@ struct flowtab {
 	size_t nembryo, max_embryonic;
 	struct flow *closed_head, *closed_tail; /* closed, whole: least recently active first */
 	tm_time_t pack_closed_after;
+	const struct flow *warming; /* the closed flow to pack next, being fetched */
+	int warmed;             /* and its contents asked for too */
 	tm_time_t timeout[STAGES];
 	size_t max_flows;
 	flowtab_out_fn out;
@@ -574,6 +576,27 @@ flowtab_touch(struct flowtab *t, struct flow *f)
  * may be used again at once (a client reusing its port in TIME-WAIT): a
  * short wait spares that one a pack and an unpack, and costs the memory of
  * a fraction of a second of closes. */
+/* The closed flow to pack next is known well before it is due, and by
+ * then long gone from the cache: packing reads all of it, and its misses
+ * were a third of packing's time.  So it is fetched while packets pass, in
+ * two steps a packet apart: its own lines, then what they point to. */
+static void
+warm_next_closed(struct flowtab *t)
+{
+	const struct flow *f = t->closed_head;
+
+	if (f == NULL || t->pk == NULL)
+		return;
+	if (f != t->warming) {
+		flow_prefetch(f);
+		t->warming = f;
+		t->warmed = 0;
+	} else if (!t->warmed) {
+		flow_prefetch_contents(f, t->pk->nslots);
+		t->warmed = 1;
+	}
+}
+
 void
 flowtab_pack_closed(struct flowtab *t, tm_time_t now)
 {
@@ -586,6 +609,7 @@ flowtab_pack_closed(struct flowtab *t, tm_time_t now)
 		detach(t, &f->node);
 		put_back(t, f, stage, after);
 	}
+	warm_next_closed(t);
 }
 
 void
