@@ -30,8 +30,8 @@
 
 struct sgroup {
 	char key[128];          /* as SQL returned it, for lookup */
-	char path[256];         /* capture scope: the file, as stored */
-	char status[32];        /* as stored */
+	char *path, *status;    /* capture scope: as stored (NULL: not known);
+	                         * apart, for the 210,000 groups of other scopes */
 	struct diag_group g;
 };
 
@@ -112,13 +112,17 @@ static struct sgroup *
 group_find(struct scope *sc, const char *key)
 {
 	char k[sizeof(sc->groups->key)];
-	size_t h;
+	size_t h, len = strlen(key);
 
 	if (sc->nslots == 0)
 		return NULL;
-	snprintf(k, sizeof(k), "%s", key);     /* as the group's key was kept */
-	for (h = key_hash(k) & (sc->nslots - 1); sc->slots[h] != 0; h = (h + 1) & (sc->nslots - 1))
-		if (strcmp(sc->groups[sc->slots[h] - 1].key, k) == 0)
+	if (len >= sizeof(k)) {                /* cut, as the group's key was kept */
+		memcpy(k, key, sizeof(k) - 1);
+		k[sizeof(k) - 1] = '\0';
+		key = k;
+	}
+	for (h = key_hash(key) & (sc->nslots - 1); sc->slots[h] != 0; h = (h + 1) & (sc->nslots - 1))
+		if (strcmp(sc->groups[sc->slots[h] - 1].key, key) == 0)
 			return &sc->groups[sc->slots[h] - 1];
 	return NULL;
 }
@@ -321,8 +325,10 @@ load_captures(sqlite3 *db, struct scope *sc, char *err, size_t errlen)
 			continue;
 		for (int i = 0; i < DMG_COUNT; i++)
 			g->g.damage[i] = sqlite3_column_int64(st, i + 1);
-		snprintf(g->path, sizeof(g->path), "%s", p != NULL ? p : "");
-		snprintf(g->status, sizeof(g->status), "%s", s != NULL ? s : "");
+		free(g->path);
+		free(g->status);
+		g->path = xstrdup(p != NULL ? p : "");
+		g->status = xstrdup(s != NULL ? s : "");
 	}
 	sqlite3_finalize(st);
 	return 0;
@@ -353,6 +359,12 @@ print_counts_table(const struct diag_group *g, enum diag_dim d, FILE *out)
 	fputc('\n', out);
 }
 
+static const char *
+or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
 static void
 print_group_table(const struct sgroup *sg, FILE *out)
 {
@@ -360,7 +372,8 @@ print_group_table(const struct sgroup *sg, FILE *out)
 	size_t nd = diagnosis_run(&sg->g, diag[0], sizeof(diag[0]), MAX_DIAG);
 
 	if (sg->g.scope == DIAG_CAPTURE) {
-		char *p = output_escape(sg->path), *s = output_escape(sg->status);
+		char *p = output_escape(or_empty(sg->path));
+		char *s = output_escape(or_empty(sg->status));
 
 		fprintf(out, "capture %s  %s (%s)\n", sg->g.name, p, s);
 		free(p);
@@ -393,7 +406,7 @@ print_group_json(const struct sgroup *sg, FILE *out)
 	output_json_string(out, sg->key);
 	if (sg->g.scope == DIAG_CAPTURE) {
 		fputs(",\"path\":", out);
-		output_json_string(out, sg->path);
+		output_json_string(out, or_empty(sg->path));
 	}
 	fprintf(out, ",\"flows\":%ld", sg->g.flows);
 	for (int d = 0; d < DIM_COUNT; d++) {
@@ -491,8 +504,11 @@ summary_scope(sqlite3 *db, const struct query_cli *cli, enum diag_scope s,
 	if (rc == 0)
 		print_scope(&sc, cli, s, top > 0 ? sc.total : 0);
 	*shown += (long)sc.n;
-	for (size_t i = 0; i < sc.n; i++)
+	for (size_t i = 0; i < sc.n; i++) {
 		diag_free(&sc.groups[i].g);
+		free(sc.groups[i].path);
+		free(sc.groups[i].status);
+	}
 	free(sc.groups);
 	free(sc.slots);
 	return rc;

@@ -37,13 +37,21 @@ void
 diag_add(struct diag_group *g, enum diag_dim dim, const char *name, long n)
 {
 	struct diag_count *c;
+	size_t last = g->last[dim];
 
+	/* A group's flows mostly repeat the value before: try it first. */
+	if (last < g->ncounts[dim] && strcmp(g->counts[dim][last].name, name) == 0) {
+		g->counts[dim][last].n += n;
+		return;
+	}
 	for (size_t i = 0; i < g->ncounts[dim]; i++)
 		if (strcmp(g->counts[dim][i].name, name) == 0) {
 			g->counts[dim][i].n += n;
+			g->last[dim] = i;
 			return;
 		}
 	grow_array((void **)&g->counts[dim], &g->cap[dim], g->ncounts[dim] + 1, sizeof(*c));
+	g->last[dim] = g->ncounts[dim];
 	c = &g->counts[dim][g->ncounts[dim]++];
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->n = n;
@@ -73,7 +81,7 @@ diag_free(struct diag_group *g)
 	for (int d = 0; d < DIM_COUNT; d++) {
 		free(g->counts[d]);
 		g->counts[d] = NULL;
-		g->ncounts[d] = g->cap[d] = 0;
+		g->ncounts[d] = g->cap[d] = g->last[d] = 0;
 	}
 }
 

@@ -40,6 +40,7 @@ struct diag_group {
 	long flows;
 	struct diag_count *counts[DIM_COUNT];
 	size_t ncounts[DIM_COUNT], cap[DIM_COUNT];
+	size_t last[DIM_COUNT]; /* the value diag_add met last (a hint) */
 	long damage[DMG_COUNT]; /* capture scope only */
 };
 

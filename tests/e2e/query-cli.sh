@@ -161,6 +161,13 @@ out=$("$TCPMORTEM" summary -d "$db" --host 192.0.2.99 -o csv)
 [ -z "$("$TCPMORTEM" summary -d "$db" --host 192.0.2.99 -o json)" ] && say "ok summary json, nothing matches" ||
 	bad "summary json, nothing matches"
 
+# a capture's path of any length comes back whole (PATH_MAX is 4096)
+long=$(printf '/d%.0s' $(seq 150))/long.pcap
+sqlite3 "$db" "UPDATE captures SET path = '$long' WHERE id = 1"
+"$TCPMORTEM" summary -d "$db" -o json | grep -qF "\"path\":\"$long\"" &&
+	say "ok summary keeps a path of ${#long} characters" ||
+	bad "summary cut a path of ${#long} characters"
+
 # hostile strings in the database never reach the terminal raw
 sqlite3 "$db" "UPDATE findings SET detail = 'evil ' || char(27) || '[2J' || char(7) || ' end';
 	UPDATE flows SET client_state = char(27) || ']0;owned' || char(7) WHERE id = 1;"
