@@ -511,7 +511,7 @@ prefetch_victims(const struct flowtab *t)
 		return;
 	PREFETCH(&t->buckets[v1->hash & (t->nbuckets - 1)]);
 	if (t->pk != NULL)
-		flow_prefetch_slots(flow_of(v1), t->pk->nslots);
+		flow_prefetch_contents(flow_of(v1), t->pk->nslots);
 	if ((v2 = flow_of(v1)->enext) == NULL)
 		return;
 	flow_prefetch(flow_of(v2));
