@@ -498,25 +498,34 @@ flowtab_remove(struct flowtab *t, struct flow *f)
 /* Under a flood every new SYN pushes out the oldest embryonic flow, long
  * gone from the cache: its bucket, its lines and its detectors' slots were
  * a fifth of the flood's time in misses.  So the next three are fetched
- * a step apart: the third's node, the second's flow and slot pointers
- * (from its address), the next one's bucket and slots (from those).
+ * a step apart:
+ *
+ *   third:  the line of its list links and hash (from its address);
+ *   second: its flow and slot pointers, and its bucket (from its hash);
+ *   next:   its contents (slots, timelines, ladder), and the node its
+ *           bucket starts with, whose link hash_unlink follows when it
+ *           is not that node.
+ *
  * Embryonic flows are whole: leaving the recent list takes a flow off the
  * embryonic one (detach) before it can be packed. */
 static void
 prefetch_victims(const struct flowtab *t)
 {
-	struct flow_node *v1 = t->embryo.head, *v2, *v3;
+	struct flow_node *v1 = t->embryo.head, *v2, *v3, *first;
 
 	if (v1 == NULL)
 		return;
-	PREFETCH(&t->buckets[v1->hash & (t->nbuckets - 1)]);
+	first = t->buckets[v1->hash & (t->nbuckets - 1)];
+	if (first != v1)
+		PREFETCH(first);
 	if (t->pk != NULL)
 		flow_prefetch_contents(flow_of(v1), t->pk->nslots);
 	if ((v2 = flow_of(v1)->enext) == NULL)
 		return;
 	flow_prefetch(flow_of(v2));
+	PREFETCH(&t->buckets[v2->hash & (t->nbuckets - 1)]);
 	if ((v3 = flow_of(v2)->enext) != NULL)
-		PREFETCH(v3);
+		PREFETCH(&flow_of(v3)->enext);
 }
 
 /* Over the embryonic cap: the least recently active embryonic flow goes,
