@@ -40,6 +40,7 @@
 #define HLL_BITS 8
 #define HLL_M (1u << HLL_BITS)
 #define HALF_OPEN ((void *)1)   /* slot marker: this flow is counted half-open */
+#define NO_SUMS INT64_MIN       /* target.sums_sec: no sums kept */
 
 static const char *const kinds[] = { "syn-flood", NULL };
 
@@ -72,6 +73,11 @@ struct target {
 	uint16_t port;
 	uint64_t half_open;
 	struct bucket ring[MAX_WINDOW];
+	/* The window's sums for second sums_sec (NO_SUMS: none), kept as the
+	 * buckets count: a flood's every SYN asks for them, and adding up
+	 * the ring each time was a tenth of the detector's time. */
+	int64_t sums_sec;
+	uint64_t sum_syns, sum_completed;
 	uint8_t hll[HLL_M];
 	struct episode ep;
 };
@@ -138,6 +144,7 @@ target_get(struct sf_state *st, const struct tm_flow *fl, int create)
 				return NULL;
 			t->addr = *a;
 			t->port = port;
+			t->sums_sec = NO_SUMS;
 			st->targets[i] = t;
 			st->ntargets++;
 			st->bytes += sizeof(*t);
@@ -155,27 +162,57 @@ bucket_at(struct target *t, tm_time_t ts)
 	int64_t sec = ts / TM_NSEC_PER_SEC;
 	struct bucket *b = &t->ring[sec % MAX_WINDOW];
 
-	if (b->sec != sec)
+	if (b->sec != sec) {
 		*b = (struct bucket){ .sec = sec };
+		t->sums_sec = NO_SUMS;  /* the second it held may have been in them */
+	}
 	return b;
 }
 
-/* Sums over the window ending at NOW. */
+static int
+in_window(const struct sf_state *st, int64_t bucket_sec, int64_t sec)
+{
+	return bucket_sec > sec - st->window && bucket_sec <= sec;
+}
+
+/* Count SYNS and COMPLETED in T's bucket for TS, and in the kept sums
+ * when the bucket is among theirs. */
 static void
-window_sums(const struct sf_state *st, const struct target *t, tm_time_t now,
+count(const struct sf_state *st, struct target *t, tm_time_t ts, uint32_t syns,
+    uint32_t completed)
+{
+	struct bucket *b = bucket_at(t, ts);
+
+	b->syns += syns;
+	b->completed += completed;
+	if (t->sums_sec != NO_SUMS && in_window(st, b->sec, t->sums_sec)) {
+		t->sum_syns += syns;
+		t->sum_completed += completed;
+	}
+}
+
+/* Sums over the window ending at NOW: the kept ones when they are for
+ * NOW's second, else added up from the ring and kept. */
+static void
+window_sums(const struct sf_state *st, struct target *t, tm_time_t now,
     uint64_t *syns, uint64_t *completed)
 {
 	int64_t sec = now / TM_NSEC_PER_SEC;
 
-	*syns = *completed = 0;
-	for (int i = 0; i < MAX_WINDOW; i++) {
-		const struct bucket *b = &t->ring[i];
+	if (t->sums_sec != sec) {
+		t->sum_syns = t->sum_completed = 0;
+		for (int i = 0; i < MAX_WINDOW; i++) {
+			const struct bucket *b = &t->ring[i];
 
-		if (b->sec > sec - st->window && b->sec <= sec) {
-			*syns += b->syns;
-			*completed += b->completed;
+			if (in_window(st, b->sec, sec)) {
+				t->sum_syns += b->syns;
+				t->sum_completed += b->completed;
+			}
 		}
+		t->sums_sec = sec;
 	}
+	*syns = t->sum_syns;
+	*completed = t->sum_completed;
 }
 
 /* --- episodes ------------------------------------------------------------------ */
@@ -290,7 +327,7 @@ on_syn(struct sf_state *st, struct target *t, const struct tm_flow *fl,
 {
 	struct episode *e = &t->ep;
 
-	bucket_at(t, seg->ts)->syns++;
+	count(st, t, seg->ts, 1, 0);
 	hll_add(t->hll, plugin_hash_addr(&fl->addr[TM_CLIENT], 0));
 	if (e->active) {
 		e->syns++;
@@ -350,7 +387,7 @@ sf_transition(void *state, const struct tm_flow *fl, const struct tm_transition 
 			tg->ep.peak_half_open = tg->half_open;
 	} else if (t->from == TM_SYN_RECEIVED) {
 		if (t->to == TM_ESTABLISHED) {
-			bucket_at(tg, t->ts)->completed++;
+			count(st, tg, t->ts, 0, 1);
 			tg->ep.completed += tg->ep.active;
 		}
 		half_open_end(tg, slot);

@@ -112,6 +112,45 @@ START_TEST(flood_without_any_synack_cannot_judge_cookies)
 }
 END_TEST
 
+/* The window's sums the detector keeps equal the ring added up, whatever
+ * the order of the counts: timestamps a second either way, the ring
+ * going round three times, windows of 10 s and of the whole ring. */
+START_TEST(kept_window_sums_equal_the_ring)
+{
+	static const int windows[] = { 10, MAX_WINDOW };
+	uint64_t x = 1;
+
+	for (size_t w = 0; w < sizeof(windows) / sizeof(*windows); w++) {
+		struct sf_state st = { .window = windows[w] };
+		struct target *t = calloc(1, sizeof(*t));
+
+		t->sums_sec = NO_SUMS;
+		for (int i = 0; i < 200000; i++) {
+			int64_t sec, now_sec;
+			uint64_t syns, completed, want_syns = 0, want_completed = 0;
+			tm_time_t ts;
+
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			sec = 1000 + i / 1000 + (int64_t)(x >> 61) % 3 - 1;
+			ts = sec * TM_NSEC_PER_SEC + (tm_time_t)((x >> 20) % TM_NSEC_PER_SEC);
+			count(&st, t, ts, (x >> 40) & 1, (x >> 41) & 1);
+			if (!((x >> 42) & 1))
+				continue;
+			now_sec = sec + (int64_t)((x >> 43) % 3) - 1;
+			window_sums(&st, t, now_sec * TM_NSEC_PER_SEC, &syns, &completed);
+			for (int k = 0; k < MAX_WINDOW; k++)
+				if (t->ring[k].sec > now_sec - st.window && t->ring[k].sec <= now_sec) {
+					want_syns += t->ring[k].syns;
+					want_completed += t->ring[k].completed;
+				}
+			ck_assert_uint_eq(syns, want_syns);
+			ck_assert_uint_eq(completed, want_completed);
+		}
+		free(t);
+	}
+}
+END_TEST
+
 /* --- a million spoofed SYNs, straight into the detector ---------------- */
 
 static uint64_t reports;
@@ -215,6 +254,7 @@ main(void)
 	tcase_add_test(tc, busy_service_whose_handshakes_complete_is_no_flood);
 	tcase_add_test(tc, unanswered_flood_says_no_cookies);
 	tcase_add_test(tc, flood_without_any_synack_cannot_judge_cookies);
+	tcase_add_test(tc, kept_window_sums_equal_the_ring);
 	tcase_add_test(tc, million_spoofed_syns_keep_memory_bounded);
 	tcase_add_test(tc, million_syns_to_many_services_keep_the_table_bounded);
 	suite_add_tcase(s, tc);
