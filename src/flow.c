@@ -121,11 +121,12 @@ flow_prefetch_slots(const struct flow *f, size_t nslots)
 		PREFETCH(f->slots[i]);
 }
 
-/* The lines from P for N bytes, at most MAX of them. */
+/* The lines from P for N bytes, at most MAX of them (none from NULL: an
+ * absent slot; an offset from it is undefined even when nothing is read). */
 static void
 prefetch_span(const void *p, size_t n, size_t max)
 {
-	for (size_t at = 0; at < n && at < 64 * max; at += 64)
+	for (size_t at = 0; p != NULL && at < n && at < 64 * max; at += 64)
 		PREFETCH((const char *)p + at);
 }
 
