@@ -157,8 +157,9 @@ void flow_recycle(struct flow *f, size_t nslots);
 void flow_reserve(struct flow *f, size_t nladder, size_t ntimeline[2]);
 
 /* For a flow about to be let out while others are handled (flowtab.c,
- * the embryonic cap), in two steps a packet apart: flow_prefetch() asks
- * for F's own lines and its slot pointers, from its address alone;
+ * the embryonic cap), or a packet's flow two packets ahead, in two steps:
+ * flow_prefetch() asks for F's own lines and its slot pointers, from its
+ * address alone (nothing of F is read: F may be any address);
  * flow_prefetch_slots(), once those have come, for the NSLOTS detectors'
  * blocks they point to. */
 void flow_prefetch(const struct flow *f);

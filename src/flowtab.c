@@ -387,7 +387,6 @@ void
 flowtab_prefetch_flow(const struct flowtab *t, uint64_t hash)
 {
 	const struct flow_node *n = t->buckets[hash & (t->nbuckets - 1)];
-	const char *f;
 
 	if (n == NULL)
 		return;
@@ -396,9 +395,7 @@ flowtab_prefetch_flow(const struct flowtab *t, uint64_t hash)
 	 * flood.  Both are asked for; a prefetch never faults. */
 	for (int line = 0; line < PREFETCH_PACKED_LINES; line++)
 		PREFETCH((const char *)n + 64 * line);
-	f = (const char *)flow_of((struct flow_node *)n);
-	for (size_t at = 0; at < sizeof(struct flow); at += 64)
-		PREFETCH(f + at);
+	flow_prefetch(flow_of((struct flow_node *)n));
 }
 
 struct flow *

@@ -153,6 +153,10 @@ process(struct pipeline *pl, const struct packet *p, uint64_t hash)
 	} else if (f == NULL) {
 		f = flow_create(pl, p);
 		flowtab_insert_hashed(pl->tab, f, hash);
+	} else {
+		/* The detectors' blocks, all asked for at once rather than
+		 * each missed in turn by its detector. */
+		flow_prefetch_slots(f, pl->pack.nslots);
 	}
 	flow_segment(f, p, pl->profile, &pl->ev);
 	flowtab_touch(pl->tab, f);
