@@ -287,7 +287,7 @@ episode_start(struct sf_state *st, struct target *t, tm_time_t now, uint64_t syn
 	int64_t sec = now / TM_NSEC_PER_SEC, first = sec;
 
 	for (int i = 0; i < MAX_WINDOW; i++)
-		if (t->ring[i].syns && t->ring[i].sec > sec - st->window && t->ring[i].sec < first)
+		if (t->ring[i].syns && in_window(st, t->ring[i].sec, sec) && t->ring[i].sec < first)
 			first = t->ring[i].sec;
 	e->active = 1;
 	e->start = first * TM_NSEC_PER_SEC;
