@@ -581,10 +581,6 @@ flowtab_touch(struct flowtab *t, struct flow *f)
 	relieve(t, f);
 }
 
-/* A closed connection rarely hears more than a straggler, but its 4-tuple
- * may be used again at once (a client reusing its port in TIME-WAIT): a
- * short wait spares that one a pack and an unpack, and costs the memory of
- * a fraction of a second of closes. */
 /* The closed flow to pack next is known well before it is due, and by
  * then long gone from the cache: packing reads all of it, and its misses
  * were a third of packing's time.  So it is fetched while packets pass, in
@@ -606,6 +602,10 @@ warm_next_closed(struct flowtab *t)
 	}
 }
 
+/* A closed connection rarely hears more than a straggler, but its 4-tuple
+ * may be used again at once (a client reusing its port in TIME-WAIT): a
+ * short wait spares that one a pack and an unpack, and costs the memory of
+ * a fraction of a second of closes. */
 void
 flowtab_pack_closed(struct flowtab *t, tm_time_t now)
 {
