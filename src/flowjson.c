@@ -34,27 +34,46 @@ static const char two_digits[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* V in decimal at OUT; returns the end. */
+/* How many decimal digits V takes (1 to 20): from its bit length, the
+ * power of ten at or just below it, then one comparison. */
+static unsigned
+decimal_digits(uint64_t v)
+{
+	static const uint64_t power[] = {
+		UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
+		UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000),
+		UINT64_C(100000000), UINT64_C(1000000000), UINT64_C(10000000000),
+		UINT64_C(100000000000), UINT64_C(1000000000000), UINT64_C(10000000000000),
+		UINT64_C(100000000000000), UINT64_C(1000000000000000),
+		UINT64_C(10000000000000000), UINT64_C(100000000000000000),
+		UINT64_C(1000000000000000000), UINT64_C(10000000000000000000),
+	};
+	uint64_t u = v | 1;             /* 0 takes a digit, as 1 does */
+	unsigned bits = 64 - (unsigned)__builtin_clzll(u);
+	unsigned t = bits * 1233 >> 12;         /* 1233 / 4096: log10(2) */
+
+	return t - (u < power[t]) + 1;
+}
+
+/* V in decimal at OUT; returns the end.  The digits go straight to their
+ * places, two at a time: a ladder is mostly numbers, and copying each
+ * from a scratch buffer (a call to memcpy of a varying length) was a
+ * sixth of writing one. */
 static char *
 put_uint(char *out, uint64_t v)
 {
-	char digits[20], *d = digits + sizeof(digits);
-	size_t n;
+	char *end = out + decimal_digits(v), *d = end;
 
 	while (v >= 100) {
 		d -= 2;
 		memcpy(d, two_digits + 2 * (v % 100), 2);
 		v /= 100;
 	}
-	if (v >= 10) {
-		d -= 2;
-		memcpy(d, two_digits + 2 * v, 2);
-	} else {
-		*--d = (char)('0' + v);
-	}
-	n = (size_t)(digits + sizeof(digits) - d);
-	memcpy(out, d, n);
-	return out + n;
+	if (v >= 10)
+		memcpy(d - 2, two_digits + 2 * v, 2);
+	else
+		d[-1] = (char)('0' + v);
+	return end;
 }
 
 static char *

@@ -204,6 +204,39 @@ START_TEST(ladder_64_bit_extremes)
 }
 END_TEST
 
+/* Every count of digits a time takes, each at its edges (10^k - 1, 10^k,
+ * 10^k + 1) and negated, against printf. */
+START_TEST(ladder_times_at_every_power_of_ten)
+{
+	struct flowjson j = { 0 };
+	struct flow *f = blank_flow(0, 1);
+	char want[128];
+	int64_t p = 1;
+
+	for (int k = 0; k <= 18; k++) {         /* p = 10^k */
+		for (int64_t d = -1; d <= 1; d++)
+			for (int sign = 1; sign >= -1; sign -= 2) {
+				int64_t v = sign * (p + d);
+
+				f->nladder = 0;
+				add_line(f, (struct ladder_entry){ .frame = 1, .ts = v,
+				    .from = TM_CLIENT, .flags = TM_TH_ACK });
+				snprintf(want, sizeof(want), "[[0,0,%" PRId64 ",0,0,\".\",0,0,0,0,1,0]]",
+				    v);
+				ck_assert_str_eq(flowjson_ladder(&j, f), want);
+			}
+		if (k < 18)
+			p *= 10;
+	}
+	f->nladder = 0;
+	add_line(f, (struct ladder_entry){ .frame = 1, .ts = INT64_MAX, .from = TM_CLIENT });
+	ck_assert_str_eq(flowjson_ladder(&j, f),
+	    "[[0,0,9223372036854775807,0,0,\"none\",0,0,0,0,1,0]]");
+	flowjson_free(&j);
+	free_flow(f);
+}
+END_TEST
+
 /* Runs: the frame and time spans to the run's last segment; flags in
  * tcpdump's order. */
 START_TEST(ladder_runs_and_flag_spelling)
@@ -270,6 +303,7 @@ main(void)
 	tcase_add_test(tc, causes_escaped);
 	tcase_add_test(tc, ladder_numbers_at_every_width);
 	tcase_add_test(tc, ladder_64_bit_extremes);
+	tcase_add_test(tc, ladder_times_at_every_power_of_ten);
 	tcase_add_test(tc, ladder_runs_and_flag_spelling);
 	tcase_add_test(tc, long_ladder_grows_the_buffer);
 	suite_add_tcase(s, tc);
