@@ -475,6 +475,35 @@ START_TEST(packed_flows_leave_on_time_and_whole)
 }
 END_TEST
 
+/* The drain empties the table at once (flowtab_drain): afterwards no
+ * lookup finds a flow it handed out, packed or whole, on a list of its
+ * own or not, and the table takes new connections as before. */
+START_TEST(a_drained_table_is_empty_and_goes_on)
+{
+	closed_connection(40001, 0);                    /* packed */
+	closed_connection(40002, 10);                   /* packed */
+	feed_port(pkt_at(C, SYN, 1000, 0, 0, 10.7), 40003);     /* embryonic, whole */
+	/* closed, and too lately to be packed: whole, on the closed list */
+	feed_port(pkt_at(C, SYN, 1000, 0, 0, 10.8), 40004);
+	feed_port(pkt_at(S, SYN | ACK, 5000, 1001, 0, 10.81), 40004);
+	feed_port(pkt_at(C, FIN | ACK, 1001, 5001, 0, 10.82), 40004);
+	feed_port(pkt_at(S, FIN | ACK, 5001, 1002, 0, 10.83), 40004);
+	ck_assert(flow_has_closed(feed_port(pkt_at(C, ACK, 1002, 5002, 0, 10.84), 40004)));
+	flowtab_drain(tab, TM_END_CAPTURE_END, SEC(10.85));
+	ck_assert_int_eq(out_count, 4);
+	ck_assert_int_eq(flowtab_count(tab), 0);
+	for (int port = 40001; port <= 40004; port++)
+		ck_assert_ptr_null(flow_on(port));
+	closed_connection(40001, 20);                   /* packed on the closed list */
+	feed_port(pkt_at(C, SYN, 1000, 0, 0, 20.7), 40003);
+	ck_assert_int_eq(flowtab_count(tab), 2);
+	ck_assert_ptr_nonnull(flow_on(40001));
+	flowtab_expire(tab, SEC(300));
+	ck_assert_int_eq(out_count, 6);
+	ck_assert_int_eq(flowtab_count(tab), 0);
+}
+END_TEST
+
 /* take()'s policy told in advance: a flow not done is kept until its
  * next timer. */
 static tm_time_t
@@ -726,6 +755,7 @@ main(void)
 	tcase_add_test(tc, foreach_visits_packed_flows_in_place);
 	tcase_add_test(tc, packed_flows_with_equal_hashes_are_told_apart);
 	tcase_add_test(tc, a_lookup_that_finds_none_puts_them_back_in_place);
+	tcase_add_test(tc, a_drained_table_is_empty_and_goes_on);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
