@@ -249,6 +249,15 @@ packed_bytes(struct flow_packed *fp, struct flowpack *pk)
 struct flow *
 flowpack_unpack(struct flow_node *n, struct flowpack *pk)
 {
+	struct flow *f = flowpack_unpack_held(n, pk);
+
+	free(n);
+	return f;
+}
+
+struct flow *
+flowpack_unpack_held(struct flow_node *n, struct flowpack *pk)
+{
 	struct flow_packed *fp = (struct flow_packed *)n;
 	const uint8_t *bytes = packed_bytes(fp, pk);
 	struct pack_reader r = { bytes, bytes + fp->node.packed_len, 0 };
@@ -289,7 +298,6 @@ flowpack_unpack(struct flow_node *n, struct flowpack *pk)
 	f->node.embryonic = 0;
 	f->node.packed = 0;
 	f->node.packed_len = 0;
-	free(fp);
 	return f;
 }
 

@@ -59,6 +59,8 @@ struct flow_node *flowpack_pack(struct flow *f, struct flowpack *pk);
  * that cannot be read back (the disk failed) ends the program with
  * status 3: the capture's transaction is not committed. */
 struct flow *flowpack_unpack(struct flow_node *n, struct flowpack *pk);
+/* The same, N left for the caller to flowpack_free(), later. */
+struct flow *flowpack_unpack_held(struct flow_node *n, struct flowpack *pk);
 
 /* A blank flow (as from flow_alloc with PK's slots): a spare if there is
  * one.  Flows packed, and flows ended and given back, go round as spares

@@ -705,9 +705,24 @@ flowtab_drain(struct flowtab *t, enum tm_end_reason why, tm_time_t now)
 	qsort(all, k, sizeof(*all), by_id);
 	forget_all(t);
 	for (size_t i = 0; i < k; i++) {
-		forget_links(all[i]);
-		t->out(t->ctx, unpacked(t, all[i]), why, now);
+		struct flow_node *n = all[i];
+
+		forget_links(n);
+		all[i] = NULL;
+		if (!n->packed) {
+			t->out(t->ctx, flow_of(n), why, now);
+			continue;
+		}
+		t->npacked--;
+		all[i] = n;
+		t->out(t->ctx, flowpack_unpack_held(n, t->pk), why, now);
 	}
+	/* The packed nodes go together once their flows are out.  Freed one
+	 * by one between the store's writes, each was sorted into malloc's
+	 * bins again at SQLite's next large allocation (a page split's):
+	 * c1m's drain spent a seventh of its time in malloc and free. */
+	for (size_t i = 0; i < k; i++)
+		flowpack_free(all[i]);
 	free(all);
 }
 
