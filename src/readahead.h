@@ -32,6 +32,8 @@
  * being filled and one being read stay in the two cores' caches). */
 #define READAHEAD_BATCHES 8
 #define READAHEAD_BATCH 512
+/* Free batches a full ring waits for before the reading goes on. */
+#define READAHEAD_REFILL 4
 
 struct readahead;
 
