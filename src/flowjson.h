@@ -30,7 +30,7 @@ struct flowjson {
 };
 
 /* F's timeline, or its ladder, as a NUL-terminated string in J (valid
- * until J is used again). */
+ * until J is used again); J's n is then its length with the NUL. */
 const char *flowjson_timeline(struct flowjson *j, const struct flow *f);
 const char *flowjson_ladder(struct flowjson *j, const struct flow *f);
 

@@ -212,6 +212,13 @@ bind_text(struct binder *b, const char *v)
 		bind_rc(b, sqlite3_bind_text(b->st, b->i, v, -1, SQLITE_STATIC));
 }
 
+/* J's JSON (flowjson.h), its length known: it counts the NUL. */
+static void
+bind_json(struct binder *b, const struct flowjson *j)
+{
+	bind_rc(b, sqlite3_bind_text(b->st, b->i, j->p, (int)j->n - 1, SQLITE_STATIC));
+}
+
 /* An integer where 0 means "unknown": NULL. */
 static void
 bind_known(struct binder *b, int64_t v)
@@ -1203,8 +1210,10 @@ store_write_flow(struct store *s, int64_t capture, const struct flow *f,
 	if (rc == SQLITE_OK) {
 		b = bind_start(s->st[again ? ST_UPSERT_DETAILS : ST_INSERT_DETAILS]);
 		bind_int(&b, id);
-		bind_text(&b, flowjson_timeline(&s->json[0], f));
-		bind_text(&b, flowjson_ladder(&s->json[1], f));
+		flowjson_timeline(&s->json[0], f);
+		flowjson_ladder(&s->json[1], f);
+		bind_json(&b, &s->json[0]);
+		bind_json(&b, &s->json[1]);
 		rc = bind_step(&b);
 	}
 	if (rc == SQLITE_OK)

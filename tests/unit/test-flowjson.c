@@ -278,6 +278,7 @@ START_TEST(long_ladder_grows_the_buffer)
 		    .window = 65535, .count = 1 });
 	s = flowjson_ladder(&j, f);
 	len = strlen(s);
+	ck_assert_uint_eq(j.n, len + 1);        /* what the store binds */
 	ck_assert_uint_gt(len, 4096);
 	ck_assert_int_eq(s[0], '[');
 	ck_assert_int_eq(s[len - 1], ']');
@@ -285,6 +286,8 @@ START_TEST(long_ladder_grows_the_buffer)
 	f->nladder = 1;
 	ck_assert_str_eq(flowjson_ladder(&j, f),
 	    "[[0,0,0,0,0,\".\",4000000000,4000000000,1448,65535,1,0]]");
+	ck_assert_uint_eq(j.n, strlen(j.p) + 1);
+	ck_assert_uint_eq(strlen(flowjson_timeline(&j, f)) + 1, j.n);
 	flowjson_free(&j);
 	free_flow(f);
 }
