@@ -706,16 +706,17 @@ flowtab_drain(struct flowtab *t, enum tm_end_reason why, tm_time_t now)
 	forget_all(t);
 	for (size_t i = 0; i < k; i++) {
 		struct flow_node *n = all[i];
+		struct flow *f;
 
 		forget_links(n);
-		all[i] = NULL;
-		if (!n->packed) {
-			t->out(t->ctx, flow_of(n), why, now);
-			continue;
+		if (n->packed) {
+			t->npacked--;
+			f = flowpack_unpack_held(n, t->pk);     /* N freed below */
+		} else {
+			f = flow_of(n);
+			all[i] = NULL;                          /* N is part of F */
 		}
-		t->npacked--;
-		all[i] = n;
-		t->out(t->ctx, flowpack_unpack_held(n, t->pk), why, now);
+		t->out(t->ctx, f, why, now);
 	}
 	/* The packed nodes go together once their flows are out.  Freed one
 	 * by one between the store's writes, each was sorted into malloc's
