@@ -259,31 +259,34 @@ measure() {
 	    >>"$out/${tag}results.tsv"
 }
 
-# Target 4 compares two captures' rates, and this machine's speed drifts by
-# 10% within minutes: measured one after the other, the order of c10k and
-# flood was the drift's.  So they are also run in turns, A B A B ..., and
-# each one's median goes into results.tsv as NAME-alt.
+# Targets 4 and 5 compare two runs' times, and this machine's speed drifts
+# by 10 to 20% within minutes: measured one after the other, the order of
+# c10k and flood was the drift's, and so was a fifth of one file's speed-up
+# on two cores.  So such pairs are also run in turns, A B A B ...: each
+# of A and B is CAPTURE/TOOL, and each one's median goes into results.tsv
+# as CAPTURE-alt (target 4: c10k, flood) or CAPTURE-cores (target 5:
+# tcpmortem on one core and on all).
 measure_alternated() {
-	local a=$1 b=$2 i name ts_a="" ts_b="" rc
-	cat "$out/$tag$a.pcap" "$out/$tag$b.pcap" >/dev/null
+	local suffix=$1 a=$2 b=$3 i pair ts_a="" ts_b="" rc
+	cat "$out/$tag${a%/*}.pcap" "$out/$tag${b%/*}.pcap" >/dev/null
 	for ((i = 1; i <= runs; i++)); do
-		for name in "$a" "$b"; do
+		for pair in "$a" "$b"; do
 			run_limit=$(time_left)
 			[ "$run_limit" -ge 5 ] || break 2
-			tool_cmd tcpmortem "$out/$tag$name.pcap"
-			tool_prep tcpmortem
+			tool_cmd "${pair#*/}" "$out/$tag${pair%/*}.pcap"
+			tool_prep "${pair#*/}"
 			run_once; rc=$?
 			[ $rc = 0 ] || [ $rc = 1 ] || break 2
-			say "$name (in turns with $([ "$name" = "$a" ] && echo "$b" || echo "$a")): run $i/$runs: $secs s"
-			if [ "$name" = "$a" ]; then ts_a="$ts_a $secs"; else ts_b="$ts_b $secs"; fi
+			say "$pair (in turns with $([ "$pair" = "$a" ] && echo "$b" || echo "$a")): run $i/$runs: $secs s"
+			if [ "$pair" = "$a" ]; then ts_a="$ts_a $secs"; else ts_b="$ts_b $secs"; fi
 		done
 	done
-	for name in "$a" "$b"; do
-		local ts; ts=$([ "$name" = "$a" ] && echo "$ts_a" || echo "$ts_b")
+	for pair in "$a" "$b"; do
+		local ts; ts=$([ "$pair" = "$a" ] && echo "$ts_a" || echo "$ts_b")
 		[ -n "$ts" ] || continue
 		# shellcheck disable=SC2086 # one word per run
-		printf '%s\t%s\t%s\t%s\t\tok\t\n' "$name-alt" tcpmortem "$(printf '%s\n' $ts | wc -l)" \
-		    "$(printf '%s\n' $ts | median)" >>"$out/${tag}results.tsv"
+		printf '%s\t%s\t%s\t%s\t\tok\t\n' "${pair%/*}$suffix" "${pair#*/}" \
+		    "$(printf '%s\n' $ts | wc -l)" "$(printf '%s\n' $ts | median)" >>"$out/${tag}results.tsv"
 	done
 }
 
@@ -391,7 +394,7 @@ targets() {
 # Target 5: several files at once, -j 2 against -j 1; and one file on two
 # cores against one.
 several() {
-	local a b r serial
+	local a b r serial how
 	# What two cores can give at most (Amdahl's law): the indices, ANALYZE
 	# and COMMIT of the storage floor run on one core after the last row
 	# (PRAGMA threads = 2 gained nothing on c10k's indices).
@@ -406,9 +409,13 @@ several() {
 		r=$(ratio "$a" "$b")
 		echo "| 4 files (${quarters[*]}), $packets_x4 packets | ${a:--} | ${b:--} | ${r:--} | $(bound "$a") | >= 1.7 | $(verdict "$r" ">=" 1.7) |"
 	fi
-	a=$(get c10k tcpmortem-1core 4) b=$(get c10k tcpmortem 4)
+	a=$(get c10k tcpmortem-1core 4) b=$(get c10k tcpmortem 4) how="one core vs two"
+	if [ -n "$(get c10k-cores tcpmortem-1core 4)" ] && [ -n "$(get c10k-cores tcpmortem 4)" ]; then
+		a=$(get c10k-cores tcpmortem-1core 4) b=$(get c10k-cores tcpmortem 4)
+		how="$how, $(get c10k-cores tcpmortem 3) runs of each in turns"
+	fi
 	r=$(ratio "$a" "$b")
-	[ -z "$a" ] || echo "| c10k alone (one core vs two) | ${a:--} | ${b:--} | ${r:--} | $(bound "$a") | >= 1.7 | $(verdict "$r" ">=" 1.7) |"
+	[ -z "$a" ] || echo "| c10k alone ($how) | ${a:--} | ${b:--} | ${r:--} | $(bound "$a") | >= 1.7 | $(verdict "$r" ">=" 1.7) |"
 	echo
 	[ -z "$serial" ] || echo "\"At most\": Amdahl's law, the one-core time T divided by S + (T - S) / 2, where" \
 	    "S = $serial s is what SQLite does after the last row on one core, the indices being built" \
@@ -585,7 +592,8 @@ make_plan() {
 			[[ $c == *-half && $t == loop-stdio ]] && continue
 			have "$c" "$t" && plan+=("$c:$t")
 		done
-		[ $c = flood ] && have c10k tcpmortem && have flood tcpmortem && plan+=("c10k+flood:alternated")
+		[ $c = flood ] && have c10k tcpmortem && have flood tcpmortem &&
+			plan+=("alternated:-alt:c10k/tcpmortem:flood/tcpmortem")
 		if [ $c = c10k-cmp ] && [ ${#quarters[@]} -gt 0 ]; then
 			plan+=("c10k-x4:tcpmortem-j1" "c10k-x4:tcpmortem-j2")
 		fi
@@ -593,6 +601,8 @@ make_plan() {
 			for t in argus tcptrace tshark tcpmortem-1core; do
 				have c10k "$t" && plan+=("c10k:$t")
 			done
+			have c10k tcpmortem-1core &&
+				plan+=("alternated:-cores:c10k/tcpmortem-1core:c10k/tcpmortem")
 		fi
 	done
 	for c in reuse flood c1m; do
@@ -623,7 +633,8 @@ deadline=$(( $(date +%s) + ${max_min:-0} * 60 ))
 make_plan
 for step in "${plan[@]}"; do
 	case $step in
-	*:alternated) step=${step%%:*}; measure_alternated "${step%%+*}" "${step#*+}" ;;
+	alternated:*) IFS=: read -r _ suffix first second <<<"$step"
+		measure_alternated "$suffix" "$first" "$second" ;;
 	*) measure "${step#*:}" "${step%%:*}" ;;
 	esac
 done
