@@ -674,19 +674,16 @@ forget_all(struct flowtab *t)
 	t->count = 0;
 }
 
-/* N, once forget_all() emptied the table, as detach() leaves it. */
+/* Whole flow F, once forget_all() emptied the table, as detach() leaves
+ * it.  (A packed one's node is unlinked by unpacking it.) */
 static void
-forget_links(struct flow_node *n)
+forget_links(struct flow *f)
 {
-	n->hnext = n->lprev = n->lnext = NULL;
-	n->embryonic = 0;
-	if (!n->packed) {
-		struct flow *f = flow_of(n);
-
-		f->eprev = f->enext = NULL;
-		f->cprev = f->cnext = NULL;
-		f->on_closed = 0;
-	}
+	f->node.hnext = f->node.lprev = f->node.lnext = NULL;
+	f->node.embryonic = 0;
+	f->eprev = f->enext = NULL;
+	f->cprev = f->cnext = NULL;
+	f->on_closed = 0;
 }
 
 /* In the order of their ids, which is the order they began in: the store
@@ -708,12 +705,12 @@ flowtab_drain(struct flowtab *t, enum tm_end_reason why, tm_time_t now)
 		struct flow_node *n = all[i];
 		struct flow *f;
 
-		forget_links(n);
 		if (n->packed) {
 			t->npacked--;
 			f = flowpack_unpack_held(n, t->pk);     /* N freed below */
 		} else {
 			f = flow_of(n);
+			forget_links(f);
 			all[i] = NULL;                          /* N is part of F */
 		}
 		t->out(t->ctx, f, why, now);
