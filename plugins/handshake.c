@@ -91,9 +91,19 @@ static const uint8_t foldable[K_COUNT] = {
 	[K_SYN_RETX] = 1, [K_SYNACK_RETX] = 1, [K_TIMEOUT] = 1, [K_REFUSED] = 1,
 };
 
+/* Records of ended connections, kept for the next ones.  Under a flood
+ * one record is made and one freed per spoofed SYN, the freed one written
+ * long before: free(3) reads its header, a cache miss, and malloc(3) the
+ * link inside the block it hands out, another.  Here only the pointers
+ * are touched.  Each is still a malloc(3)ed block of the slot's size,
+ * which the host may free when it packs a slot. */
+#define SPARE_RECORDS 256
+
 struct hs_state {
 	struct plugin_base b;
 	double max_per_host;
+	size_t nspare;
+	struct hs_flow *spare[SPARE_RECORDS];
 	struct hs_server servers[MAX_SERVERS];
 };
 
@@ -125,13 +135,15 @@ slot_view(void **slot, const struct tm_flow *fl, struct hs_flow *tmp)
 
 /* The record of this flow, made on its second handshake segment. */
 static struct hs_flow *
-slot_get(void **slot, const struct tm_flow *fl)
+slot_get(struct hs_state *st, void **slot, const struct tm_flow *fl)
 {
 	struct hs_flow tmp, *seed;
 
 	if (*slot != NULL)
 		return *slot;
-	if ((*slot = malloc(sizeof(struct hs_flow))) == NULL)
+	if (st->nspare > 0)
+		*slot = st->spare[--st->nspare];
+	else if ((*slot = malloc(sizeof(struct hs_flow))) == NULL)
 		return NULL;
 	seed = lone_syn(fl, &tmp);
 	memcpy(*slot, seed != NULL ? seed : &tmp, sizeof(tmp));
@@ -377,7 +389,7 @@ hs_segment(void *state, const struct tm_flow *fl, const struct tm_segment *seg, 
 	if (*slot == NULL && seg->frame == fl->first_frame && seg->from == TM_CLIENT &&
 	    (seg->flags & (TM_TH_SYN | TM_TH_ACK | TM_TH_RST)) == TM_TH_SYN && seg->len == 0)
 		return;                 /* a lone SYN so far: see lone_syn() */
-	if ((h = slot_get(slot, fl)) == NULL)
+	if ((h = slot_get(st, slot, fl)) == NULL)
 		return;
 	if (seg->flags & TM_TH_RST) {
 		check_rst(st, fl, h, seg);
@@ -563,7 +575,10 @@ hs_flow_end(void *state, const struct tm_flow *fl, void **slot)
 		    h->n[TM_CLIENT] > 0)     /* unsolicited SYN-ACKs are backscatter */
 			report_timeout(st, fl, h, TM_SERVER, fl->end_ts, 1);
 	}
-	free(*slot);
+	if (*slot != NULL && st->nspare < SPARE_RECORDS)
+		st->spare[st->nspare++] = *slot;
+	else
+		free(*slot);
 	*slot = NULL;
 }
 
@@ -584,7 +599,11 @@ hs_init(struct tm_context *ctx, const struct tm_host *host, const struct tm_prof
 static void
 hs_fini(void *state)
 {
-	free(state);
+	struct hs_state *st = state;
+
+	while (st->nspare > 0)
+		free(st->spare[--st->nspare]);
+	free(st);
 }
 
 static const struct tm_detector handshake_detector = {

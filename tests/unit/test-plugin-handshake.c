@@ -290,6 +290,38 @@ START_TEST(timeouts_beyond_the_per_host_limit_are_summed_up)
 }
 END_TEST
 
+/* A connection's record is kept for the next when it ends: the next one
+ * on the 4-tuple, with a clean handshake, starts from nothing. */
+START_TEST(the_next_incarnation_does_not_inherit_the_retransmissions)
+{
+	int retransmits = 0;
+
+	play_start();
+	play(pkt_at(C, SYN, 1000, 0, 0, 0.0));                 /* 1 */
+	play(pkt_at(C, SYN, 1000, 0, 0, 1.0));                 /* 2 */
+	play(pkt_at(C, SYN, 1000, 0, 0, 3.0));                 /* 3 */
+	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 3.01));
+	play(pkt_at(C, ACK, 1001, 5001, 0, 3.02));
+	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 3.03));
+	play(pkt_at(S, FIN | ACK, 5001, 1002, 0, 3.04));
+	play(pkt_at(C, ACK, 1002, 5002, 0, 3.05));
+	play(pkt_at(C, SYN, 900000, 0, 0, 5.0));               /* 9: a new incarnation */
+	play(pkt_at(S, SYN | ACK, 70000, 900001, 0, 5.01));
+	play(pkt_at(C, ACK, 900001, 70001, 0, 5.02));
+	play_end(6);
+	dump_findings();
+	for (size_t i = 0; i < nfindings; i++)
+		if (strcmp(findings[i].kind, "syn-retransmit") == 0) {
+			retransmits++;
+			ck_assert(has_frame(&findings[i], 1) && !has_frame(&findings[i], 9));
+		}
+	ck_assert_int_eq(retransmits, 1);
+	ck_assert_ptr_null(found("handshake-timeout"));
+	ck_assert_ptr_null(found("synack-retransmit"));
+	ck_assert_ptr_nonnull(found("port-reuse-in-time-wait"));     /* the reuse detector's */
+}
+END_TEST
+
 START_TEST(one_way_capture_missing_the_synack_is_no_timeout)
 {
 	play_start();
@@ -325,6 +357,7 @@ main(void)
 	tcase_add_test(tc, backscatter_resets_are_folded_per_server);
 	tcase_add_test(tc, timeouts_beyond_the_per_host_limit_are_summed_up);
 	tcase_add_test(tc, one_way_capture_missing_the_synack_is_no_timeout);
+	tcase_add_test(tc, the_next_incarnation_does_not_inherit_the_retransmissions);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
