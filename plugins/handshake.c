@@ -551,6 +551,8 @@ hs_transition(void *state, const struct tm_flow *fl, const struct tm_transition 
 	}
 	if (t->from == TM_SYN_SENT || t->from == TM_SYN_RECEIVED)
 		report_retx(st, fl, h, t->side);
+	if (t->frame != 0)
+		return;                 /* a segment's, not a timer's */
 	if (strcmp(t->cause, "timer SYN-SENT") == 0)
 		report_timeout(st, fl, h, TM_CLIENT, t->ts, 0);
 	else if (strcmp(t->cause, "timer SYN-RECEIVED") == 0 && h->n[TM_SERVER] > 0 &&
