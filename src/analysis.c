@@ -85,7 +85,7 @@ flow_ended(void *ctx, struct flow *f)
 {
 	struct analysis *a = ctx;
 
-	if (f->aggregated && !f->named && !f->stored) {  /* its memory makes the next one */
+	if (f->aggregated && f->findings == 0 && !f->stored) {  /* its memory makes the next one */
 		pipeline_recycle(a->pl, f);
 		return;
 	}
@@ -153,7 +153,7 @@ write_open_flow(void *ctx, struct flow *f)
 	 * (the embryonic cap decides): written now, a flood's would all be.
 	 * Unless a finding names it: the finding is committed now, its
 	 * connection must be too. */
-	if (f->node.embryonic && !f->named)
+	if (f->node.embryonic && f->findings == 0)
 		return;
 	/* Not flow_finish(): its timers (reported to no detector) and its
 	 * verdict on a server yet to answer would change a flow that goes
@@ -346,6 +346,7 @@ info_end(struct analysis *a, struct reader *r)
 	ci->flows_aggregated = flowtab_aggregated(pipeline_flows(a->pl)) - a->kept;
 	ci->peak_flows = flowtab_peak(pipeline_flows(a->pl));
 	ci->clock_leaps = pipeline_clock_leaps(a->pl);
+	ci->findings_elsewhere = detect_findings_elsewhere(a->detect);
 	ci->vantage = vantage_name(detect_vantage(a->detect));
 	ci->status = a->res->damaged ? "damaged" : "complete";
 	ci->damage = a->res->damaged ? a->res->damage : NULL;

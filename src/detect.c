@@ -71,6 +71,7 @@ struct detect {
 	void *sink_ctx;
 	struct tm_host host;
 	struct flow *current;   /* the flow being handed to the detectors */
+	uint64_t elsewhere;     /* findings naming another flow than that */
 };
 
 /* --- loading ------------------------------------------------------------- */
@@ -358,7 +359,9 @@ host_report(struct tm_context *ctx, const struct tm_finding *f)
 	if (kind_disabled(d, f->kind) || d->sink == NULL)
 		return 0;
 	if (d->current != NULL && f->flow_id == d->current->v.id)
-		d->current->named = 1;
+		d->current->findings++;
+	else if (f->flow_id != 0)
+		d->elsewhere++;
 	if (d->drops > 0 && f->detail != NULL) {
 		/* Live: the packets that would contradict it may be among those lost. */
 		struct tm_finding g = *f;
@@ -464,6 +467,7 @@ detect_begin(struct detect *d, const struct tm_profile *profile,
 	d->sink = sink;
 	d->sink_ctx = sink_ctx;
 	d->votes[0] = d->votes[1] = d->votes[2] = d->votes[3] = 0;
+	d->elsewhere = 0;
 	for (size_t i = 0; i < d->ndet; i++) {
 		struct det *e = &d->det[i];
 
@@ -573,6 +577,12 @@ detect_observe_handshake(struct detect *d, tm_time_t syn, tm_time_t synack, tm_t
 
 /* Stated, else the reading more than half of the handshakes agree on,
  * else middle when there were handshakes at all. */
+uint64_t
+detect_findings_elsewhere(const struct detect *d)
+{
+	return d->elsewhere;
+}
+
 enum tm_vantage
 detect_vantage(const struct detect *d)
 {

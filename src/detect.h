@@ -54,6 +54,10 @@ void detect_set_drops(struct detect *d, uint64_t drops);
 /* Learn the vantage from a completed handshake's timing (auto mode). */
 void detect_observe_handshake(struct detect *d, tm_time_t syn, tm_time_t synack, tm_time_t ack);
 enum tm_vantage detect_vantage(const struct detect *d);
+/* Findings reported so far that named a flow other than the one being
+ * handed to the detectors (none of the built-in detectors reports one).
+ * The others are counted in their flow's `findings` as they come. */
+uint64_t detect_findings_elsewhere(const struct detect *d);
 
 /* End the capture: on_capture_end, then fini. */
 void detect_end(struct detect *d, tm_time_t end);

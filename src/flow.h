@@ -136,8 +136,10 @@ struct flow {
 	struct flow *cprev, *cnext; /* the table's list of closed flows, when on it */
 	uint8_t on_closed;      /* on that list */
 	uint8_t aggregated;     /* left under the embryonic cap: counted, not stored */
-	uint8_t named;          /* a finding names it: stored, never aggregated */
 	uint8_t stored;         /* written at least once (live checkpoints) */
+	uint32_t findings;      /* findings naming it, reported while it was
+	                         * handed to the detectors (detect.h): stored,
+	                         * never aggregated; its row's findings count */
 };
 
 /* Create a flow for packet P (its first).  Decides client and server: the

@@ -55,6 +55,8 @@ struct capture_info {
 	uint64_t flows_aggregated; /* embryonic, counted not stored, under their cap */
 	uint64_t peak_flows;
 	uint64_t clock_leaps;   /* timestamps that leapt ahead, not trusted */
+	uint64_t findings_elsewhere; /* detect_findings_elsewhere(): the flows'
+	                         * findings counts need a pass over the findings */
 	const char *status;     /* "running", "complete", "damaged", "interrupted" */
 	int bulk;               /* no checkpoint: into an empty database, the
 	                         * indices of flows and findings are built at

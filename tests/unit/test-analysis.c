@@ -8,6 +8,9 @@
  * connection counted in captures.flows and no other, none left 'open',
  * and every finding's connection among them.  Live checkpoints (here one
  * every few frames) write connections that may later go under the cap.
+ *
+ * Each flow's row counts its findings, whichever flow was being handled
+ * when they were reported (a fixture detector names the one before).
  */
 #include "config.h"
 
@@ -40,14 +43,15 @@ teardown(void)
 	tmpdb_remove();
 }
 
-/* Analyse the flood sample into the test database, every detector on,
- * with CHECKPOINT seconds between live checkpoints (0: a file's run). */
+/* Analyse samples/NAME into the test database, every detector on (and
+ * the fixture detector FIXTURE's, if not NULL), with CHECKPOINT seconds
+ * between live checkpoints (0: a file's run). */
 static void
-analyse_flood(double checkpoint)
+analyse(const char *name, const char *fixture, double checkpoint)
 {
 	const char *top = getenv("top_srcdir"), *build = getenv("top_builddir");
-	char plugins[PATH_MAX], sample[PATH_MAX], err[512] = "";
-	const char *dirs[] = { plugins, NULL };
+	char plugins[PATH_MAX], extra[PATH_MAX], sample[PATH_MAX], err[512] = "";
+	const char *dirs[] = { plugins, fixture != NULL ? extra : NULL, NULL };
 	struct detect_options dopt = { .plugin_dirs = dirs, .no_default_path = 1 };
 	struct analysis_options ao = { .idle_timeout = 7200, .max_embryonic = 50,
 	    .checkpoint_interval = checkpoint, .threads = 1 };
@@ -58,8 +62,9 @@ analyse_flood(double checkpoint)
 	struct store *st;
 
 	snprintf(plugins, sizeof(plugins), "%s/plugins/.libs", build != NULL ? build : "..");
-	snprintf(sample, sizeof(sample), "%s/samples/anomaly-syn-flood.pcap",
-	    top != NULL ? top : "..");
+	snprintf(extra, sizeof(extra), "%s/tests/data/plugins/%s/.libs",
+	    build != NULL ? build : "..", fixture != NULL ? fixture : "");
+	snprintf(sample, sizeof(sample), "%s/samples/%s", top != NULL ? top : "..", name);
 	ck_assert_int_eq(profile_get("linux", &ao.profile), 0);
 	ck_assert_msg((d = detect_load(&dopt, err, sizeof(err))) != NULL, "%s", err);
 	ck_assert_msg((r = reader_open_file(sample, &ro, err, sizeof(err))) != NULL, "%s", err);
@@ -89,10 +94,20 @@ assert_whole(void)
 	ck_assert_int_ge(tmpdb_count("SELECT count(*) FROM findings WHERE kind = 'syn-flood'"), 1);
 }
 
+/* Every flow's findings column says how many findings name it. */
+static void
+assert_counted(void)
+{
+	ck_assert_int_gt(tmpdb_count("SELECT count(*) FROM findings WHERE flow IS NOT NULL"), 0);
+	ck_assert_int_eq(tmpdb_count("SELECT count(*) FROM flows AS f WHERE findings != "
+	    "(SELECT count(*) FROM findings WHERE flow = f.id)"), 0);
+}
+
 START_TEST(flood_under_the_cap_stores_whole_rows)
 {
-	analyse_flood(0);
+	analyse("anomaly-syn-flood.pcap", NULL, 0);
 	assert_whole();
+	assert_counted();
 }
 END_TEST
 
@@ -100,8 +115,19 @@ END_TEST
  * when it goes under the cap, not left 'open' and counted twice. */
 START_TEST(flood_under_the_cap_with_live_checkpoints_stores_whole_rows)
 {
-	analyse_flood(1e-6);
+	analyse("anomaly-syn-flood.pcap", NULL, 1e-6);
 	assert_whole();
+	assert_counted();
+}
+END_TEST
+
+/* Findings that name a flow already written: its row is counted again. */
+START_TEST(findings_on_a_flow_written_before_are_counted_in_its_row)
+{
+	analyse("anomaly-time-wait-storm.pcap", "elsewhere", 0);
+	ck_assert_int_gt(tmpdb_count("SELECT count(*) FROM findings WHERE kind = 'fixture-kind' "
+	    "AND detail = 'on the flow that ended before it'"), 2);
+	assert_counted();
 }
 END_TEST
 
@@ -115,6 +141,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, flood_under_the_cap_stores_whole_rows);
 	tcase_add_test(tc, flood_under_the_cap_with_live_checkpoints_stores_whole_rows);
+	tcase_add_test(tc, findings_on_a_flow_written_before_are_counted_in_its_row);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -282,6 +282,7 @@ write_sample(struct store *s)
 	set_outcome(f[3], HS_NO_ANSWER, CLOSE_NONE, CLOSER_NULL, TM_CLOSED, TM_UNKNOWN);
 	f[4] = make_flow(base + 5, "10.0.0.4", 40003, "10.0.0.2", 81, T0 + 4, T0 + 4.1);
 	set_outcome(f[4], HS_REFUSED, CLOSE_RST, CLOSER_SERVER, TM_CLOSED, TM_CLOSED);
+	f[0]->findings = f[2]->findings = 1;    /* those written below */
 	for (int i = 0; i < 5; i++) {
 		write_flow(s, cap, f[i]);
 		free_flow(f[i]);
@@ -443,6 +444,42 @@ START_TEST(findings_round_trip_flow_and_host_level)
 	    "WHERE kind = 'syn-flood'"), "3");
 	ck_assert_str_eq(sql_text(db, "SELECT group_concat(id || ':' || findings) FROM (SELECT id, findings FROM flows ORDER BY id)"),
 	    "1:1,2:0,3:1,4:0,5:0");
+	store_close(s);
+}
+END_TEST
+
+/* A flow's count is written with it (the analysis counts the findings
+ * reported while it handles the flow); only a capture where a finding
+ * named another flow has the counts taken from the findings at its end. */
+START_TEST(findings_counts_come_with_the_flows_or_from_one_pass)
+{
+	struct store *s = open_write();
+	sqlite3 *db = store_db(s);
+	struct capture_info ci = capture("first.pcap", 10, 10);
+	uint64_t base;
+	int64_t cap = begin(s, &ci, &base);
+	struct flow *f = flow_client_closes(base + 1);
+
+	f->findings = 2;
+	write_flow(s, cap, f);
+	free_flow(f);
+	finding(s, cap, "fin-lost", base + 1, TM_CLIENT, "10.0.0.1", 40000, 1);
+	ci.status = "complete";
+	end(s, cap, &ci);
+	ck_assert_int_eq(sql_int(db, "SELECT findings FROM flows WHERE capture = 1"), 2);
+
+	ci = capture("second.pcap", 20, 20);
+	cap = begin(s, &ci, &base);
+	f = flow_client_closes(base + 1);
+	write_flow(s, cap, f);
+	free_flow(f);
+	finding(s, cap, "fin-lost", base + 1, TM_CLIENT, "10.0.0.1", 40000, 1);
+	finding(s, cap, "fin-ack-lost", base + 1, TM_CLIENT, "10.0.0.1", 40000, 1);
+	ci.findings_elsewhere = 1;
+	ci.status = "complete";
+	end(s, cap, &ci);
+	ck_assert_int_eq(sql_int(db, "SELECT findings FROM flows WHERE capture = 2"), 2);
+	ck_assert_int_eq(sql_int(db, "SELECT findings FROM flows WHERE capture = 1"), 2);
 	store_close(s);
 }
 END_TEST
@@ -881,6 +918,7 @@ START_TEST(checkpoint_then_rewrite_does_not_duplicate_flow)
 	ck_assert_msg(store_checkpoint(s, cap, &ci, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(sql_int(db, "SELECT findings FROM flows"), 1);
 	f->stored = 1;
+	f->findings = 1;
 	f->tl[TM_CLIENT].n = 5;
 	f->tl[TM_SERVER].n = 5;
 	f->nladder = 7;
@@ -974,6 +1012,7 @@ write_part(const char *path)
 	f[2] = flow_client_closes(3);
 	f[2]->v.incarnation = 2;
 	f[2]->v.previous = &pv;
+	f[0]->findings = f[2]->findings = 1;    /* those written below */
 	for (int i = 0; i < 3; i++) {
 		write_flow(p, cap, f[i]);
 		free_flow(f[i]);
@@ -1661,6 +1700,7 @@ store_suite(void)
 	tcase_add_test(tc, timer_transition_has_null_frame);
 	tcase_add_test(tc, ladder_flags_spelled_like_tcpdump);
 	tcase_add_test(tc, findings_round_trip_flow_and_host_level);
+	tcase_add_test(tc, findings_counts_come_with_the_flows_or_from_one_pass);
 	tcase_add_test(tc, flow_ids_continue_after_previous_capture);
 	tcase_add_test(tc, deleting_capture_cascades_to_its_rows);
 	tcase_add_loop_test(tc, flow_id_of_another_capture_refused_untouched, 0, 2);

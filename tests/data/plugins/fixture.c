@@ -8,6 +8,9 @@
  *                         says what report() answered in a finding of its own
  *   FIXTURE_V1            loads: a struct of ABI 1.0, ending at on_capture_end;
  *                         the slot_size after it (set here) must not be read
+ *   FIXTURE_ELSEWHERE     loads; as each flow ends, reports one finding on it
+ *                         and one on the flow that ended before it, long
+ *                         written: the host must count both in their rows
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -49,6 +52,29 @@ liar_segment(void *state, const struct tm_flow *f, const struct tm_segment *seg,
 }
 #endif
 
+#ifdef FIXTURE_ELSEWHERE
+static uint64_t fx_ended;      /* the flow that ended last */
+
+static void
+elsewhere_flow_end(void *state, const struct tm_flow *f, void **slot)
+{
+	struct tm_finding fd;
+
+	memset(&fd, 0, sizeof(fd));
+	fd.kind = "fixture-kind";
+	fd.side = TM_CLIENT;
+	fd.flow_id = f->id;
+	fd.detail = "on the flow ending";
+	fx_host->report(fx_ctx, &fd);
+	if (fx_ended != 0) {
+		fd.flow_id = fx_ended;
+		fd.detail = "on the flow that ended before it";
+		fx_host->report(fx_ctx, &fd);
+	}
+	fx_ended = f->id;
+}
+#endif
+
 #if defined(FIXTURE_DUP_KIND)
 static const char *const kinds[] = { "fin-lost", NULL };
 #else
@@ -76,6 +102,9 @@ static const struct tm_detector fixture = {
 	.init = fixture_init,
 #ifdef FIXTURE_LIAR
 	.on_segment = liar_segment,
+#endif
+#ifdef FIXTURE_ELSEWHERE
+	.on_flow_end = elsewhere_flow_end,
 #endif
 };
 
