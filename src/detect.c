@@ -575,14 +575,14 @@ detect_observe_handshake(struct detect *d, tm_time_t syn, tm_time_t synack, tm_t
 		d->votes[TM_VANTAGE_MIDDLE]++;
 }
 
-/* Stated, else the reading more than half of the handshakes agree on,
- * else middle when there were handshakes at all. */
 uint64_t
 detect_findings_elsewhere(const struct detect *d)
 {
 	return d->elsewhere;
 }
 
+/* Stated, else the reading more than half of the handshakes agree on,
+ * else middle when there were handshakes at all. */
 enum tm_vantage
 detect_vantage(const struct detect *d)
 {

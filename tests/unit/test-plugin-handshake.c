@@ -19,16 +19,24 @@ START_TEST(normal_open_reports_nothing)
 }
 END_TEST
 
+/* Frames 1-3: the client's SYN, sent three times; 4-5: the rest of the
+ * handshake, at 3.02 s. */
+static void
+play_open_after_two_syn_retransmits(void)
+{
+	play(pkt_at(C, SYN, 1000, 0, 0, 0.0));
+	play(pkt_at(C, SYN, 1000, 0, 0, 1.0));
+	play(pkt_at(C, SYN, 1000, 0, 0, 3.0));
+	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 3.01));
+	play(pkt_at(C, ACK, 1001, 5001, 0, 3.02));
+}
+
 START_TEST(syn_retransmitted_twice_with_doubling_gaps)
 {
 	const struct found *f;
 
 	play_start();
-	play(pkt_at(C, SYN, 1000, 0, 0, 0.0));                 /* 1 */
-	play(pkt_at(C, SYN, 1000, 0, 0, 1.0));                 /* 2 */
-	play(pkt_at(C, SYN, 1000, 0, 0, 3.0));                 /* 3 */
-	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 3.01));
-	play(pkt_at(C, ACK, 1001, 5001, 0, 3.02));
+	play_open_after_two_syn_retransmits();
 	play_end(5);
 	dump_findings();
 	ck_assert_ptr_nonnull(f = found("syn-retransmit"));
@@ -297,11 +305,7 @@ START_TEST(the_next_incarnation_does_not_inherit_the_retransmissions)
 	int retransmits = 0;
 
 	play_start();
-	play(pkt_at(C, SYN, 1000, 0, 0, 0.0));                 /* 1 */
-	play(pkt_at(C, SYN, 1000, 0, 0, 1.0));                 /* 2 */
-	play(pkt_at(C, SYN, 1000, 0, 0, 3.0));                 /* 3 */
-	play(pkt_at(S, SYN | ACK, 5000, 1001, 0, 3.01));
-	play(pkt_at(C, ACK, 1001, 5001, 0, 3.02));
+	play_open_after_two_syn_retransmits();
 	play(pkt_at(C, FIN | ACK, 1001, 5001, 0, 3.03));
 	play(pkt_at(S, FIN | ACK, 5001, 1002, 0, 3.04));
 	play(pkt_at(C, ACK, 1002, 5002, 0, 3.05));
