@@ -46,6 +46,7 @@
 #include "schema.h"
 #include "store.h"
 #include "util.h"
+#include "writeback.h"
 
 enum stmt {
 	ST_INSERT_CAPTURE,
@@ -1098,6 +1099,7 @@ int
 store_end_capture(struct store *s, int64_t capture, const struct capture_info *ci,
     char *err, size_t errlen)
 {
+	struct writeback *wb;
 	int rc;
 
 	if (s->scratch) {       /* read once, by store_copy_part: no index */
@@ -1106,8 +1108,12 @@ store_end_capture(struct store *s, int64_t capture, const struct capture_info *c
 	}
 	if (s->hold)
 		return end_held_capture(s, capture, ci, err, errlen);
-	if (capture_update(s, capture, ci, 1, err, errlen) != 0 ||
-	    build_indices(s, err, errlen) != 0)
+	/* The rows are in the file: on to the disk while the indices build. */
+	wb = s->rollback_journal && s->deferred != NULL ? writeback_start(s->path) : NULL;
+	rc = capture_update(s, capture, ci, 1, err, errlen) != 0 ||
+	    build_indices(s, err, errlen) != 0 ? -1 : 0;
+	writeback_wait(wb);
+	if (rc != 0)
 		return -1;
 	if (!s->scratch && (rc = refresh_statistics(s)) != SQLITE_OK)
 		return store_error(s, rc, "updating the query planner's statistics", err, errlen);
