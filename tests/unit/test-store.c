@@ -526,6 +526,35 @@ START_TEST(deleting_capture_cascades_to_its_rows)
 }
 END_TEST
 
+/* The writer does not have SQLite check the references it makes (a
+ * flow's capture, a detail's flow, a finding's capture): they must hold
+ * all the same, and a capture replaced under --force takes its rows with
+ * it, without the schema's cascades. */
+START_TEST(references_hold_and_a_replaced_capture_leaves_no_row)
+{
+	struct store *s = open_write();
+	sqlite3 *db = store_db(s);
+	struct capture_info ci = capture("second.pcap", 10, 10);
+	char err[512] = "";
+	uint64_t base;
+	int64_t cap;
+
+	write_sample(s);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	cap = begin(s, &ci, &base);
+	write_many(s, cap, base, 2);
+	finding(s, cap, "fin-lost", base + 1, TM_CLIENT, "10.0.0.1", 40000, 1);
+	ck_assert_msg(store_delete_capture(s, 1, err, sizeof(err)) == 0, "%s", err);
+	end(s, cap, &ci);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM captures"), 1);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM flows"), 2);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM flow_details"), 2);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM findings"), 1);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(flow_id_of_another_capture_refused_untouched)
 {
 	struct store *s = open_write();
@@ -608,7 +637,7 @@ START_TEST(new_database_is_versioned_wal_with_application_row)
 
 	ck_assert_int_eq(sql_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	ck_assert_str_eq(sql_text(db, "PRAGMA journal_mode"), "wal");
-	ck_assert_int_eq(sql_int(db, "PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(sql_int(db, "PRAGMA foreign_keys"), 0);  /* see the next test */
 	ck_assert_int_eq(sql_int(db, "PRAGMA synchronous"), 1);
 	ck_assert_str_eq(sql_text(db, "SELECT value FROM meta WHERE key = 'application'"),
 	    "tcpmortem");
@@ -1703,6 +1732,7 @@ store_suite(void)
 	tcase_add_test(tc, findings_counts_come_with_the_flows_or_from_one_pass);
 	tcase_add_test(tc, flow_ids_continue_after_previous_capture);
 	tcase_add_test(tc, deleting_capture_cascades_to_its_rows);
+	tcase_add_test(tc, references_hold_and_a_replaced_capture_leaves_no_row);
 	tcase_add_loop_test(tc, flow_id_of_another_capture_refused_untouched, 0, 2);
 	tcase_add_test(tc, write_outside_capture_refused);
 	tcase_add_test(tc, long_timeline_and_ladder_numbered_without_gaps);
